@@ -1,0 +1,3 @@
+from brandpulse.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""The records every listener produces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from listeners.query import BrandQuery
+
+#: A listener's resume point: JSON-serialisable, opaque to everyone but the listener that wrote it.
+Cursor = dict[str, Any]
+
+
+def utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; aware ones are converted, so storage only ever sees UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    views: int | None = None
+
+
+@dataclass(slots=True)
+class Mention:
+    """One post, comment or article that matched a brand's query.
+
+    `(source, external_id)` identifies it across retries and replays; `raw` keeps the API's own
+    payload so that a later version of a listener can re-derive fields without re-fetching.
+    """
+
+    source: str
+    external_id: str
+    text: str
+    created_at: datetime
+    brand: str
+    url: str | None = None
+    author_id: str | None = None
+    author_handle: str | None = None
+    author_reach: int | None = None
+    language: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    matched_query: str | None = None
+    engagement: Engagement = field(default_factory=Engagement)
+    thread_id: str | None = None
+    parent_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.source or not self.external_id:
+            raise ValueError("a mention needs a source and an external id")
+        self.created_at = utc(self.created_at)
+        self.fetched_at = utc(self.fetched_at)
+
+
+@dataclass(slots=True)
+class BatchStats:
+    """What one page cost and yielded; the service adds `new` and `duplicates` after storing it."""
+
+    calls: int = 0
+    fetched: int = 0
+    skipped: int = 0
+    errors: int = 0
+    budget_used: int = 0
+    skipped_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Batch:
+    """The mentions of one page and the cursor that becomes valid once they are stored."""
+
+    mentions: list[Mention]
+    cursor: Cursor
+    stats: BatchStats = field(default_factory=BatchStats)
+
+
+class Listener(Protocol):
+    """A source of mentions. `fetch` must be resumable from any cursor it has yielded."""
+
+    source: str
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]: ...
+

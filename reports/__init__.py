@@ -1,0 +1,2 @@
+"""Frames, charts and documents for people who never read logs: feedback and trend reports, and the
+dashboard's pages."""

@@ -1,0 +1,35 @@
+"""The record a scorer returns and the interface every scorer offers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Label = Literal["negative", "neutral", "positive"]
+LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """A scored text. `score` is p(positive) - p(negative), so it lies in [-1, 1] and averages well."""
+
+    label: Label
+    score: float
+    probabilities: dict[str, float]
+    model_id: str
+
+    @classmethod
+    def from_probabilities(cls, probabilities: dict[str, float], model_id: str) -> Sentiment:
+        label = max(LABELS, key=lambda name: probabilities.get(name, 0.0))
+        score = probabilities.get("positive", 0.0) - probabilities.get("negative", 0.0)
+        return cls(label=label, score=max(-1.0, min(1.0, score)), probabilities=probabilities,
+                   model_id=model_id)
+
+
+class Scorer(Protocol):
+    """Anything that scores texts. `model_id` is stored with every score it produces."""
+
+    model_id: str
+
+    def score(self, texts: Sequence[str]) -> list[Sentiment]: ...
