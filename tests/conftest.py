@@ -1,1 +1,36 @@
-"""Fixtures shared by the whole suite. Package-specific fixtures live in each folder's conftest."""
+"""Fixtures shared by the whole suite. Package-specific fixtures live in each folder's conftest.
+
+`database_url` runs a test on both engines: a fresh SQLite file and a fresh database in a
+throwaway PostgreSQL cluster started once per session. Set BRANDPULSE_TEST_ENGINES=sqlite to
+run on SQLite alone (e.g. on a machine without PostgreSQL's binaries).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import postgres
+
+ENGINES = os.environ.get("BRANDPULSE_TEST_ENGINES", "sqlite,postgresql").split(",")
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[postgres.PostgresCluster]:
+    if not postgres.available():
+        pytest.fail("PostgreSQL binaries are missing: run scripts/setup (or set BRANDPULSE_TEST_ENGINES=sqlite)")
+    cluster = postgres.PostgresCluster().start()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'brandpulse.db'}"
+    cluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database(f"test_{next(_database_numbers)}")

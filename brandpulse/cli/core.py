@@ -1,0 +1,100 @@
+"""Setting up and running the pipeline: init, run, collect, score, evaluate, send, status."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from brandpulse import jobs
+from brandpulse.cli.context import CliState, console, fail
+from brandpulse.service import serve
+from brandpulse.status import gather_status
+from storage.engine import open_database
+from storage.scoring import scoring_backlog
+
+TEMPLATE = Path(__file__).parent.parent / "templates" / "brandpulse.yaml"
+
+
+def init(ctx: typer.Context, force: bool = typer.Option(False, help="Overwrite an existing config file.")) -> None:
+    """Write an annotated example config and create its database."""
+    state: CliState = ctx.obj
+    if state.config_path.exists() and not force:
+        fail(f"{state.config_path} exists; use --force to overwrite it")
+    state.config_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(TEMPLATE, state.config_path)
+    config = state.config()
+    open_database(config.database).dispose()
+    console.print(f"Wrote {state.config_path} and created the database {config.database}.\n"
+                  "Edit the brands and sources, set the credentials' environment variables, then run "
+                  "[bold]brandpulse collect --once[/] or [bold]brandpulse run[/].")
+
+
+def run(ctx: typer.Context) -> None:
+    """Run the scheduler service: collect, score, evaluate and send at the config's intervals."""
+    runtime = ctx.obj.runtime()
+    try:
+        serve(runtime)
+    finally:
+        runtime.close()
+
+
+def collect(ctx: typer.Context, once: bool = typer.Option(True, "--once", help="Collect once and exit."),
+            source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources.")) -> None:
+    """Collect new mentions from every configured source once."""
+    runtime = ctx.obj.runtime()
+    names = source or [name for name, s in runtime.config.sources.items() if s.enabled]
+    unknown = sorted(set(names) - set(runtime.config.sources))
+    if unknown:
+        fail(f"source(s) not configured: {', '.join(unknown)}")
+    table = Table("source", "calls", "fetched", "new", "duplicates", "skipped", "errors", title="Collected")
+    for name in names:
+        counts = jobs.collect(runtime, name)
+        table.add_row(name, *(str(counts.get(key, 0)) for key in
+                              ("calls", "fetched", "new", "duplicates", "skipped", "errors")))
+        for failure in counts.get("failures", []):
+            console.print(f"[red]{name}[/]: {failure}", highlight=False)
+    console.print(table)
+    runtime.close()
+
+
+def score(ctx: typer.Context,
+          rescore: bool = typer.Option(False, help="Also re-score mentions scored by another model.")) -> None:
+    """Score every unscored mention with the configured model."""
+    runtime = ctx.obj.runtime(progress=True)
+    with runtime.engine.connect() as connection:
+        model = runtime.scorer().model_id
+        backlog = scoring_backlog(connection, model, rescore=rescore)
+    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=False) as bar:
+        task = bar.add_task("score", total=backlog)
+        counts = jobs.score(runtime, rescore=rescore, progress=lambda n: bar.advance(task, n))
+    console.print(f"Scored {counts.get('scored', 0)} mentions with {model}: "
+                  f"{counts.get('negative', 0)} negative, {counts.get('neutral', 0)} neutral, "
+                  f"{counts.get('positive', 0)} positive.")
+    runtime.close()
+
+
+def evaluate(ctx: typer.Context) -> None:
+    """Evaluate the alert rules now and queue any notifications."""
+    runtime = ctx.obj.runtime()
+    counts = jobs.evaluate(runtime)
+    jobs.send(runtime)
+    console.print(f"Evaluated {counts.get('series', 0)} series: {counts.get('firing', 0)} alert(s) firing, "
+                  f"{counts.get('notifications', 0)} notification(s) queued.")
+    runtime.close()
+
+
+def status(ctx: typer.Context) -> None:
+    """Last runs per job, counts, scoring backlog, firing alerts and failing channels."""
+    runtime = ctx.obj.runtime()
+    console.print(gather_status(runtime).render())
+    runtime.close()
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, run, collect, score, evaluate, status):
+        app.command()(command)

@@ -1,0 +1,223 @@
+"""`brandpulse.yaml`: brands, sources, schedules, alerting, database and model, validated at start.
+
+Every problem is reported with the file, line and key at fault, before anything runs. Secrets are
+written as `${ENV_VAR}` references and resolved from the environment or a secrets file; resolved
+values live only in `SecretStr` fields, which never print.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from alerts.config import AlertsConfig
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from sqlalchemy.engine import make_url
+
+import listeners
+from brandpulse.yamlsource import ConfigError, LocatedDocument, load_located, read_secrets_file
+from listeners.query import BrandQuery
+
+DEFAULT_FILE = Path("brandpulse.yaml")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """"90s", "5m", "1h", "1d", "2w", or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (write e.g. 30s, 5m, 1h, 1d)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandConfig(Strict):
+    name: str = Field(min_length=1)
+    terms: list[str] = []
+    aliases: list[str] = []
+    handles: list[str] = []
+    hashtags: list[str] = []
+    exclusions: list[str] = []
+    languages: list[str] = []
+    query: str | None = None
+    include_reposts: bool = False
+    competitors: list[str] = []
+    sources: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_search(self) -> BrandConfig:
+        if not (self.terms or self.aliases or self.handles or self.hashtags or self.query):
+            raise ValueError("a brand needs at least one of terms, aliases, handles, hashtags or query")
+        return self
+
+    def to_query(self) -> BrandQuery:
+        return BrandQuery(brand=self.name, terms=tuple(self.terms), aliases=tuple(self.aliases),
+                          handles=tuple(self.handles), hashtags=tuple(self.hashtags),
+                          exclusions=tuple(self.exclusions), languages=tuple(self.languages),
+                          expression=self.query, include_reposts=self.include_reposts)
+
+
+class ScheduleConfig(Strict):
+    collect: Duration = timedelta(minutes=15)
+    score: Duration = timedelta(minutes=1)
+    evaluate: Duration = timedelta(minutes=5)
+    send: Duration = timedelta(seconds=30)
+    misfire_grace: Duration = timedelta(minutes=5)
+    bucket: Duration = timedelta(hours=1)
+    score_batch_size: int = Field(default=64, ge=1, le=4096)
+
+
+class SourceConfig(BaseModel):
+    """One configured source: scheduling keys here, the listener's own settings validated by it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    enabled: bool = True
+    interval: Duration | None = None
+    settings: Any = None
+    #: Which environment variable each credential came from, so auth errors can name it.
+    credential_env: dict[str, str] = {}
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    database: str = "sqlite:///brandpulse.db"
+    model: str = "default"
+    dashboard_url: str = "http://127.0.0.1:8765"
+    secrets_file: str | None = None
+    schedule: ScheduleConfig = ScheduleConfig()
+    brands: list[BrandConfig] = Field(min_length=1)
+    sources: dict[str, SourceConfig] = {}
+    alerts: AlertsConfig = AlertsConfig()
+    file: Path | None = None
+
+    def brand(self, name: str) -> BrandConfig:
+        return next(brand for brand in self.brands if brand.name == name)
+
+    def brands_for(self, source: str) -> list[BrandConfig]:
+        return [b for b in self.brands if b.sources is None or source in b.sources]
+
+
+def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
+    raw = document.data.get("sources") or {}
+    if not isinstance(raw, dict):
+        raise document.error(("sources",), "must be a mapping of source name to its settings")
+    result = {}
+    for name, body in raw.items():
+        path = ("sources", name)
+        spec = listeners.SOURCES.get(name)
+        if spec is None:
+            raise document.error(path, f"unknown source {name!r} (known: {', '.join(sorted(listeners.SOURCES))})")
+        body = dict(body or {})
+        common = {key: body.pop(key) for key in ("enabled", "interval") if key in body}
+        try:
+            settings = spec.settings.model_validate(body)
+            config = SourceConfig(name=name, settings=settings, **common)
+        except ValidationError as error:
+            raise _first_error(document, path, error) from None
+        env = {str(key[-1]): var for key, var in document.env_names.items() if key[:2] == path}
+        result[name] = config.model_copy(update={"credential_env": env})
+    return result
+
+
+def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    location = tuple(part for part in first["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    message = first["msg"]
+    if first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    elif "input" in first and first["type"] not in ("value_error", "assertion_error"):
+        message += f" (got {_describe(first['input'], (*prefix, *location), document)})"
+    return document.error((*prefix, *location), message)
+
+
+def _describe(value: Any, path: tuple, document: LocatedDocument) -> str:
+    if path in document.env_names:
+        return f"the value of ${{{document.env_names[path]}}}"  # a secret: never echo it
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_references(config: Config, document: LocatedDocument) -> None:
+    names = [brand.name for brand in config.brands]
+    for index, brand in enumerate(config.brands):
+        if names.count(brand.name) > 1:
+            raise document.error(("brands", index, "name"), f"brand {brand.name!r} is defined twice")
+        for competitor in brand.competitors:
+            if competitor not in names:
+                raise document.error(("brands", index, "competitors"),
+                                     f"competitor {competitor!r} is not a configured brand (add it to brands)")
+        for source in brand.sources or []:
+            if source not in config.sources:
+                raise document.error(("brands", index, "sources"), f"source {source!r} is not configured under sources")
+
+
+def _resolve_database(url: str, base: Path) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database).expanduser()
+        if not path.is_absolute():
+            return str(parsed.set(database=str((base / path).resolve())))
+    return url
+
+
+def _declared_secrets_file(file: Path) -> str | None:
+    """The `secrets_file:` key, read before `${VAR}` references are resolved (they may need it)."""
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None  # load_located reports these with their line
+    declared = data.get("secrets_file") if isinstance(data, dict) else None
+    return str(file.parent / declared) if declared else None
+
+
+def load_config(file: Path | str = DEFAULT_FILE) -> Config:
+    """Read and validate a config file; raises `ConfigError` naming file, line and key at fault."""
+    file = Path(file)
+    secrets = {}
+    secrets_path = os.environ.get("BRANDPULSE_SECRETS_FILE") or _declared_secrets_file(file)
+    if secrets_path:
+        secrets = read_secrets_file(Path(secrets_path))
+    document = load_located(file, secrets)
+    if not isinstance(document.data, dict):
+        raise document.error((), "the file must be a mapping of settings (brands, sources, alerts...)")
+    sources = _validate_sources(document)
+    body = {key: value for key, value in document.data.items() if key != "sources"}
+    try:
+        config = Config.model_validate({**body, "sources": sources, "file": file})
+    except ValidationError as error:
+        raise _first_error(document, (), error) from None
+    _check_references(config, document)
+    return config.model_copy(update={"database": _resolve_database(config.database, file.parent)})
+
+
+def secret_values(value: Any) -> list[str]:
+    """Every resolved secret in a config tree, so that logging can redact them."""
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, BaseModel):
+        return [s for name in type(value).model_fields for s in secret_values(getattr(value, name))]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in secret_values(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in secret_values(item)]
+    return []

@@ -1,0 +1,99 @@
+"""The jobs the scheduler runs (and the CLI runs once): collect, score, evaluate, send.
+
+Each is a plain function of the runtime that records a `job_runs` row; the logic lives in the
+packages it calls. They check `runtime.stop` between batches, so a signal ends them after a
+committed batch, never in the middle of one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from brandpulse.runtime import Runtime
+from listeners.errors import ListenerError
+from sentiment import detect_languages
+from storage.jobs import finish_run, start_run
+from storage.mentions import load_cursor, store_batch
+from storage.scoring import scoring_batch
+
+log = logging.getLogger("brandpulse.jobs")
+
+Progress = Callable[[int], None]
+
+
+def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `work`, keeping a `job_runs` row of its start, end, counts and error."""
+    with runtime.engine.begin() as connection:
+        run_id = start_run(connection, job, runtime.clock())
+    try:
+        counts = work()
+    except BaseException as error:
+        with runtime.engine.begin() as connection:
+            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            finish_run(connection, run_id, status, {}, f"{type(error).__name__}: {error}", runtime.clock())
+        raise
+    status = "interrupted" if runtime.stop.is_set() else ("partial" if counts.get("errors") else "ok")
+    with runtime.engine.begin() as connection:
+        finish_run(connection, run_id, status, counts, None, runtime.clock())
+    return counts
+
+
+def collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
+    """Fetch new mentions of every brand from one source, committing each page with its cursor."""
+    return recorded(runtime, f"collect:{source_name}", lambda: _collect(runtime, source_name))
+
+
+def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
+    source = runtime.config.sources[source_name]
+    counts: Counter[str] = Counter()
+    failures: list[str] = []
+    listener = runtime.listener(source)
+    for brand in runtime.config.brands_for(source_name):
+        if runtime.stop.is_set():
+            break
+        query = brand.to_query()
+        with runtime.engine.connect() as connection:
+            cursor = load_cursor(connection, source_name, brand.name, query.name)
+        try:
+            for batch in listener.fetch(query, cursor):
+                with runtime.engine.begin() as connection:
+                    stored = store_batch(connection, source=source_name, brand=brand.name, query_name=query.name,
+                                         batch=batch.mentions, cursor=batch.cursor)
+                counts.update(calls=batch.stats.calls, fetched=batch.stats.fetched, skipped=batch.stats.skipped,
+                              errors=batch.stats.errors, budget_used=batch.stats.budget_used,
+                              new=len(stored.new), duplicates=stored.duplicates)
+                if runtime.stop.is_set():
+                    break
+        except ListenerError as error:
+            counts["errors"] += 1
+            failures.append(f"{brand.name}: {error}")
+            log.error("collect %s for %s failed: %s", source_name, brand.name, error)
+    log.info("collect %s: %s", source_name, dict(counts))
+    return {**counts, "failures": failures} if failures else dict(counts)
+
+
+def score(runtime: Runtime, *, rescore: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+    """Score unscored mentions with the configured model, batch by batch, and detect their language."""
+    return recorded(runtime, "score", lambda: _score(runtime, rescore, progress))
+
+
+def _score(runtime: Runtime, rescore: bool, progress: Progress | None) -> dict[str, Any]:
+    scorer = runtime.scorer()
+    size = runtime.config.schedule.score_batch_size
+    counts: Counter[str] = Counter()
+    while not runtime.stop.is_set():
+        with scoring_batch(runtime.engine, scorer.model_id, size, rescore=rescore) as batch:
+            if not batch.tasks:
+                break
+            results = scorer.score([task.text for task in batch.tasks])
+            batch.scored = [(task.mention_id, result) for task, result in zip(batch.tasks, results, strict=True)]
+            unknown = [task for task in batch.tasks if task.language is None]
+            detected = detect_languages([task.text for task in unknown])
+            batch.languages = {task.mention_id: code for task, code in zip(unknown, detected, strict=True)}
+        counts.update(scored=len(batch.scored), **Counter(result.label for result in results))
+        if progress:
+            progress(len(batch.scored))
+    return dict(counts)

@@ -1,0 +1,57 @@
+"""What every job needs at hand: config, database, model, listeners, clock and the stop signal."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+import listeners
+from brandpulse.config import Config, SourceConfig
+from sentiment.records import Scorer
+from storage.engine import open_database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Shared by the jobs of one process. Heavy parts (the model, API clients) load on first use."""
+
+    config: Config
+    engine: Engine
+    clock: Callable[[], datetime] = utc_now
+    stop: threading.Event = field(default_factory=threading.Event)
+    progress: bool = False
+    _scorer: Scorer | None = None
+    _listeners: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, config: Config, **options: Any) -> Runtime:
+        return cls(config=config, engine=open_database(config.database), **options)
+
+    def scorer(self) -> Scorer:
+        with self._lock:
+            if self._scorer is None:
+                from sentiment import load_scorer
+
+                self._scorer = load_scorer(self.config.model, progress=self.progress)
+            return self._scorer
+
+    def listener(self, source: SourceConfig, **extra: Any) -> Any:
+        """The source's listener, created once per process (clients keep their sessions and tokens)."""
+        with self._lock:
+            if source.name not in self._listeners:
+                spec = listeners.SOURCES[source.name]
+                self._listeners[source.name] = spec.create(source.settings, clock=self.clock, **extra)
+            return self._listeners[source.name]
+
+    def close(self) -> None:
+        self.engine.dispose()

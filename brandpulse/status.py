@@ -1,0 +1,59 @@
+"""`brandpulse status`: the one screen an operator reads to know whether the pipeline is healthy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from rich.console import Group
+from rich.table import Table
+
+from brandpulse.runtime import Runtime
+from storage.jobs import JobRun, last_runs
+from storage.queries import active_alerts, brand_totals, outbox_health
+from storage.scoring import scoring_backlog
+
+
+@dataclass
+class Status:
+    model_id: str
+    runs: list[JobRun]
+    totals: pd.DataFrame
+    backlog: int
+    alerts: pd.DataFrame
+    outbox: pd.DataFrame
+
+    def render(self) -> Group:
+        runs = Table("job", "last start (UTC)", "status", "took", "counts / error", title="Jobs")
+        for run in self.runs:
+            took = f"{(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else "running"
+            detail = run.error or ", ".join(f"{k}={v}" for k, v in run.counts.items() if k != "failures")
+            style = {"ok": "green", "failed": "red", "partial": "yellow"}.get(run.status, "")
+            runs.add_row(run.job, f"{run.started_at:%Y-%m-%d %H:%M:%S}", f"[{style}]{run.status}[/]", took, detail)
+        totals = Table("brand", "mentions", "scored", "first", "last",
+                       title=f"Mentions (scoring backlog: {self.backlog} for {self.model_id})")
+        for row in self.totals.itertuples():
+            totals.add_row(row.brand, str(row.mentions), str(row.scored), f"{row.first:%Y-%m-%d %H:%M}",
+                           f"{row.last:%Y-%m-%d %H:%M}")
+        alerts = Table("state", "rule", "labels", "since", title="Active alerts")
+        for row in self.alerts.itertuples():
+            labels = ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+            alerts.add_row(row.state, row.rule, labels, f"{row.since:%Y-%m-%d %H:%M}")
+        channels = Table("receiver", "pending", "sent", "failed", "last error", title="Notification channels")
+        for receiver, rows in self.outbox.groupby("receiver"):
+            counts = dict(zip(rows["status"], rows["count"], strict=True))
+            failed = counts.get("failed", 0) + counts.get("dead", 0)
+            error = rows["last_error"].dropna().iloc[-1] if failed and rows["last_error"].notna().any() else ""
+            channels.add_row(str(receiver), str(counts.get("pending", 0)), str(counts.get("sent", 0)),
+                             f"[red]{failed}[/]" if failed else "0", error)
+        return Group(runs, totals, alerts, channels)
+
+
+def gather_status(runtime: Runtime) -> Status:
+    from sentiment import model_id_for
+
+    model_id = model_id_for(runtime.config.model)
+    with runtime.engine.connect() as connection:
+        return Status(model_id=model_id, runs=last_runs(connection), totals=brand_totals(connection, model_id),
+                      backlog=scoring_backlog(connection, model_id), alerts=active_alerts(connection),
+                      outbox=outbox_health(connection))

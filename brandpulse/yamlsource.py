@@ -1,0 +1,113 @@
+"""YAML with line numbers and `${ENV}` references, for error messages that point at the fault."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+Path_ = tuple[str | int, ...]
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person who edits the file."""
+
+    def __init__(self, file: Path, line: int | None, key: str, problem: str) -> None:
+        self.file, self.line, self.key, self.problem = file, line, key, problem
+        where = f"{file}:{line}" if line else str(file)
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+
+
+@dataclass
+class LocatedDocument:
+    """A parsed YAML document plus the line of every key, and which values came from which env var."""
+
+    file: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    env_names: dict[Path_, str] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of `path`, or of its nearest ancestor present in the file."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def error(self, path: Path_, problem: str) -> ConfigError:
+        return ConfigError(self.file, self.line_of(path), dotted(path), problem)
+
+
+def dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (comments and blank lines allowed), as in a .env file."""
+    values = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if "=" not in stripped:
+            raise ConfigError(path, number, "", "expected KEY=VALUE")
+        key, value = stripped.split("=", 1)
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_located(file: Path, secrets: Mapping[str, str] | None = None) -> LocatedDocument:
+    """Parse `file`, resolving `${VAR}` from the environment, then from `secrets`."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(file, None, "", f"cannot read the file ({error.strerror})") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(file, mark.line + 1 if mark else None, "",
+                          f"not valid YAML ({getattr(error, 'problem', error)})") from None
+    document = LocatedDocument(file=file, data=None)
+    lookup = {**(secrets or {}), **os.environ}
+    document.data = {} if root is None else _build(root, (), document, lookup)
+    return document
+
+
+def _build(node: yaml.Node, path: Path_, document: LocatedDocument, env: Mapping[str, str]) -> Any:
+    document.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in result:
+                raise ConfigError(document.file, key_node.start_mark.line + 1, dotted((*path, key)), "duplicate key")
+            document.lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, (*path, key), document, env)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, index), document, env) for index, item in enumerate(node.value)]
+    value = yaml.SafeLoader(b"").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    if isinstance(value, str) and "${" in value:
+        return _resolve(value, path, document, env)
+    return value
+
+
+def _resolve(value: str, path: Path_, document: LocatedDocument, env: Mapping[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise document.error(path, f"environment variable {name} is not set (nor in the secrets file)")
+        document.env_names[path] = name
+        return env[name]
+
+    return ENV_REFERENCE.sub(substitute, value)

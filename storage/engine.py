@@ -1,0 +1,68 @@
+"""Opening a database: engine settings per backend and schema migration on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: Writers wait this long for SQLite's lock instead of failing at once with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (dashboard) never block the writer (jobs)
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL across application crashes
+    cursor.close()
+
+
+def create_database_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`, with SQLite made fit for a service (WAL, busy timeout, foreign keys)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **options)
+        event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    options.setdefault("pool_pre_ping", True)  # survive a database restart without a stale pool
+    return create_engine(parsed, **options)
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`; a no-op on an up-to-date database."""
+    command.upgrade(_alembic_config(engine), revision)
+
+
+def is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def open_database(url: str, *, upgrade: bool = True, **options: Any) -> Engine:
+    """The one way the application opens its database: engine plus an up-to-date schema."""
+    engine = create_database_engine(url, **options)
+    if upgrade:
+        migrate(engine)
+    return engine

@@ -1,0 +1,157 @@
+"""The database schema. Alembic migrations under `storage/migrations` create exactly these tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import BigId, Json, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+brands = Table(
+    "brands", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: One row per post, whatever the number of brands it mentions: unique on (source, external_id).
+mentions = Table(
+    "mentions", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source", String(40), nullable=False),
+    Column("external_id", String(300), nullable=False),
+    Column("url", Text),
+    Column("author_id", String(200)),
+    Column("author_handle", String(300)),
+    Column("author_reach", BigId),
+    Column("text", Text, nullable=False),
+    Column("language", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("likes", Integer, nullable=False, default=0),
+    Column("reposts", Integer, nullable=False, default=0),
+    Column("replies", Integer, nullable=False, default=0),
+    Column("quotes", Integer, nullable=False, default=0),
+    Column("views", BigId),
+    Column("thread_id", String(300)),
+    Column("parent_id", String(300)),
+    Column("raw", Json),
+    UniqueConstraint("source", "external_id"),
+    Index(None, "created_at"),
+)
+
+#: Which brands a mention belongs to; `created_at` is copied here so per-brand series need no join.
+mention_brands = Table(
+    "mention_brands", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("brand_id", Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True),
+    Column("matched_query", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "brand_id", "created_at"),
+)
+
+#: One score per mention and model: changing the model never overwrites or mixes earlier scores.
+sentiments = Table(
+    "sentiments", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("model_id", String(200), primary_key=True),
+    Column("label", String(10), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("p_negative", Float, nullable=False),
+    Column("p_neutral", Float, nullable=False),
+    Column("p_positive", Float, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+    Index(None, "model_id", "label"),
+)
+
+cursors = Table(
+    "cursors", metadata,
+    Column("source", String(40), primary_key=True),
+    Column("brand", String(200), primary_key=True),
+    Column("query_name", String(200), primary_key=True),
+    Column("value", Json, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Posts read per source and calendar month, for paid APIs' caps (X).
+read_budgets = Table(
+    "read_budgets", metadata,
+    Column("source", String(40), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("used", BigId, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("job", String(100), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("status", String(20), nullable=False),
+    Column("counts", Json, nullable=False, default=dict),
+    Column("error", Text),
+    Index(None, "job", "started_at"),
+)
+
+alert_state = Table(
+    "alert_state", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("rule", String(200), nullable=False),
+    Column("labels", Json, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Small named documents of the alert router (group timers) and other services' state.
+service_state = Table(
+    "service_state", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("data", Json, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+silences = Table(
+    "silences", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("matchers", Json, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Notifications are written here in the transaction that fires the alert, then sent and retried.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("receiver", String(200), nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index(None, "status", "next_attempt_at"),
+)

@@ -1,0 +1,153 @@
+"""A bad config file fails at start, naming the file, the line and the key at fault."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+from brandpulse.config import load_config, secret_values
+from brandpulse.logs import RedactSecrets
+from brandpulse.yamlsource import ConfigError
+
+GOOD = """\
+database: sqlite:///data/brandpulse.db
+brands:
+  - name: Lumora
+    terms: [Lumora, "Lumora Halo"]
+    handles: ["@lumora"]
+    competitors: [Vexon]
+    sources: [x, hackernews]
+  - name: Vexon
+    terms: [Vexon]
+sources:
+  x:
+    bearer_token: ${X_BEARER_TOKEN}
+    interval: 10m
+  hackernews: {}
+schedule:
+  score: 2m
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "brandpulse.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    return caught.value
+
+
+def test_a_good_file_loads_with_its_secrets_resolved_and_paths_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", "s3cret-token")
+    config = load_config(write(tmp_path, GOOD))
+    assert [brand.name for brand in config.brands] == ["Lumora", "Vexon"]
+    assert config.sources["x"].interval == timedelta(minutes=10)
+    assert config.sources["x"].credential_env == {"bearer_token": "X_BEARER_TOKEN"}
+    assert config.schedule.score == timedelta(minutes=2)
+    assert config.database == f"sqlite:///{tmp_path / 'data' / 'brandpulse.db'}"
+    assert "s3cret-token" in secret_values(config)
+    assert "s3cret-token" not in repr(config)
+    assert [b.name for b in config.brands_for("hackernews")] == ["Lumora", "Vexon"]
+    assert [b.name for b in config.brands_for("x")] == ["Lumora", "Vexon"]
+
+
+def test_a_missing_required_key_names_its_line_and_key(tmp_path):
+    error = error_of(tmp_path, """\
+        brands:
+          - terms: [Lumora]
+        """)
+    assert error.line == 2
+    assert error.key == "brands[0].name"
+    assert "required key is missing" in str(error)
+    assert str(error).startswith(f"{tmp_path / 'brandpulse.yaml'}:2: brands[0].name")
+
+
+def test_a_wrong_type_names_the_value_and_its_line(tmp_path):
+    error = error_of(tmp_path, """\
+        brands:
+          - name: Lumora
+            terms: [Lumora]
+        schedule:
+          score: soon
+        """)
+    assert (error.line, error.key) == (5, "schedule.score")
+    assert "'soon' is not a duration" in str(error)
+
+
+def test_an_unknown_source_lists_the_known_ones(tmp_path):
+    error = error_of(tmp_path, """\
+        brands:
+          - name: Lumora
+            terms: [Lumora]
+        sources:
+          twiter: {}
+        """)
+    assert (error.line, error.key) == (5, "sources.twiter")
+    assert "unknown source 'twiter'" in str(error) and "x" in str(error)
+
+
+def test_a_missing_environment_variable_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    error = error_of(tmp_path, GOOD)
+    assert (error.line, error.key) == (12, "sources.x.bearer_token")
+    assert "environment variable X_BEARER_TOKEN is not set" in str(error)
+
+
+def test_a_secrets_file_provides_what_the_environment_lacks(tmp_path, monkeypatch):
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    (tmp_path / "secrets.env").write_text("# local secrets\nX_BEARER_TOKEN=from-file\n", encoding="utf-8")
+    config = load_config(write(tmp_path, "secrets_file: secrets.env\n" + GOOD))
+    assert config.sources["x"].settings.bearer_token.get_secret_value() == "from-file"
+
+
+def test_a_misspelt_key_is_refused_rather_than_ignored(tmp_path):
+    error = error_of(tmp_path, """\
+        brands:
+          - name: Lumora
+            terms: [Lumora]
+            competitor: [Vexon]
+        """)
+    assert (error.line, error.key) == (4, "brands[0].competitor")
+    assert "unknown key" in str(error)
+
+
+def test_a_competitor_must_be_a_configured_brand(tmp_path):
+    error = error_of(tmp_path, """\
+        brands:
+          - name: Lumora
+            terms: [Lumora]
+            competitors: [Vexon]
+        """)
+    assert (error.line, error.key) == (4, "brands[0].competitors")
+
+
+def test_invalid_yaml_points_at_the_line(tmp_path):
+    error = error_of(tmp_path, "brands:\n  - name: [unclosed\n")
+    assert error.line is not None and "not valid YAML" in str(error)
+
+
+def test_a_secret_never_appears_in_a_type_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAGE_LIMIT", "lots-of-secret-pages")
+    error = error_of(tmp_path, """\
+        brands:
+          - name: Lumora
+            terms: [Lumora]
+        sources:
+          hackernews:
+            max_pages: ${PAGE_LIMIT}
+        """)
+    assert "lots-of-secret-pages" not in str(error)
+    assert "PAGE_LIMIT" in str(error)
+
+
+def test_logging_redacts_resolved_secrets():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /search?token=%s", ("s3cret-token",), None)
+    RedactSecrets(["s3cret-token"]).filter(record)
+    assert record.getMessage() == "GET /search?token=***"

@@ -1,0 +1,81 @@
+"""Storing mentions: once per (source, external id), with their cursor, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from listeners.records import Engagement, Mention
+from storage.engine import open_database
+from storage.mentions import load_cursor, store_batch, store_mentions
+from storage.schema import mention_brands, mentions
+
+T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+
+def mention(external_id: str, brand: str = "Lumora", minutes: int = 0, source: str = "x") -> Mention:
+    return Mention(source=source, external_id=external_id, text=f"post {external_id} about {brand}",
+                   created_at=T0 + timedelta(minutes=minutes), brand=brand, author_handle="ana",
+                   engagement=Engagement(likes=3), raw={"id": external_id})
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = open_database(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_replayed_batch_stores_nothing_twice(engine):
+    batch = [mention("1"), mention("2"), mention("2")]
+    with engine.begin() as connection:
+        first = store_mentions(connection, "Lumora", batch)
+    with engine.begin() as connection:
+        again = store_mentions(connection, "Lumora", [mention("2"), mention("3")])
+    assert [m.external_id for m in first.new] == ["1", "2"]
+    assert first.duplicates == 1
+    assert [m.external_id for m in again.new] == ["3"]
+    assert again.duplicates == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(mentions)).scalar_one() == 3
+
+
+def test_a_post_about_two_brands_is_stored_once_and_counted_for_both(engine):
+    with engine.begin() as connection:
+        store_mentions(connection, "Lumora", [mention("7")])
+        shared = store_mentions(connection, "Vexon", [mention("7", brand="Vexon")])
+    assert [m.external_id for m in shared.new] == ["7"]
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(mentions)).scalar_one() == 1
+        assert connection.execute(select(func.count()).select_from(mention_brands)).scalar_one() == 2
+
+
+def test_the_same_id_on_two_sources_is_two_mentions(engine):
+    with engine.begin() as connection:
+        stored = store_mentions(connection, "Lumora", [mention("1"), mention("1", source="reddit")])
+    assert len(stored.new) == 2
+
+
+def test_timestamps_come_back_as_utc(engine):
+    with engine.begin() as connection:
+        store_mentions(connection, "Lumora", [mention("1", minutes=5)])
+    with engine.connect() as connection:
+        created = connection.execute(select(mentions.c.created_at)).scalar_one()
+    assert created == T0 + timedelta(minutes=5)
+    assert created.utcoffset() == timedelta(0)
+
+
+def test_a_cursor_moves_only_with_the_mentions_it_covers(engine):
+    with engine.begin() as connection:
+        store_batch(connection, source="x", brand="Lumora", query_name="default", batch=[mention("1")],
+                    cursor={"since_id": "1"})
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        store_batch(connection, source="x", brand="Lumora", query_name="default", batch=[mention("2")],
+                    cursor={"since_id": "2"})
+        raise RuntimeError("crash before commit")
+    with engine.connect() as connection:
+        assert load_cursor(connection, "x", "Lumora", "default") == {"since_id": "1"}
+        ids = connection.execute(select(mentions.c.external_id)).scalars().all()
+    assert ids == ["1"]

@@ -1,0 +1,84 @@
+"""The scoring queue and the per-brand series built from its scores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from listeners.records import Mention
+from sentiment.records import Sentiment
+from storage.engine import open_database
+from storage.mentions import store_mentions
+from storage.scoring import claim_unscored, save_scores, scoring_backlog
+from storage.series import brand_series
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def sentiment(label: str, model_id: str = "m1") -> Sentiment:
+    probabilities = {"negative": 0.1, "neutral": 0.1, "positive": 0.1} | {label: 0.8}
+    return Sentiment.from_probabilities(probabilities, model_id)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = open_database(database_url)
+    with engine.begin() as connection:
+        store_mentions(connection, "Lumora", [
+            Mention(source="x", external_id=str(i), text=f"text {i}", brand="Lumora",
+                    created_at=T0 + timedelta(minutes=20 * i)) for i in range(6)])
+    yield engine
+    engine.dispose()
+
+
+def score_all(engine, labels, model_id="m1"):
+    with engine.begin() as connection:
+        tasks = claim_unscored(connection, model_id, limit=100)
+        scored = [(t.mention_id, sentiment(label, model_id)) for t, label in zip(tasks, labels, strict=True)]
+        save_scores(connection, scored, {t.mention_id: "en" for t in tasks})
+    return tasks
+
+
+def test_claimed_work_comes_oldest_first_in_batches(engine):
+    with engine.begin() as connection:
+        first = claim_unscored(connection, "m1", limit=4)
+    assert [t.text for t in first] == [f"text {i}" for i in range(4)]
+
+
+def test_saved_scores_leave_the_backlog_and_a_replayed_save_changes_nothing(engine):
+    tasks = score_all(engine, ["negative"] * 6)
+    with engine.begin() as connection:
+        assert scoring_backlog(connection, "m1") == 0
+        assert save_scores(connection, [(tasks[0].mention_id, sentiment("positive"))]) == 1
+    series = _series(engine)
+    assert series["negative"].sum() == 6
+
+
+def test_a_new_model_scores_new_mentions_and_rescores_history_only_on_request(engine):
+    score_all(engine, ["negative"] * 6)
+    with engine.begin() as connection:
+        assert scoring_backlog(connection, "m2") == 0
+        assert scoring_backlog(connection, "m2", rescore=True) == 6
+
+
+def _series(engine, model_id="m1"):
+    with engine.connect() as connection:
+        return brand_series(connection, model_id=model_id, start=T0, end=T0 + timedelta(hours=3))["Lumora"]
+
+
+def test_series_have_every_bucket_and_the_shares_of_scored_mentions(engine):
+    score_all(engine, ["negative", "positive", "neutral", "negative", "negative", "positive"])
+    series = _series(engine)
+    assert list(series.index) == [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)]
+    assert series["volume"].tolist() == [3, 3, 0]
+    assert series["negative"].tolist() == [1, 2, 0]
+    assert series["negative_share"].round(3).tolist() == [0.333, 0.667, 0.0]
+    assert series["net_sentiment"].round(3).tolist() == [0.0, -0.333, 0.0]
+
+
+def test_series_never_mix_models(engine):
+    score_all(engine, ["negative"] * 6)
+    other = _series(engine, model_id="m2")
+    assert other["volume"].sum() == 6
+    assert other["scored"].sum() == 0
