@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,9 +11,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402  (the backend must be chosen first)
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
 
 COLORS = {"negative": "#d6453d", "neutral": "#b8bcc4", "positive": "#3a9a5b", "volume": "#4a6fa5"}
 
@@ -54,3 +55,69 @@ def sentiment_timeline(series: Mapping[str, pd.DataFrame], path: Path, *, spans:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def svg(figure: plt.Figure) -> str:
+    """A figure as an inline `<svg>` element (text kept as text, ids stable), and the figure closed."""
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "brandpulse"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def sentiment_bars(frame: pd.DataFrame, *, title: str | None = None, width: float = 9.0) -> str:
+    """Stacked negative/neutral/positive (and unscored) mentions per bucket, with the net sentiment
+    ((positive - negative) / scored, in %) as a line on the right axis. Returns inline SVG."""
+    figure, axis = plt.subplots(figsize=(width, 3.2))
+    x = mdates.date2num(frame.index.to_pydatetime()) if len(frame) else []
+    step = (x[1] - x[0]) if len(x) > 1 else 1.0
+    bottom = None
+    unscored = (frame["volume"] - frame["scored"]).clip(lower=0)
+    for name, values, color in (("negative", frame["negative"], COLORS["negative"]),
+                                ("neutral", frame["neutral"], COLORS["neutral"]),
+                                ("positive", frame["positive"], COLORS["positive"]),
+                                ("unscored", unscored, "#e6e6e6")):
+        if name == "unscored" and not unscored.any():
+            continue
+        axis.bar(x, values, width=step * 0.8, bottom=bottom, color=color, label=name, linewidth=0)
+        bottom = values if bottom is None else bottom + values
+    axis.set_ylabel("mentions")
+    axis.grid(axis="y", alpha=0.3)
+    axis.spines[["top"]].set_visible(False)
+    net = axis.twinx()
+    scored = frame["scored"].where(frame["scored"] > 0)
+    net.plot(x, (frame["positive"] - frame["negative"]) / scored * 100, color="#1f2d3d", marker="o",
+             markersize=3, linewidth=1.6, label="net sentiment (%)")
+    net.axhline(0, color="#1f2d3d", linewidth=0.5, alpha=0.4)
+    net.set_ylim(-100, 100)
+    net.set_ylabel("net sentiment (%)")
+    net.spines[["top"]].set_visible(False)
+    axis.xaxis_date()
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+    handles, labels = axis.get_legend_handles_labels()
+    extra_handles, extra_labels = net.get_legend_handles_labels()
+    axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=5, fontsize=8,
+                frameon=False, bbox_to_anchor=(0, 1.14))
+    if title:
+        axis.set_title(title, loc="left", fontsize=10, pad=22)
+    figure.autofmt_xdate()
+    return svg(figure)
+
+
+def share_of_voice(rows: Sequence[tuple[str, float, float | None]], *, highlight: str | None = None) -> str:
+    """Horizontal bars of each brand's share of voice (%), labelled with its net sentiment. Inline SVG."""
+    figure, axis = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(rows), 1)))
+    names = [name for name, _, _ in rows][::-1]
+    shares = [share * 100 for _, share, _ in rows][::-1]
+    colors = ["#4a6fa5" if name == highlight else "#a9b8cf" for name in names]
+    bars = axis.barh(names, shares, color=colors)
+    for bar, (_, _, net) in zip(bars, rows[::-1], strict=True):
+        label = f"{bar.get_width():.0f}%" + (f"  net {net * 100:+.0f}" if net is not None else "")
+        axis.annotate(label, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    axis.set_xlim(0, max([*shares, 1]) * 1.35)
+    axis.set_xlabel("share of voice (%)")
+    axis.spines[["top", "right"]].set_visible(False)
+    return svg(figure)

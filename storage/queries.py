@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
 from storage.schema import alert_state, brands, mention_brands, mentions, outbox, sentiments
 
@@ -32,11 +32,11 @@ class MentionFilter:
     newest_first: bool = True
 
 
-def find_mentions(connection: Connection, filters: MentionFilter) -> pd.DataFrame:
+def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
     score = sentiments.c
     query = (
         select(mentions.c.id, brands.c.name.label("brand"), mentions.c.source, mentions.c.external_id,
-               mentions.c.created_at, mentions.c.language, score.label, score.score, mentions.c.author_handle,
+               mention_brands.c.created_at, mentions.c.language, score.label, score.score, mentions.c.author_handle,
                mentions.c.author_reach, mentions.c.likes, mentions.c.reposts, mentions.c.replies, mentions.c.url,
                mentions.c.text)
         .select_from(mention_brands.join(mentions, mentions.c.id == mention_brands.c.mention_id)
@@ -50,7 +50,11 @@ def find_mentions(connection: Connection, filters: MentionFilter) -> pd.DataFram
     if filters.sources:
         conditions.append(mentions.c.source.in_(list(filters.sources)))
     if filters.labels:
-        conditions.append(score.label.in_(list(filters.labels)))
+        known = [label for label in filters.labels if label != "unscored"]
+        by_label = [score.label.in_(known)] if known else []
+        if "unscored" in filters.labels:
+            by_label.append(score.label.is_(None))
+        conditions.append(or_(*by_label))
     if filters.languages:
         conditions.append(mentions.c.language.in_(list(filters.languages)))
     if filters.since:
@@ -59,11 +63,23 @@ def find_mentions(connection: Connection, filters: MentionFilter) -> pd.DataFram
         conditions.append(mention_brands.c.created_at < filters.until)
     if filters.text:
         conditions.append(func.lower(mentions.c.text).contains(filters.text.lower(), autoescape=True))
-    order = mention_brands.c.created_at.desc() if filters.newest_first else mention_brands.c.created_at
-    query = query.where(*conditions).order_by(order, mentions.c.id).offset(filters.offset)
+    query = query.where(*conditions)
+    if ordered:
+        order = mention_brands.c.created_at.desc() if filters.newest_first else mention_brands.c.created_at
+        query = query.order_by(order, mentions.c.id)
+    if filters.offset:
+        query = query.offset(filters.offset)
     if filters.limit is not None:
         query = query.limit(filters.limit)
-    return pd.DataFrame(connection.execute(query).all(), columns=MENTION_COLUMNS)
+    return query
+
+
+def find_mentions(connection: Connection, filters: MentionFilter) -> pd.DataFrame:
+    """Mentions matching `filters`, one row per (mention, brand), newest first unless asked otherwise.
+
+    `labels` may include "unscored" for mentions `model_id` has not scored yet.
+    """
+    return pd.DataFrame(connection.execute(_mentions_query(filters)).all(), columns=MENTION_COLUMNS)
 
 
 def brand_totals(connection: Connection, model_id: str) -> pd.DataFrame:
@@ -94,3 +110,145 @@ def outbox_health(connection: Connection) -> pd.DataFrame:
         .group_by(outbox.c.receiver, outbox.c.status)).all()
     frame = pd.DataFrame(rows, columns=["receiver", "status", "count", "last_error"])
     return frame
+
+
+# ----------------------------------------------------------------------------------------------------
+# Aggregates for reports and the dashboard. Every count joins the scores of one model only.
+
+COUNT_COLUMNS = ["volume", "scored", "negative", "neutral", "positive"]
+
+
+def _label_counts(model_id: str) -> list:
+    label = sentiments.c.label
+    return [func.count().label("volume"), func.count(label).label("scored"),
+            func.sum(case((label == "negative", 1), else_=0)).label("negative"),
+            func.sum(case((label == "neutral", 1), else_=0)).label("neutral"),
+            func.sum(case((label == "positive", 1), else_=0)).label("positive")]
+
+
+def _scored_links(model_id: str):
+    """mention_brands joined to its brand and to `model_id`'s score (if any)."""
+    return (mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+            .outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                        sentiments.c.model_id == model_id)))
+
+
+def utc_day(connection: Connection, column: ColumnElement) -> ColumnElement:
+    """`column` (a UTC timestamp) as its UTC calendar day, 'YYYY-MM-DD'.
+
+    SQLite stores UTC timestamps as ISO text, so the day is its first ten characters (cheaper than
+    strftime on every row); PostgreSQL formats the timestamptz in UTC.
+    """
+    if connection.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+def daily_counts(connection: Connection, *, model_id: str, start: datetime, end: datetime,
+                 brand_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per brand and UTC day in [start, end): volume, scored, negative, neutral, positive (long form).
+
+    Only days with mentions appear; `day` is a midnight-UTC timestamp.
+    """
+    day = utc_day(connection, mention_brands.c.created_at).label("day")
+    query = (select(brands.c.name.label("brand"), day, *_label_counts(model_id))
+             .select_from(_scored_links(model_id))
+             .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+             .group_by(brands.c.name, day))
+    if brand_names is not None:
+        query = query.where(brands.c.name.in_(list(brand_names)))
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "day", *COUNT_COLUMNS])
+    frame["day"] = pd.to_datetime(frame["day"], utc=True)
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    return frame
+
+
+def breakdown(connection: Connection, *, model_id: str, by: str, start: datetime, end: datetime,
+              brand_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Counts per brand and `by` ("source" or "language") in [start, end), largest first."""
+    if by not in ("source", "language"):
+        raise ValueError(f"cannot break down by {by!r} (source or language)")
+    key = func.coalesce(mentions.c[by], "unknown").label("key")
+    query = (select(brands.c.name.label("brand"), key, *_label_counts(model_id))
+             .select_from(_scored_links(model_id).join(mentions, mentions.c.id == mention_brands.c.mention_id))
+             .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+             .group_by(brands.c.name, key))
+    if brand_names is not None:
+        query = query.where(brands.c.name.in_(list(brand_names)))
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "key", *COUNT_COLUMNS])
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    return frame.sort_values(["brand", "volume", "key"], ascending=[True, False, True], ignore_index=True)
+
+
+def reach_expression() -> ColumnElement:
+    """How many people a post reached: its views where the source counts them, else its author's audience."""
+    return func.coalesce(mentions.c.views, mentions.c.author_reach, 0)
+
+
+SCORED_MENTION_COLUMNS = ["id", "source", "external_id", "created_at", "language", "label", "score",
+                          "author_handle", "author_reach", "reach", "likes", "reposts", "replies", "url", "text"]
+
+
+def _scored_mentions_query(model_id: str, brand: str, start: datetime, end: datetime):
+    return (select(mentions.c.id, mentions.c.source, mentions.c.external_id, mention_brands.c.created_at,
+                   mentions.c.language, sentiments.c.label, sentiments.c.score, mentions.c.author_handle,
+                   mentions.c.author_reach, reach_expression().label("reach"), mentions.c.likes,
+                   mentions.c.reposts, mentions.c.replies, mentions.c.url, mentions.c.text)
+            .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+                         .join(mentions, mentions.c.id == mention_brands.c.mention_id)
+                         .join(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                                sentiments.c.model_id == model_id)))
+            .where(brands.c.name == brand, mention_brands.c.created_at >= start, mention_brands.c.created_at < end))
+
+
+def top_reached(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
+                label: str = "negative", limit: int = 10) -> pd.DataFrame:
+    """The `label` mentions of `brand` in [start, end) that reached the most people."""
+    engagement = mentions.c.likes + mentions.c.reposts + mentions.c.replies + mentions.c.quotes
+    query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
+             .order_by(reach_expression().desc(), engagement.desc(), mentions.c.id).limit(limit))
+    return pd.DataFrame(connection.execute(query).all(), columns=SCORED_MENTION_COLUMNS)
+
+
+def labelled_mentions(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
+                      label: str = "negative", limit: int | None = None) -> pd.DataFrame:
+    """Every `label` mention of `brand` in [start, end), oldest first (the complaint themes' input)."""
+    query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
+             .order_by(mention_brands.c.created_at, mentions.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return pd.DataFrame(connection.execute(query).all(), columns=SCORED_MENTION_COLUMNS)
+
+
+def count_mentions(connection: Connection, filters: MentionFilter, *, cap: int | None = 10_000) -> int:
+    """How many mentions `filters` match (ignoring its limit and offset), counted up to `cap`."""
+    inner = _mentions_query(replace(filters, limit=cap, offset=0), ordered=False).subquery()
+    return connection.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+def iter_mentions(connection: Connection, filters: MentionFilter, *, chunk: int = 5000) -> Iterator[pd.DataFrame]:
+    """`find_mentions` in frames of `chunk` rows from one streamed query (for exports of any size)."""
+    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(_mentions_query(filters))
+    for rows in result.partitions(chunk):
+        yield pd.DataFrame(rows, columns=MENTION_COLUMNS)
+
+
+def distinct_values(connection: Connection, column: str) -> list[str]:
+    """The distinct non-null values of a `mentions` column (source, language), sorted."""
+    rows = connection.execute(select(mentions.c[column]).where(mentions.c[column].is_not(None)).distinct())
+    return sorted(value for (value,) in rows)
+
+
+ALERT_COLUMNS = ["fingerprint", "rule", "labels", "state", "data", "updated_at"]
+
+
+def list_alerts(connection: Connection, *, states: Sequence[str] | None = None,
+                updated_since: datetime | None = None) -> pd.DataFrame:
+    """Alert records with their labels and data documents, most recently updated first."""
+    query = select(*(alert_state.c[name] for name in ALERT_COLUMNS)).order_by(alert_state.c.updated_at.desc(),
+                                                                              alert_state.c.fingerprint)
+    if states:
+        query = query.where(alert_state.c.state.in_(list(states)))
+    if updated_since is not None:
+        query = query.where(alert_state.c.updated_at >= updated_since)
+    return pd.DataFrame(connection.execute(query).all(), columns=ALERT_COLUMNS)

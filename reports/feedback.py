@@ -1,0 +1,393 @@
+"""The product feedback report: one brand over a period, against the period before and its competitors.
+
+    document = build_report(engine, "Lumora", start, end, model_id=..., competitors=["Novex"],
+                            embed=scorer.embed)
+    document.write(Path("reports/"))      # Lumora-2026-03-01-2026-04-01.html and .pdf
+
+The HTML is one self-contained file (styles and SVG charts inline, no script, nothing fetched), so
+it opens offline and mails as an attachment. The PDF is that same page printed by headless chromium
+(`--print-to-pdf`): the one renderer that is offline, a Debian package, already needed by the
+dashboard's browser tests, and prints exactly what the HTML shows (weasyprint would need its own
+pango stack and renders SVG and flexbox differently).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import smtplib
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+
+from reports import charts
+from reports.alerts_view import alert_records, alerts_between
+from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
+from storage.queries import breakdown, labelled_mentions, list_alerts, top_reached
+from storage.series import brand_series
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).with_name("templates")
+#: Negative posts embedded for the themes: the period's and the previous period's (see `build_report`).
+THEME_SAMPLE = 1000
+PREVIOUS_THEME_SAMPLE = 500
+#: Characters of a post that are embedded: a complaint says what it is about early on.
+THEME_TEXT_CHARS = 600
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
+    env.filters["points"] = lambda v: "–" if v is None else f"{v * 100:+.0f}"
+    env.filters["signed"] = lambda v, digits=0: "–" if v is None else f"{v:+.{digits}f}"
+    env.filters["count"] = lambda v: "–" if v is None else f"{int(v):,}"
+    env.filters["when"] = lambda v: "" if v is None else f"{v:%Y-%m-%d %H:%M}"
+    env.filters["day"] = lambda v: "" if v is None else f"{v:%Y-%m-%d}"
+    env.filters["growth"] = growth_label
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def safe_url(url: Any) -> str | None:
+    """Only http(s) links are rendered: a post's URL comes from an API and is not trusted."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """Counts of one brand over one period and the two headline scores.
+
+    `net_sentiment` is the net sentiment score: share positive minus share negative of the scored
+    mentions (-1..1, shown as points); `health` is positive / (positive + negative).
+    """
+
+    volume: int
+    scored: int
+    negative: int
+    neutral: int
+    positive: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Kpis:
+        totals = frame[["volume", "scored", "negative", "neutral", "positive"]].sum()
+        return cls(*(int(totals[name]) for name in ("volume", "scored", "negative", "neutral", "positive")))
+
+    @property
+    def net_sentiment(self) -> float | None:
+        return (self.positive - self.negative) / self.scored if self.scored else None
+
+    @property
+    def health(self) -> float | None:
+        polar = self.positive + self.negative
+        return self.positive / polar if polar else None
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.negative / self.scored if self.scored else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"volume": self.volume, "scored": self.scored, "negative": self.negative, "neutral": self.neutral,
+                "positive": self.positive, "net_sentiment": self.net_sentiment, "health": self.health,
+                "negative_share": self.negative_share}
+
+
+def change(now: float | None, before: float | None, *, relative: bool = False) -> float | None:
+    if now is None or before is None:
+        return None
+    if relative:
+        return (now - before) / before if before else None
+    return now - before
+
+
+@dataclass
+class ReportData:
+    brand: str
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    model_id: str
+    generated_at: datetime
+    current: Kpis
+    previous: Kpis
+    series: pd.DataFrame
+    bucket: timedelta
+    share: list[dict[str, Any]]
+    themes: ThemeResult | None
+    themes_note: str
+    sources: list[dict[str, Any]]
+    languages: list[dict[str, Any]]
+    top_negative: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The report's figures as JSON-friendly data (for the dashboard and scheduled jobs' logs)."""
+        return {
+            "brand": self.brand, "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "model_id": self.model_id, "current": self.current.to_dict(), "previous": self.previous.to_dict(),
+            "share_of_voice": self.share, "themes": self.themes.to_dict() if self.themes else None,
+            "sources": self.sources, "languages": self.languages, "alerts": len(self.alerts),
+        }
+
+
+def _breakdown_rows(frame: pd.DataFrame, brand: str) -> list[dict[str, Any]]:
+    rows = []
+    own = frame[frame["brand"] == brand]
+    total = int(own["volume"].sum()) or 1
+    for row in own.itertuples():
+        kpis = Kpis(int(row.volume), int(row.scored), int(row.negative), int(row.neutral), int(row.positive))
+        rows.append({"key": row.key, "share": row.volume / total, **kpis.to_dict()})
+    return rows
+
+
+def _compute_themes(engine: Engine, brand: str, start: datetime, end: datetime, previous_start: datetime,
+                    model_id: str, embed: Embed | None, exclude: Sequence[str], sample: int,
+                    previous_sample: int) -> tuple[ThemeResult | None, str]:
+    with engine.connect() as connection:
+        now = labelled_mentions(connection, model_id=model_id, brand=brand, start=start, end=end)
+        before = labelled_mentions(connection, model_id=model_id, brand=brand, start=previous_start, end=start)
+    if now.empty:
+        return None, "No negative mentions in this period."
+    if embed is None:
+        return None, "Complaint themes were not computed: no embedding model was available."
+    chosen = pd.concat([sample_for_themes(now, sample).assign(period="current"),
+                        sample_for_themes(before, previous_sample).assign(period="previous")], ignore_index=True)
+    texts = [text[:THEME_TEXT_CHARS] for text in chosen["text"]]
+    embeddings = np.asarray(embed(texts), dtype=np.float32)
+    result = find_themes(chosen, embeddings, exclude=exclude, total=len(now))
+    note = ""
+    if len(now) > sample or len(before) > previous_sample:
+        note = (f"Themes were found in a time-spread sample of {min(len(now), sample):,} of this period's "
+                f"{len(now):,} negative mentions (and {min(len(before), previous_sample):,} of the previous "
+                f"period's {len(before):,}); sizes are scaled to the full counts.")
+    return result, note
+
+
+def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
+           competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
+           theme_sample: int = THEME_SAMPLE, previous_theme_sample: int = PREVIOUS_THEME_SAMPLE,
+           top: int = 10, now: datetime | None = None) -> ReportData:
+    """Everything the report shows, read from storage (only `model_id`'s scores count)."""
+    if end <= start:
+        raise ValueError("the report's period must end after it starts")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    previous_start = start - (end - start)
+    bucket = timedelta(days=1) if end - start >= timedelta(days=2) else timedelta(hours=1)
+    names = [brand, *[c for c in competitors if c != brand]]
+    with engine.connect() as connection:
+        series = brand_series(connection, model_id=model_id, start=previous_start, end=end, bucket=bucket,
+                              brand_names=names)
+        sources = breakdown(connection, model_id=model_id, by="source", start=start, end=end, brand_names=[brand])
+        languages = breakdown(connection, model_id=model_id, by="language", start=start, end=end,
+                              brand_names=[brand])
+        negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
+        alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
+    timings["queries"] = time.perf_counter() - clock
+    split = pd.Timestamp(start)
+    current = {name: frame[frame.index >= split] for name, frame in series.items()}
+    before = {name: frame[frame.index < split] for name, frame in series.items()}
+    totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
+    totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
+    voice_now = sum(k.volume for k in totals_now.values()) or 1
+    voice_before = sum(k.volume for k in totals_before.values()) or None
+    share = [{"brand": name, "volume": totals_now[name].volume, "share": totals_now[name].volume / voice_now,
+              "share_change": change(totals_now[name].volume / voice_now,
+                                     totals_before[name].volume / voice_before if voice_before else None),
+              "net_sentiment": totals_now[name].net_sentiment, "health": totals_now[name].health,
+              "net_sentiment_change": change(totals_now[name].net_sentiment, totals_before[name].net_sentiment)}
+             for name in names]
+    clock = time.perf_counter()
+    themes, note = _compute_themes(engine, brand, start, end, previous_start, model_id, embed,
+                                   [brand, *exclude_terms], theme_sample, previous_theme_sample)
+    timings["themes"] = time.perf_counter() - clock
+    return ReportData(
+        brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,
+        generated_at=now or datetime.now(UTC), current=totals_now[brand], previous=totals_before[brand],
+        series=current[brand], bucket=bucket, share=share, themes=themes, themes_note=note,
+        sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
+        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings)
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one self-contained HTML page."""
+    unit = "day" if data.bucket >= timedelta(days=1) else "hour"
+    trend = charts.sentiment_bars(data.series, title=f"{data.brand}: mentions per {unit} by sentiment")
+    voice = charts.share_of_voice([(row["brand"], row["share"], row["net_sentiment"]) for row in data.share],
+                                  highlight=data.brand) if len(data.share) > 1 else None
+    template = environment().get_template("report.html")
+    return template.render(
+        d=data, trend_svg=trend, voice_svg=voice, unit=unit, change=change,
+        last_day=data.end - timedelta(microseconds=1), previous_last=data.start - timedelta(microseconds=1))
+
+
+@dataclass
+class ReportDocument:
+    data: ReportData
+    html: str
+    pdf: bytes | None = None
+
+    @property
+    def stem(self) -> str:
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in self.data.brand)
+        last = self.data.end - timedelta(microseconds=1)
+        return f"{safe}-{self.data.start:%Y-%m-%d}-{last:%Y-%m-%d}"
+
+    @property
+    def title(self) -> str:
+        last = self.data.end - timedelta(microseconds=1)
+        return f"{self.data.brand} feedback report, {self.data.start:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+    def write(self, directory: Path) -> list[Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        written = [directory / f"{self.stem}.html"]
+        written[0].write_text(self.html, encoding="utf-8")
+        if self.pdf is not None:
+            written.append(directory / f"{self.stem}.pdf")
+            written[1].write_bytes(self.pdf)
+        return written
+
+
+def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
+                 competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
+                 pdf: bool = True, chromium: str | None = None, theme_sample: int = THEME_SAMPLE,
+                 previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None) -> ReportDocument:
+    """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium).
+
+    Complaint themes embed at most `theme_sample` negative posts of the period (and
+    `previous_theme_sample` of the previous one), spread evenly over time: the CPU encoder embeds
+    some 70 posts a second, so this bounds a month's report to well under a minute.
+    """
+    data = gather(engine, brand, start, end, model_id=model_id, competitors=competitors, embed=embed,
+                  exclude_terms=exclude_terms, theme_sample=theme_sample,
+                  previous_theme_sample=previous_theme_sample, now=now)
+    clock = time.perf_counter()
+    html = render_html(data)
+    data.timings["render"] = time.perf_counter() - clock
+    document = ReportDocument(data=data, html=html)
+    if pdf:
+        clock = time.perf_counter()
+        document.pdf = html_to_pdf(html, chromium=chromium)
+        data.timings["pdf"] = time.perf_counter() - clock
+    return document
+
+
+# ----------------------------------------------------------------------------------------------------
+# PDF through headless chromium
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-extensions", "--mute-audio",
+                  "--hide-scrollbars"]
+
+
+def find_chromium() -> str | None:
+    """`$BRANDPULSE_CHROMIUM`, else chromium (Debian), chromium-browser or google-chrome on PATH."""
+    configured = os.environ.get("BRANDPULSE_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+class PdfError(RuntimeError):
+    pass
+
+
+def html_to_pdf(html: str, *, chromium: str | None = None, timeout: float = 120) -> bytes:
+    """Print an HTML page to PDF (A4, backgrounds kept) with headless chromium, offline."""
+    binary = chromium or find_chromium()
+    if binary is None:
+        raise PdfError("a PDF needs chromium (apt-get install chromium) or $BRANDPULSE_CHROMIUM; "
+                       "the HTML report does not")
+    with tempfile.TemporaryDirectory(prefix="brandpulse-pdf-") as folder:
+        page, output = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={folder}/profile", "--no-pdf-header-footer",
+                   f"--print-to-pdf={output}", page.as_uri()]
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise PdfError(f"chromium did not print the report within {timeout:.0f} s") from error
+        if not output.exists() or output.stat().st_size == 0:
+            raise PdfError(f"chromium printed no PDF (exit {completed.returncode}): {completed.stderr[-500:]}")
+        return output.read_bytes()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Email
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where reports are mailed from: the alert channels' SMTP settings, passed as plain values."""
+
+    host: str
+    port: int = 587
+    sender: str = "brandpulse@localhost"
+    username: str | None = None
+    password: str | None = None
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    timeout: float = 30.0
+
+
+def report_message(document: ReportDocument, *, sender: str, recipients: Sequence[str],
+                   dashboard_url: str | None = None) -> EmailMessage:
+    """A mail with a short text summary, the HTML report as the body's alternative, and both files attached."""
+    data = document.data
+    message = EmailMessage()
+    message["Subject"] = f"[BrandPulse] {document.title}"
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    net = data.current.net_sentiment
+    lines = [document.title, "",
+             f"Mentions: {data.current.volume:,} (previous period: {data.previous.volume:,})",
+             f"Net sentiment: {'n/a' if net is None else f'{net * 100:+.0f}'}",
+             f"Brand health: {'n/a' if data.current.health is None else f'{data.current.health:.0%}'}"]
+    if data.themes and data.themes.themes:
+        lines += ["", "Complaint themes:"]
+        lines += [f"  - {t.name} ({t.size:,}, {growth_label(t)})" for t in data.themes.themes[:5]]
+    if dashboard_url:
+        lines += ["", f"Dashboard: {dashboard_url}"]
+    message.set_content("\n".join(lines) + "\n")
+    message.add_alternative(document.html, subtype="html")
+    message.add_attachment(document.html.encode("utf-8"), maintype="text", subtype="html",
+                           filename=f"{document.stem}.html")
+    if document.pdf is not None:
+        message.add_attachment(document.pdf, maintype="application", subtype="pdf", filename=f"{document.stem}.pdf")
+    return message
+
+
+def email_report(document: ReportDocument, settings: SmtpSettings, recipients: Sequence[str], *,
+                 dashboard_url: str | None = None,
+                 smtp_factory: Callable[..., smtplib.SMTP] | None = None) -> None:
+    """Send the report to `recipients` through `settings`' SMTP server."""
+    if not recipients:
+        raise ValueError("no recipients for the report")
+    message = report_message(document, sender=settings.sender, recipients=recipients, dashboard_url=dashboard_url)
+    if smtp_factory is None:
+        smtp_factory = smtplib.SMTP_SSL if settings.security == "ssl" else smtplib.SMTP
+    with smtp_factory(settings.host, settings.port, timeout=settings.timeout) as client:
+        if settings.security == "starttls":
+            client.starttls()
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        client.send_message(message)
+    log.info("mailed %s to %d recipient(s)", document.stem, len(recipients))
