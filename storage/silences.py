@@ -1,8 +1,10 @@
 """Silences as the dashboard writes and lists them (Alertmanager's shape: matchers, creator, comment, window).
 
-A matcher is `{"name": label, "value": v, "is_regex": bool, "is_equal": bool}`; a silence mutes every
-alert whose labels satisfy all its matchers while `starts_at <= now < ends_at`. Expiring a silence
-sets its end to now, so its history stays readable.
+Matchers are stored as the alerts package's `Matcher.to_dict()` (`{"name", "value", "op"}`, op one of
+=, !=, =~, !~), so the alert router reads back exactly what the dashboard wrote; Alertmanager's
+`is_regex`/`is_equal` form is accepted on the way in. A silence mutes every alert whose labels satisfy
+all its matchers while `starts_at <= now < ends_at`. Expiring a silence sets its end to now, so its
+history stays readable.
 """
 
 from __future__ import annotations
@@ -15,17 +17,28 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select, update
 
+from alerts.matchers import Matcher, matches_all
 from storage.schema import silences
 
 SILENCE_COLUMNS = ["id", "matchers", "created_by", "comment", "starts_at", "ends_at", "created_at"]
 
 
 def normalise_matcher(matcher: Mapping[str, Any]) -> dict[str, Any]:
+    """A matcher as stored: validated by `alerts.matchers.Matcher` (a bad regex raises ValueError)."""
     name, value = str(matcher.get("name") or "").strip(), matcher.get("value")
     if not name or value is None:
         raise ValueError("a matcher needs a label name and a value")
-    return {"name": name, "value": str(value), "is_regex": bool(matcher.get("is_regex", False)),
-            "is_equal": bool(matcher.get("is_equal", True))}
+    op = matcher.get("op")
+    if op is None:
+        regex, equal = bool(matcher.get("is_regex", False)), bool(matcher.get("is_equal", True))
+        op = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}[(regex, equal)]
+    return Matcher(name=name, value=str(value), op=op).to_dict()
+
+
+def silence_matches(matchers: Sequence[Mapping[str, Any]], labels: Mapping[str, Any]) -> bool:
+    """Whether a stored silence's matchers all match an alert's labels."""
+    return matches_all([Matcher.from_dict(m) for m in matchers],
+                       {str(k): "" if v is None else str(v) for k, v in labels.items()})
 
 
 def create_silence(connection: Connection, *, matchers: Sequence[Mapping[str, Any]], created_by: str, comment: str,
