@@ -108,7 +108,7 @@ def tokenize(text: str, *, exclude: frozenset[str] = frozenset(), bigrams: bool 
     `exclude` comes from `excluded_terms` (the brand's own names, which every complaint contains).
     """
     text = _HANDLE.sub(" ", _URL.sub(" ", text.lower()))
-    for term in exclude:
+    for term in sorted(exclude, key=len, reverse=True):  # whole names before their bigrams
         if len(term) > 1 and _CJK.search(term) and term in text:
             text = text.replace(term, " ")  # no bigram may straddle the brand's name
     terms: list[str] = []

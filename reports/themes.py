@@ -44,6 +44,8 @@ Embed = Callable[[list[str]], np.ndarray]
 GROWTH_FACTOR = 1.5
 #: ... and shrink below this factor to count as fading.
 FADE_FACTOR = 0.67
+#: A theme needs this many posts in the report's period (and so has 3 quotes to show).
+MIN_THEME_POSTS = 3
 #: Clusters whose c-TF-IDF word vectors are at least this alike (cosine) are one theme.
 MERGE_SIMILARITY = 0.3
 STATUS_ORDER = {"new": 0, "growing": 1, "stable": 2, "shrinking": 3}
@@ -240,8 +242,8 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
     for position, label in enumerate(ids):
         members = np.flatnonzero(labels == label)
         now = members[current[members]]
-        if len(now) == 0:
-            continue  # a theme of the previous period only: it faded away
+        if len(now) < MIN_THEME_POSTS:
+            continue  # (nearly) a theme of the previous period only: it faded away
         size = float(weight[now].sum())
         before = members[~current[members]]
         previous = float(weight[before].sum())

@@ -81,3 +81,15 @@ def hashing_embed(texts: list[str]) -> np.ndarray:
     vectors = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 3), n_features=2 ** 12,
                                 alternate_sign=False, norm="l2").transform([t.lower() for t in texts])
     return np.asarray(vectors.todense(), dtype=np.float32)
+
+
+def topic_embed(texts: list[str]) -> np.ndarray:
+    """Bag of words (our tokenizer, so Chinese bigrams too), hashed and L2-normalised: a stand-in for a
+    sentence encoder that puts posts about the same thing close together."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from reports.text import tokenize
+
+    vectors = HashingVectorizer(analyzer=lambda text: tokenize(text, bigrams=False), n_features=2 ** 12,
+                                alternate_sign=False, norm="l2").transform(texts)
+    return np.asarray(vectors.todense(), dtype=np.float32)

@@ -1,0 +1,94 @@
+"""Complaint themes: clustering by meaning, naming by class-based TF-IDF, trends and quotes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.text import excluded_terms, tokenize
+from reports.themes import class_tfidf, find_themes, growth_label, sample_for_themes
+from tests.reports.corpus import corpus, hashing_embed, topic_embed
+
+BRAND = ["Lumora", "路莫拉"]
+
+
+def test_tokens_are_words_cjk_bigrams_and_word_pairs_without_stopwords_or_the_brand():
+    exclude = excluded_terms(BRAND)
+    assert tokenize("The Lumora battery drains so fast!! https://x.co/a @bob", exclude=exclude) == [
+        "battery", "drains", "battery drains", "fast"]
+    assert tokenize("路莫拉手机屏幕碎了", exclude=exclude) == ["手机", "机屏", "屏幕", "幕碎"]
+    assert tokenize("La batería se agota muy rápido") == ["batería", "agota", "rápido"]
+    assert tokenize("Der Akku ist nach dem Update leer", bigrams=False) == ["akku", "update", "leer"]
+    assert tokenize("iphone太卡了", bigrams=False) == ["iphone", "太卡"]  # 了 is grammar
+
+
+def test_class_tfidf_favours_terms_distinctive_of_a_class():
+    scores, vocabulary = class_tfidf([["battery", "battery", "phone"], ["shipping", "phone"], ["phone"]])
+    battery, phone = vocabulary.index("battery"), vocabulary.index("phone")
+    assert scores[0, battery] > scores[0, phone]
+    assert scores[2, battery] == 0
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    return pd.DataFrame(corpus())
+
+
+@pytest.mark.parametrize("embed", [topic_embed, hashing_embed], ids=["words", "char-ngrams"])
+def test_themes_are_pure_cover_the_complaints_and_put_new_ones_first(rows, embed):
+    result = find_themes(rows, embed(list(rows["text"])), exclude=BRAND)
+    assert result.themes
+    members = {theme: set() for theme in ("battery", "shipping", "screen", "refund")}
+    for theme in result.themes:
+        quoted = rows.set_index("text").loc[[q.text for q in theme.quotes], "theme"]
+        assert quoted.nunique() == 1, f"theme {theme.name} mixes {set(quoted)}"
+        members[quoted.iloc[0]].add(theme.name)
+        assert 3 <= len(theme.quotes) <= 5
+        assert len({q.text for q in theme.quotes}) == len(theme.quotes)
+        assert all(q.url.startswith("https://") for q in theme.quotes)
+        assert "lumora" not in theme.name.lower() and "路莫拉" not in theme.name
+    assert all(members.values()), f"a complaint was not found: {members}"
+    assert result.themes[0].status == "new" and "shipping" in " ".join(result.themes[0].terms)
+    statuses = [theme.status for theme in result.themes]
+    assert statuses == sorted(statuses, key=["new", "growing", "stable", "shrinking"].index)
+    assert result.sampled == (rows["period"] == "current").sum()
+    assert result.clustered + result.unclustered == result.sampled
+
+
+def test_each_complaints_main_theme_has_its_trend(rows):
+    result = find_themes(rows, topic_embed(list(rows["text"])), exclude=BRAND)
+    assert 4 <= len(result.themes) <= 6, [theme.name for theme in result.themes]
+    topic_of = dict(zip(rows["text"], rows["theme"], strict=True))
+    main = {}
+    for theme in sorted(result.themes, key=lambda t: t.size):
+        main[topic_of[theme.quotes[0].text]] = theme  # the largest one wins
+    assert main["shipping"].status == "new" and main["shipping"].previous == 0
+    assert 20 <= main["shipping"].size <= 40  # most of the 40 shipping complaints, and nothing else
+    assert main["screen"].status == "growing" and main["screen"].change > 0.5
+    assert main["refund"].status == "shrinking"
+    assert set(main["screen"].languages) == {"zh"} and any("屏幕" in term for term in main["screen"].terms)
+    assert "reembolso" in main["refund"].terms
+    assert growth_label(main["shipping"]) == "new" and growth_label(main["refund"]).startswith("-")
+
+
+def test_sampling_spreads_over_time_and_weights_scale_sizes_back(rows):
+    current = rows[rows["period"] == "current"]
+    sample = sample_for_themes(current, 40)
+    assert len(sample) == 40
+    assert sample["weight"].iloc[0] == pytest.approx(len(current) / 40)
+    assert sample["created_at"].is_monotonic_increasing
+    days = sample["created_at"].dt.day
+    assert days.min() <= 3 and days.max() >= 25
+    sampled = pd.concat([sample, sample_for_themes(rows[rows["period"] == "previous"], 30)], ignore_index=True)
+    result = find_themes(sampled, topic_embed(list(sampled["text"])), exclude=BRAND, total=len(current))
+    assert result.total == len(current)
+    assert sum(theme.size for theme in result.themes) <= len(current) * 1.05
+
+
+def test_too_few_complaints_make_no_themes(rows):
+    few = rows.head(6)
+    result = find_themes(few, topic_embed(list(few["text"])))
+    assert result.themes == [] and result.unclustered == result.sampled
+    with pytest.raises(ValueError):
+        find_themes(few, np.zeros((2, 3)))

@@ -1,0 +1,179 @@
+"""The dashboard's JSON API and pages, through the real ASGI app (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reports.web import check_bind, create_app
+from tests.reports.conftest import END, MODEL, START, XSS
+from tests.reports.corpus import topic_embed
+
+BRANDS = ["Lumora", "Novex"]
+
+
+def make_app(engine, **options):
+    options = {"model_id": MODEL, "brands": BRANDS, "competitors": {"Lumora": ["Novex"]}, "embed": topic_embed,
+               "exclude_terms": {"Lumora": ["路莫拉"]}, "now": lambda: END - timedelta(hours=1), **options}
+    return create_app(engine, **options)
+
+
+@pytest.fixture
+def client(seeded):
+    engine, counts = seeded
+    with TestClient(make_app(engine)) as client:
+        client.counts = counts
+        yield client
+
+
+@pytest.fixture(scope="module")
+def reader(sqlite_seeded):
+    """A client over the shared SQLite data, for tests that only read."""
+    engine, counts = sqlite_seeded
+    with TestClient(make_app(engine)) as client:
+        client.counts = counts
+        yield client
+
+
+def test_overview_has_each_brands_trend_scores_share_and_alerts(client):
+    data = client.get("/api/overview", params={"days": 28}).json()
+    assert data["start"] == START.isoformat() and data["end"] == END.isoformat()
+    brands = {b["brand"]: b for b in data["brands"]}
+    lumora = brands["Lumora"]
+    assert lumora["volume"] == client.counts["lumora_current"]
+    assert lumora["negative"] == client.counts["lumora_negative"]
+    assert len(lumora["series"]) == 28 and sum(d["volume"] for d in lumora["series"]) == lumora["volume"]
+    assert lumora["net_sentiment"] == pytest.approx((lumora["positive"] - lumora["negative"]) / lumora["scored"])
+    assert lumora["share_of_voice"] + brands["Novex"]["share_of_voice"] == pytest.approx(1.0)
+    assert [a["fingerprint"] for a in lumora["firing_alerts"]] == ["f-firing"]
+    assert {a["fingerprint"] for a in data["alerts"]} == {"f-firing", "f-novex"}
+
+
+def test_overview_counts_the_same_with_a_cold_and_a_warm_cache(client):
+    first = client.get("/api/overview", params={"days": 60}).json()
+    second = client.get("/api/overview", params={"days": 60}).json()
+    assert first == second
+    assert sum(b["volume"] for b in first["brands"]) > sum(
+        b["volume"] for b in client.get("/api/overview", params={"days": 28}).json()["brands"])
+
+
+def test_mentions_explorer_filters_pages_and_counts(reader):
+    everything = reader.get("/api/mentions", params={"limit": 500}).json()
+    narrowed = reader.get("/api/mentions", params={"brand": "Lumora", "sentiment": "negative", "language": "zh",
+                                                   "since": START.isoformat(), "until": END.isoformat(),
+                                                   "count": "true"}).json()
+    assert len(narrowed["items"]) < len(everything["items"])
+    assert {(m["brand"], m["label"], m["language"]) for m in narrowed["items"]} == {("Lumora", "negative", "zh")}
+    assert narrowed["total"] == len(narrowed["items"])
+    page1 = reader.get("/api/mentions", params={"limit": 10}).json()
+    page2 = reader.get("/api/mentions", params={"limit": 10, "offset": 10}).json()
+    assert page1["has_more"] and not {m["id"] for m in page1["items"]} & {m["id"] for m in page2["items"]}
+    assert page1["items"][0]["created_at"] >= page2["items"][0]["created_at"]
+    found = reader.get("/api/mentions", params={"q": "<SCRIPT>"}).json()["items"]
+    assert [m["text"] for m in found] == [XSS]
+    assert reader.get("/api/mentions", params={"sentiment": "angry"}).status_code == 422
+    assert reader.get("/api/mentions", params={"since": "yesterday"}).status_code == 422
+
+
+def test_csv_export_streams_the_filtered_mentions(reader):
+    response = reader.get("/api/mentions.csv", params={"brand": "Novex"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 80 and {row["brand"] for row in rows} == {"Novex"}
+    assert rows[0]["created_at"].endswith("+00:00")
+
+
+def test_facets_list_sources_and_languages(reader):
+    facets = reader.get("/api/facets").json()
+    assert facets["brands"] == BRANDS
+    assert {"x", "reddit", "bluesky"} <= set(facets["sources"]) and {"en", "es", "zh"} <= set(facets["languages"])
+
+
+def test_silence_and_acknowledge_from_the_alerts_api(client):
+    alerts = {a["fingerprint"]: a for a in client.get("/api/alerts").json()["alerts"]}
+    assert set(alerts) == {"f-firing", "f-resolved", "f-novex"}
+    assert alerts["f-firing"]["summary"] == "Negative share of Lumora at 64% <b>bold</b>"
+    created = client.post("/api/silences", json={"matchers": [{"name": "brand", "value": "Lumora"}],
+                                                 "comment": "campaign", "created_by": "ana", "duration_hours": 2})
+    assert created.status_code == 201
+    acked = client.post("/api/alerts/f-novex/acknowledge", json={"created_by": "bo"})
+    assert acked.status_code == 201
+    data = client.get("/api/alerts").json()
+    silenced = {a["fingerprint"]: a["silenced_by"] for a in data["alerts"]}
+    assert silenced["f-firing"] == [created.json()["id"]] and silenced["f-novex"] == [acked.json()["id"]]
+    by_id = {s["id"]: s for s in data["silences"]}
+    assert by_id[acked.json()["id"]]["matchers"] == [
+        {"name": "alertname", "value": "volume-spike", "op": "="}, {"name": "brand", "value": "Novex", "op": "="},
+        {"name": "kind", "value": "volume", "op": "="}]
+    assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 200
+    assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 404
+    assert client.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
+    assert client.post("/api/silences", json={"matchers": [{"name": "brand", "value": "(", "op": "=~"}]}).status_code == 422
+    assert client.post("/api/silences", json={"matchers": []}).status_code == 422
+
+
+def test_state_changing_calls_take_json_only(client):
+    response = client.post("/api/silences", content="matchers=brand", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_themes_api_names_the_brands_complaints(reader):
+    data = reader.get("/api/themes", params={"brand": "Lumora", "days": 28}).json()
+    assert data["available"] and data["themes"][0]["status"] == "new"
+    assert all("路莫拉" not in theme["name"] for theme in data["themes"])
+    assert reader.get("/api/themes", params={"brand": "Nobody"}).status_code == 404
+
+
+def test_themes_api_without_an_encoder_says_so(sqlite_seeded):
+    with TestClient(make_app(sqlite_seeded[0], embed=None)) as client:
+        assert client.get("/api/themes", params={"brand": "Lumora"}).json()["available"] is False
+        assert "started without" in client.get("/themes").text
+
+
+def test_pages_render_and_the_openapi_schema_describes_every_api(reader):
+    for path in ("/", "/mentions", "/alerts", "/themes"):
+        response = reader.get(path)
+        assert response.status_code == 200 and "BrandPulse" in response.text
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+    schema = reader.get("/openapi.json").json()
+    assert {"/api/overview", "/api/mentions", "/api/mentions.csv", "/api/alerts", "/api/silences",
+            "/api/alerts/{fingerprint}/acknowledge", "/api/themes", "/api/facets"} <= set(schema["paths"])
+
+
+def test_without_a_token_only_loopback_hosts_are_served(reader):
+    assert reader.get("/api/facets", headers={"host": "127.0.0.1:8765"}).status_code == 200
+    assert reader.get("/api/facets", headers={"host": "[::1]:8765"}).status_code == 200
+    assert reader.get("/api/facets", headers={"host": "attacker.example"}).status_code == 403
+
+
+def test_with_a_token_every_page_and_api_needs_it(sqlite_seeded):
+    with TestClient(make_app(sqlite_seeded[0], token="s3cret")) as client:
+        assert client.get("/api/overview").status_code == 401
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/mentions", follow_redirects=False).headers["location"] == "/login?next=/mentions"
+        assert client.get("/api/facets", headers={"authorization": "Bearer s3cret"}).status_code == 200
+        assert client.get("/api/facets", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/api/facets", auth=("anyone", "s3cret")).status_code == 200
+        assert client.get("/api/facets", headers={"host": "dashboard.example"},
+                          auth=("anyone", "s3cret")).status_code == 200
+        wrong = client.post("/login", data={"token": "nope", "next": "/alerts"})
+        assert "not right" in wrong.text
+        signed_in = client.post("/login", data={"token": "s3cret", "next": "//evil.example"}, follow_redirects=False)
+        assert signed_in.headers["location"] == "/"
+        assert client.get("/api/facets").status_code == 200  # the session cookie
+
+
+@pytest.mark.parametrize(("host", "token", "ok"), [
+    ("127.0.0.1", None, True), ("localhost", None, True), ("::1", None, True),
+    ("0.0.0.0", None, False), ("192.168.1.5", None, False), ("0.0.0.0", "s3cret", True)])
+def test_binding_beyond_loopback_requires_a_token(host, token, ok):
+    if ok:
+        check_bind(host, token)
+    else:
+        with pytest.raises(ValueError, match="token"):
+            check_bind(host, token)
