@@ -38,7 +38,7 @@ class Chromium:
                 raise BrowserError("chromium did not start its DevTools endpoint")
             time.sleep(0.05)
         port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
             targets = json.load(response)
         page = next(t for t in targets if t["type"] == "page")
         self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=60)

@@ -51,8 +51,9 @@ def seed(engine) -> dict:
                                text=f"Loving my Lumora, day {i}" if label == "positive" else rng.choice(NOISE),
                                created_at=moment, url=f"https://example.test/p{i}", language="en",
                                author_reach=rng.randint(10, 500)), label))
-    lumora.append((Mention(source="x", external_id="xss", text=XSS, brand="Lumora", created_at=START + timedelta(days=3),
-                           url="javascript:alert(1)", author_handle="<img src=x onerror=alert(1)>", language="en",
+    lumora.append((Mention(source="x", external_id="xss", text=XSS, brand="Lumora",
+                           created_at=START + timedelta(days=3), url="javascript:alert(1)",
+                           author_handle="<img src=x onerror=alert(1)>", language="en",
                            author_reach=10_000_000), "negative"))
     novex = [(Mention(source="x", external_id=f"n{i}", text=f"Novex post {i}", brand="Novex",
                       created_at=START + timedelta(days=rng.uniform(-28, 28)), language="en"),

@@ -60,7 +60,7 @@ def browser():
 
 
 def test_overview_shows_every_brand_with_its_trend_and_firing_alerts(server, browser):
-    url, counts = server
+    url, _ = server
     browser.navigate(f"{url}/")
     browser.wait_for("document.querySelectorAll('#brands article.card').length === 2")
     browser.evaluate("document.getElementById('days').value = '30';"
