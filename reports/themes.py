@@ -154,7 +154,7 @@ def _reduce(embeddings: np.ndarray, dimensions: int, seed: int) -> np.ndarray:
         return embeddings
     from sklearn.decomposition import PCA
 
-    return PCA(n_components=dimensions, random_state=seed, svd_solver="full").fit_transform(embeddings)
+    return PCA(n_components=dimensions, random_state=seed, svd_solver="randomized").fit_transform(embeddings)
 
 
 def cluster(embeddings: np.ndarray, *, min_cluster_size: int | None = None, seed: int = 0) -> np.ndarray:
