@@ -8,38 +8,22 @@ values live only in `SecretStr` fields, which never print.
 from __future__ import annotations
 
 import os
-import re
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from alerts.config import AlertsConfig
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from sqlalchemy.engine import make_url
 
 import listeners
+from alerts.config import AlertsConfig, Duration
+from alerts.durations import parse_duration
 from brandpulse.yamlsource import ConfigError, LocatedDocument, load_located, read_secrets_file
 from listeners.query import BrandQuery
 
 DEFAULT_FILE = Path("brandpulse.yaml")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """"90s", "5m", "1h", "1d", "2w", or a number of seconds."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration (write e.g. 30s, 5m, 1h, 1d)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class Strict(BaseModel):
@@ -73,26 +57,27 @@ class BrandConfig(Strict):
 
 
 class ScheduleConfig(Strict):
-    collect: Duration = timedelta(minutes=15)
     score: Duration = timedelta(minutes=1)
     evaluate: Duration = timedelta(minutes=5)
     send: Duration = timedelta(seconds=30)
     misfire_grace: Duration = timedelta(minutes=5)
-    bucket: Duration = timedelta(hours=1)
     score_batch_size: int = Field(default=64, ge=1, le=4096)
 
 
-class SourceConfig(BaseModel):
-    """One configured source: scheduling keys here, the listener's own settings validated by it."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One configured source: its name and the listener's own validated settings."""
 
     name: str
-    enabled: bool = True
-    interval: Duration | None = None
-    settings: Any = None
-    #: Which environment variable each credential came from, so auth errors can name it.
-    credential_env: dict[str, str] = {}
+    settings: Any
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.settings.interval_seconds)
 
 
 class Config(BaseModel):
@@ -125,22 +110,27 @@ def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
         spec = listeners.SOURCES.get(name)
         if spec is None:
             raise document.error(path, f"unknown source {name!r} (known: {', '.join(sorted(listeners.SOURCES))})")
+        if body is not None and not isinstance(body, dict):
+            raise document.error(path, "must be a mapping of settings (write {} for the defaults)")
         body = dict(body or {})
-        common = {key: body.pop(key) for key in ("enabled", "interval") if key in body}
+        if "interval" in body:  # written as a duration ("10m"); the listener keeps seconds
+            try:
+                body["interval_seconds"] = parse_duration(body.pop("interval")).total_seconds()
+            except ValueError as error:
+                raise document.error((*path, "interval"), str(error)) from None
+        body["credential_env"] = {str(key[2]): var for key, var in document.env_names.items()
+                                  if key[:2] == path and len(key) == 3}
         try:
-            settings = spec.settings.model_validate(body)
-            config = SourceConfig(name=name, settings=settings, **common)
+            result[name] = SourceConfig(name=name, settings=spec.settings(body))
         except ValidationError as error:
             raise _first_error(document, path, error) from None
-        env = {str(key[-1]): var for key, var in document.env_names.items() if key[:2] == path}
-        result[name] = config.model_copy(update={"credential_env": env})
     return result
 
 
 def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError) -> ConfigError:
     first = error.errors()[0]
     location = tuple(part for part in first["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "extra_forbidden":
@@ -216,6 +206,8 @@ def secret_values(value: Any) -> list[str]:
         return [value.get_secret_value()]
     if isinstance(value, BaseModel):
         return [s for name in type(value).model_fields for s in secret_values(getattr(value, name))]
+    if is_dataclass(value):
+        return [s for item in fields(value) for s in secret_values(getattr(value, item.name))]
     if isinstance(value, dict):
         return [s for item in value.values() for s in secret_values(item)]
     if isinstance(value, list | tuple):

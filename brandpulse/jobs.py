@@ -12,9 +12,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from alerts.urgent import check as check_urgent
+from brandpulse import alerting
 from brandpulse.runtime import Runtime
 from listeners.errors import ListenerError
 from sentiment import detect_languages
+from storage.alert_store import mentions_for_urgency
 from storage.jobs import finish_run, start_run
 from storage.mentions import load_cursor, store_batch
 from storage.scoring import scoring_batch
@@ -62,7 +65,8 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
                 with runtime.engine.begin() as connection:
                     stored = store_batch(connection, source=source_name, brand=brand.name, query_name=query.name,
                                          batch=batch.mentions, cursor=batch.cursor)
-                counts.update(calls=batch.stats.calls, fetched=batch.stats.fetched, skipped=batch.stats.skipped,
+                counts.update(calls=batch.stats.calls, fetched=batch.stats.fetched, filtered=batch.stats.filtered,
+                              skipped=batch.stats.skipped,
                               errors=batch.stats.errors, budget_used=batch.stats.budget_used,
                               new=len(stored.new), duplicates=stored.duplicates)
                 if runtime.stop.is_set():
@@ -94,6 +98,32 @@ def _score(runtime: Runtime, rescore: bool, progress: Progress | None) -> dict[s
             detected = detect_languages([task.text for task in unknown])
             batch.languages = {task.mention_id: code for task, code in zip(unknown, detected, strict=True)}
         counts.update(scored=len(batch.scored), **Counter(result.label for result in results))
+        counts["urgent"] += _page_urgent_mentions(runtime, scorer.model_id, [task.mention_id for task in batch.tasks])
         if progress:
             progress(len(batch.scored))
     return dict(counts)
+
+
+def _page_urgent_mentions(runtime: Runtime, model_id: str, mention_ids: list[int]) -> int:
+    config = runtime.config.alerts
+    if not config.urgent.enabled:
+        return 0
+    with runtime.engine.connect() as connection:
+        candidates = mentions_for_urgency(connection, mention_ids, model_id)
+    urgent = check_urgent(candidates, config, runtime.clock())
+    alerting.page_urgent(runtime, urgent)
+    return len(urgent)
+
+
+def evaluate(runtime: Runtime) -> dict[str, Any]:
+    """Run the alert rules on the latest complete bucket and queue the notifications they call for."""
+    return recorded(runtime, "evaluate", lambda: alerting.evaluate(runtime, runtime.model_id()))
+
+
+def send(runtime: Runtime) -> dict[str, Any]:
+    """Deliver queued notifications; failures are retried with backoff by later runs."""
+    def work() -> dict[str, Any]:
+        report = alerting.send(runtime)
+        return {"sent": len(report.sent), "retrying": len(report.retrying), "dead": len(report.dead)}
+
+    return recorded(runtime, "send", work)

@@ -45,6 +45,14 @@ class Runtime:
                 self._scorer = load_scorer(self.config.model, progress=self.progress)
             return self._scorer
 
+    def model_id(self) -> str:
+        """The configured model's id (what its scores are stored under), without loading the model."""
+        if self._scorer is not None:
+            return self._scorer.model_id
+        from sentiment import model_id_for
+
+        return model_id_for(self.config.model)
+
     def listener(self, source: SourceConfig, **extra: Any) -> Any:
         """The source's listener, created once per process (clients keep their sessions and tokens)."""
         with self._lock:

@@ -3,6 +3,15 @@
 APScheduler keeps its jobs in the application's own database, so a restart resumes the schedule
 instead of resetting it: jobs are added only when missing, and rescheduled only when their
 interval changed in the config (NOTES.md: `replace_existing=True` would drop missed runs).
+
+Several replicas may run on one PostgreSQL database: they elect one leader with an advisory lock
+(`storage.leader`), and only the leader runs a scheduler; the others stand by and try the lock
+every `heartbeat`. The server releases the lock when the leader's session ends (process killed,
+connection cut, database restarted), so a standby takes over without any timer guess. A leader
+whose session ended stops its scheduler until it wins the lock again, and every job checks the
+lock just before it runs. Collect, evaluate, send and prune jobs also hold their own named lock
+while they run, which `brandpulse worker` processes take too: a source is never collected by two
+processes at once. On SQLite the leadership is a file lock beside the database.
 """
 
 from __future__ import annotations
@@ -19,14 +28,19 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from brandpulse import jobs
+from brandpulse import jobs, maintenance, metrics
 from brandpulse.config import Config
 from brandpulse.runtime import Runtime
+from storage.leader import NamedLock, holding
 
 log = logging.getLogger("brandpulse.service")
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-_process_runtime: Runtime | None = None
+LEADER_LOCK = "scheduler"
+#: How often a standby tries the leader lock, and the leader checks that it still holds it.
+HEARTBEAT_SECONDS = 2.0
+#: Jobs that run in one process at a time, scheduler or worker, under a lock named by the job id.
+EXCLUSIVE_JOBS = {"collect", "evaluate", "send", "prune"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +51,62 @@ class PlannedJob:
     interval: timedelta
 
 
+@dataclass(frozen=True, slots=True)
+class _Process:
+    runtime: Runtime
+    leader: NamedLock
+
+
+_process: _Process | None = None
+
+
 def planned_jobs(config: Config) -> list[PlannedJob]:
     schedule = config.schedule
-    plan = [PlannedJob(f"collect:{name}", "collect", (name,), source.interval or schedule.collect)
+    plan = [PlannedJob(f"collect:{name}", "collect", (name,), source.interval)
             for name, source in sorted(config.sources.items()) if source.enabled]
     plan += [PlannedJob("score", "score", (), schedule.score),
              PlannedJob("evaluate", "evaluate", (), schedule.evaluate),
              PlannedJob("send", "send", (), schedule.send)]
+    if maintenance.retention_policy(config) is not None:
+        plan.append(PlannedJob("prune", "prune", (), maintenance.prune_interval(config)))
     return plan
+
+
+def _job_function(job: str) -> Any:
+    return maintenance.prune if job == "prune" else getattr(jobs, job)
 
 
 def run_job(job: str, *args: Any) -> None:
     """The callable stored in the job store: a textual reference that survives restarts."""
-    if _process_runtime is None:
+    process = _process
+    if process is None:
         raise RuntimeError("no runtime: jobs run only inside `brandpulse run`")
+    job_id = ":".join((job, *args))
+    if not process.leader.check():
+        log.warning("%s not run: this process no longer leads the schedule", job_id)
+        metrics.JOB_RUNS.labels(job_id, "skipped").inc()
+        return
+    runtime = process.runtime
     try:
-        getattr(jobs, job)(_process_runtime, *args)
+        run_exclusive(runtime, job_id, lambda: _job_function(job)(runtime, *args), exclusive=job in EXCLUSIVE_JOBS)
     except Exception:
-        log.exception("job %s%s failed", job, args)
+        log.exception("job %s failed", job_id)
+
+
+def run_exclusive(runtime: Runtime, job_id: str, work: Any, *, exclusive: bool) -> dict[str, Any] | None:
+    """Run a job (counted in the metrics), under the lock named `job_id` when `exclusive`;
+    skipped when another process holds that lock."""
+    if not exclusive:
+        counts = metrics.observe_job(job_id, work)
+        if job_id == "score" and counts:
+            metrics.count_scored(runtime.scorer().model_id, counts.get("scored", 0))
+        return counts
+    with holding(runtime.engine, job_id) as held:
+        if not held:
+            log.info("%s not run: another process is running it", job_id)
+            metrics.JOB_RUNS.labels(job_id, "skipped").inc()
+            return None
+        return metrics.observe_job(job_id, work)
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -88,27 +140,75 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
     return changes
 
 
-def serve(runtime: Runtime, *, install_signal_handlers: bool = True) -> None:
-    """Run the schedule until SIGINT/SIGTERM (or `runtime.stop`); running jobs finish their batch first."""
-    global _process_runtime
-    _process_runtime = runtime
+def _start_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler = build_scheduler(runtime)
     scheduler.start(paused=True)
-    for change in sync_jobs(scheduler, runtime.config):
-        log.info("schedule: %s", change)
-    if install_signal_handlers:
-        _stop_on_signals(runtime.stop)
-    scheduler.resume()
-    log.info("running %d jobs; stop with Ctrl-C", len(scheduler.get_jobs()))
     try:
-        runtime.stop.wait()
+        for change in sync_jobs(scheduler, runtime.config):
+            log.info("schedule: %s", change)
+        scheduler.resume()
+    except BaseException:
+        scheduler.shutdown(wait=False)
+        raise
+    log.info("leading the schedule: running %d jobs", len(scheduler.get_jobs()))
+    return scheduler
+
+
+def _stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    try:
+        scheduler.shutdown(wait=True)  # running jobs end after their current batch
+    except Exception as error:  # e.g. the job store's database is down
+        log.warning("scheduler shutdown: %s", error)
+
+
+def serve(runtime: Runtime, *, install_signal_handlers: bool = True, heartbeat: float = HEARTBEAT_SECONDS,
+          metrics_port: int | None = None) -> None:
+    """Run the schedule until SIGINT/SIGTERM (or `runtime.stop`): as the leader, or as a standby
+    ready to take over. Running jobs finish their batch first."""
+    global _process
+    leader = NamedLock(runtime.engine, LEADER_LOCK)
+    _process = _Process(runtime, leader)
+    if install_signal_handlers:
+        stop_on_signals(runtime.stop)
+    port = metrics_port if metrics_port is not None else getattr(runtime.config, "metrics_port", None)
+    metrics.serve_metrics(runtime.engine, port)
+    scheduler: BackgroundScheduler | None = None
+    standing_by = False
+    try:
+        while not runtime.stop.is_set():
+            if scheduler is None:
+                scheduler, standing_by = _try_to_lead(runtime, leader, standing_by)
+            elif not leader.check():
+                log.warning("lost the leadership (database session ended): scheduler stopped until re-elected")
+                metrics.LEADER.set(0)
+                _stop_scheduler(scheduler)
+                scheduler = None
+            runtime.stop.wait(heartbeat)
     finally:
         log.info("stopping: waiting for running jobs to commit their current batch")
-        scheduler.shutdown(wait=True)
-        _process_runtime = None
+        if scheduler is not None:
+            _stop_scheduler(scheduler)
+        leader.release()
+        metrics.LEADER.set(0)
+        _process = None
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def _try_to_lead(runtime: Runtime, leader: NamedLock, standing_by: bool) -> tuple[BackgroundScheduler | None, bool]:
+    if not leader.acquire():
+        if not standing_by:
+            log.info("standing by: another process leads the schedule")
+        return None, True
+    try:
+        scheduler = _start_scheduler(runtime)
+    except Exception as error:  # e.g. the database went away again: give the lock back, retry later
+        log.error("cannot start the scheduler: %s", error)
+        leader.release()
+        return None, standing_by
+    metrics.LEADER.set(1)
+    return scheduler, False
+
+
+def stop_on_signals(stop: threading.Event) -> None:
     def handle(signum: int, _frame: Any) -> None:
         log.info("received %s", signal.Signals(signum).name)
         stop.set()

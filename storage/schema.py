@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -81,6 +82,15 @@ sentiments = Table(
     Index(None, "model_id", "label"),
 )
 
+#: The scoring work queue: one row per mention that no model has scored yet. `store_mentions` adds a
+#: mention's row in the transaction that stores it, `save_scores` removes it in the transaction that
+#: stores its score, so a claim reads the backlog alone instead of scanning every scored mention.
+scoring_queue = Table(
+    "scoring_queue", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+)
+
 cursors = Table(
     "cursors", metadata,
     Column("source", String(40), primary_key=True),
@@ -109,6 +119,7 @@ job_runs = Table(
     Column("counts", Json, nullable=False, default=dict),
     Column("error", Text),
     Index(None, "job", "started_at"),
+    Index(None, "started_at"),  # recent runs of every job, for metrics
 )
 
 alert_state = Table(
@@ -143,9 +154,9 @@ silences = Table(
 #: Notifications are written here in the transaction that fires the alert, then sent and retried.
 outbox = Table(
     "outbox", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("id", String(64), primary_key=True),  # the notification id: enqueueing it twice is a no-op
     Column("receiver", String(200), nullable=False),
-    Column("group_key", Text, nullable=False),
+    Column("dedup_key", Text, nullable=False),
     Column("payload", Json, nullable=False),
     Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
@@ -154,4 +165,22 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index(None, "status", "next_attempt_at"),
+)
+
+#: Daily counts of mentions deleted by retention (`storage.retention`), so that long-range series
+#: outlive the mentions. Per UTC day, brand, source and language: the row with model_id "" and
+#: label "" counts every mention; the other rows count one model's scores per label, with the sum of
+#: their scores. Counts are added when a day is pruned again (late arrivals), never replaced.
+daily_aggregates = Table(
+    "daily_aggregates", metadata,
+    Column("day", Date, primary_key=True),
+    Column("brand_id", Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("source", String(40), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("model_id", String(200), primary_key=True),
+    Column("label", String(10), primary_key=True),
+    Column("mentions", BigId, nullable=False),
+    Column("score_sum", Float, nullable=False),
+    Index(None, "brand_id", "day"),
 )

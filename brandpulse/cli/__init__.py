@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
-from brandpulse.cli import core, data, demo
+from brandpulse.cli import alerting, core, data, demo, model, report
 from brandpulse.cli.context import CliState
 
 app = typer.Typer(help="Social listening and sentiment monitoring: collect brand mentions, score their "
-                       "sentiment, alert on negative spikes.", no_args_is_help=True,
+                       "sentiment, alert on negative spikes.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False, rich_markup_mode="rich")
 
 
 @app.callback()
 def _options(
     ctx: typer.Context,
-    config: Path = typer.Option(Path(os.environ.get("BRANDPULSE_CONFIG", "brandpulse.yaml")), "--config", "-c",
-                                help="Config file (env BRANDPULSE_CONFIG).", show_default=True),
+    config: Path = typer.Option(Path("brandpulse.yaml"), "--config", "-c", envvar="BRANDPULSE_CONFIG",
+                                help="Config file."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
 ) -> None:
     ctx.obj = CliState(config_path=config, verbose=verbose)
 
 
-for module in (core, data, demo):
+for module in (core, data, demo, report, alerting):
     module.register(app)
+app.add_typer(model.app, name="model")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ def test_a_good_file_loads_with_its_secrets_resolved_and_paths_made_absolute(tmp
     config = load_config(write(tmp_path, GOOD))
     assert [brand.name for brand in config.brands] == ["Lumora", "Vexon"]
     assert config.sources["x"].interval == timedelta(minutes=10)
-    assert config.sources["x"].credential_env == {"bearer_token": "X_BEARER_TOKEN"}
+    assert config.sources["x"].settings.env_var("bearer_token") == "X_BEARER_TOKEN"
     assert config.schedule.score == timedelta(minutes=2)
     assert config.database == f"sqlite:///{tmp_path / 'data' / 'brandpulse.db'}"
     assert "s3cret-token" in secret_values(config)
@@ -78,7 +78,7 @@ def test_a_wrong_type_names_the_value_and_its_line(tmp_path):
           score: soon
         """)
     assert (error.line, error.key) == (5, "schedule.score")
-    assert "'soon' is not a duration" in str(error)
+    assert "not a duration: 'soon'" in str(error)
 
 
 def test_an_unknown_source_lists_the_known_ones(tmp_path):

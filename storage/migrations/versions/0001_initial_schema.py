@@ -87,9 +87,9 @@ def upgrade() -> None:
 
     op.create_table(
         "outbox",
-        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("receiver", sa.String(length=200), nullable=False),
-        sa.Column("group_key", sa.Text(), nullable=False),
+        sa.Column("dedup_key", sa.Text(), nullable=False),
         sa.Column("payload", Json, nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

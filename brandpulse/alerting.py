@@ -1,0 +1,117 @@
+"""Wiring between stored data and the alerts package: series and message context in, state,
+routing and outbox rows out, all in one transaction per evaluation."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from alerts.channels import build_all
+from alerts.engine import evaluate as evaluate_rules
+from alerts.model import Alert
+from alerts.outbox import DeliveryReport, deliver
+from alerts.routing import Router
+from brandpulse.runtime import Runtime
+from reports.text import excluded_terms, tokenize
+from storage.alert_store import (
+    SqlOutbox,
+    enqueue_notifications,
+    load_acknowledgements,
+    load_alert_book,
+    load_routing_state,
+    load_silences,
+    lock_alert_state,
+    save_alert_book,
+    save_routing_state,
+)
+from storage.queries import labelled_mentions, top_reached
+from storage.series import brand_series
+
+#: In-process guard; `lock_alert_state` guards across processes.
+_alert_state_lock = threading.Lock()
+TOP_MENTIONS = 5
+RISING_TERMS = 8
+
+
+def rising_terms(recent: Iterable[str], earlier: Iterable[str], exclude: frozenset[str], limit: int) -> list[dict]:
+    """Terms of recent negative mentions that grew most against the earlier window (add-one smoothed)."""
+    now_counts = Counter(term for text in recent for term in set(tokenize(text, exclude=exclude)))
+    before_counts = Counter(term for text in earlier for term in set(tokenize(text, exclude=exclude)))
+    ranked = sorted(((count / (before_counts[term] + 1), count, term) for term, count in now_counts.items()
+                     if count >= 2), reverse=True)
+    return [{"term": term, "count": count, "change": round(ratio, 1)} for ratio, count, term in ranked[:limit]]
+
+
+def message_context(runtime: Runtime, model_id: str, now: datetime) -> Callable[[dict[str, str]], dict[str, Any]]:
+    """For a firing alert's labels: its brand's most-reached negative posts and the terms that rose."""
+    window = runtime.config.alerts.bucket * 3
+    brands = {brand.name: brand for brand in runtime.config.brands}
+
+    def context(labels: dict[str, str]) -> dict[str, Any]:
+        brand = labels.get("brand")
+        if brand not in brands:
+            return {}
+        with runtime.engine.connect() as connection:
+            top = top_reached(connection, model_id=model_id, brand=brand, start=now - window, end=now,
+                              limit=TOP_MENTIONS)
+            recent = labelled_mentions(connection, model_id=model_id, brand=brand, start=now - window, end=now)
+            earlier = labelled_mentions(connection, model_id=model_id, brand=brand, start=now - 8 * window,
+                                        end=now - window)
+        config = brands[brand]
+        exclude = excluded_terms([brand, *config.terms, *config.aliases, *config.handles, *config.hashtags])
+        return {
+            "top_mentions": [{"text": row.text, "url": row.url, "author": row.author_handle, "reach": int(row.reach),
+                              "score": float(row.score)} for row in top.itertuples()],
+            "rising_terms": rising_terms(recent["text"], earlier["text"], exclude, RISING_TERMS),
+        }
+
+    return context
+
+
+def _route_and_store(connection: Connection, runtime: Runtime, book: Any, extra: list[Alert],
+                     now: datetime) -> int:
+    router = Router(runtime.config.alerts)
+    routing, notifications = router.process(
+        [*book.alerts(), *extra], load_routing_state(connection), load_silences(connection, now), now,
+        load_acknowledgements(connection))
+    save_alert_book(connection, book, now)
+    save_routing_state(connection, routing, now)
+    return enqueue_notifications(connection, notifications, now)
+
+
+def evaluate(runtime: Runtime, model_id: str) -> dict[str, Any]:
+    """Judge the latest complete bucket of every brand's series, then route what changed."""
+    config = runtime.config.alerts
+    now = runtime.clock()
+    history = max((rule.history for rule in config.rules), default=timedelta(days=28)) + config.bucket
+    with runtime.engine.connect() as connection:
+        series = brand_series(connection, model_id=model_id, start=now - history, end=now, bucket=config.bucket,
+                              brand_names=[brand.name for brand in runtime.config.brands])
+    context = message_context(runtime, model_id, now)
+    with _alert_state_lock, runtime.engine.begin() as connection:
+        lock_alert_state(connection)
+        evaluation = evaluate_rules(config, series, load_alert_book(connection), now, context)
+        queued = _route_and_store(connection, runtime, evaluation.state, [], now)
+    return {"series": len(series), "firing": len(evaluation.state.firing()), "events": len(evaluation.events),
+            "notifications": queued, **({"errors": len(evaluation.errors)} if evaluation.errors else {})}
+
+
+def page_urgent(runtime: Runtime, urgent: list[Alert]) -> int:
+    """Route urgent-mention alerts at once, with the current alerts so nothing else looks resolved."""
+    if not urgent:
+        return 0
+    now = runtime.clock()
+    with _alert_state_lock, runtime.engine.begin() as connection:
+        lock_alert_state(connection)
+        return _route_and_store(connection, runtime, load_alert_book(connection), urgent, now)
+
+
+def send(runtime: Runtime) -> DeliveryReport:
+    """Deliver due outbox rows through their receivers' channels, retrying failures with backoff."""
+    channels = build_all(runtime.config.alerts.receivers)
+    return deliver(SqlOutbox(runtime.engine), channels, runtime.clock())

@@ -1,0 +1,79 @@
+"""The demo's closing summary: what was collected, how sentiment moved, what fired, where to look."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from brandpulse.runtime import Runtime
+from reports.charts import Span, sentiment_timeline
+from storage.alert_store import load_alert_book
+from storage.queries import MentionFilter, find_mentions, top_reached
+from storage.series import brand_series
+
+
+def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
+    model_id = runtime.model_id()
+    brands = [brand.name for brand in runtime.config.brands]
+    with runtime.engine.connect() as connection:
+        frame = find_mentions(connection, MentionFilter(model_id=model_id, limit=None))
+        book = load_alert_book(connection)
+    start, end = frame["created_at"].min(), runtime.clock()
+
+    by_source = frame.pivot_table(index="brand", columns="source", values="id", aggfunc="count", fill_value=0)
+    table = Table("brand", *by_source.columns, "total", "languages", title="Mentions collected")
+    for brand, row in by_source.iterrows():
+        languages = frame.loc[frame["brand"] == brand, "language"].nunique()
+        table.add_row(str(brand), *(str(v) for v in row), str(row.sum()), str(languages))
+    console.print(table)
+
+    with runtime.engine.connect() as connection:
+        daily = brand_series(connection, model_id=model_id, start=start.floor("D"), end=end,
+                             bucket=timedelta(days=1), brand_names=brands)
+        hourly = brand_series(connection, model_id=model_id, start=start.floor("h"), end=end,
+                              bucket=timedelta(hours=1), brand_names=brands)
+    days = Table("day", *(f"{brand}\nvolume · neg% · net" for brand in brands),
+                 title=f"Daily sentiment (model {model_id})")
+    for day in daily[brands[0]].index:
+        cells = []
+        for brand in brands:
+            row = daily[brand].loc[day]
+            share = f"{row['negative_share']:.0%}"
+            cells.append(f"{int(row['volume'])} · {share} · {row['net_sentiment']:+.2f}")
+        days.add_row(f"{day:%a %b %d}", *cells)
+    console.print(days)
+
+    fired = sorted((s for s in book.states.values() if s.fired_at is not None), key=lambda s: s.fired_at)
+    spans = [Span(s.labels.get("brand", ""), s.fired_at, s.resolved_at, s.rule) for s in fired]
+    if not fired:
+        console.print("[bold]No alert fired.[/]")
+    for state in fired:
+        brand = state.labels.get("brand", "")
+        resolved = f", resolved {state.resolved_at:%a %b %d %H:%M}" if state.resolved_at else ", still firing"
+        console.print(f"\n[bold red]ALERT[/] {state.rule} for [bold]{brand}[/]: fired {state.fired_at:%a %b %d %H:%M}"
+                      f" UTC{resolved}\n  {state.annotations.get('summary', '')}", highlight=False)
+        with runtime.engine.connect() as connection:
+            samples = top_reached(connection, model_id=model_id, brand=brand, start=state.active_since,
+                                  end=state.active_since + timedelta(hours=6), limit=3)
+        for row in samples.itertuples():
+            console.print(f"  • [{row.language or '?'}] {row.author_handle} ({int(row.reach):,} reach): "
+                          f"{_clip(row.text)}", highlight=False)
+    chart = sentiment_timeline(hourly, output / "sentiment.png", spans=spans)
+    alert_log = output / "alerts.jsonl"
+    console.print(f"\nChart: {chart}\nAlert log: {alert_log} ({_lines(alert_log)} notifications)\n"
+                  f"Database: {runtime.config.database}\n"
+                  f"Explore: brandpulse -c {output / 'brandpulse.yaml'} status | mentions | report | serve")
+
+
+def _clip(text: str, width: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
+def _lines(path: Path) -> int:
+    return sum(1 for _ in path.open(encoding="utf-8")) if path.exists() else 0
+
+

@@ -1,0 +1,153 @@
+"""Alert persistence: the engine's state, the router's group timers, silences, acknowledgements and
+the notification outbox, so that an evaluation's outcome commits in one transaction and a restart
+picks up exactly where the last commit left off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, text, update
+
+from alerts.model import Acknowledgement, AlertBook, AlertState, Notification, Silence
+from alerts.outbox import OutboxItem
+from alerts.routing import RoutingState
+from storage.dialect import insert_ignoring_conflicts, upsert
+from storage.schema import alert_state, brands, mention_brands, mentions, outbox, sentiments, service_state, silences
+
+ROUTING_KEY = "alerts.routing"
+ACKS_KEY = "alerts.acknowledgements"
+#: Advisory lock id for alert-state transactions (any fixed 64-bit number unique to this purpose).
+ALERT_STATE_LOCK = 0x6272616E64_01
+
+
+def load_alert_book(connection: Connection) -> AlertBook:
+    rows = connection.execute(select(alert_state.c.fingerprint, alert_state.c.data))
+    return AlertBook({fingerprint: AlertState.from_dict(data) for fingerprint, data in rows})
+
+
+def save_alert_book(connection: Connection, book: AlertBook, now: datetime) -> None:
+    """Upsert every state whose content changed since it was loaded."""
+    stored = dict(connection.execute(select(alert_state.c.fingerprint, alert_state.c.data)).all())
+    changed = [state for fingerprint, state in sorted(book.states.items())
+               if stored.get(fingerprint) != state.to_dict()]
+    if changed:
+        connection.execute(
+            upsert(connection, alert_state, ["fingerprint"], ["rule", "labels", "state", "data", "updated_at"]),
+            [{"fingerprint": s.fingerprint, "rule": s.rule, "labels": s.labels, "state": s.state,
+              "data": s.to_dict(), "updated_at": now} for s in changed])
+
+
+def _load_document(connection: Connection, key: str) -> Any:
+    return connection.execute(select(service_state.c.data).where(service_state.c.key == key)).scalar_one_or_none()
+
+
+def _save_document(connection: Connection, key: str, data: Any, now: datetime) -> None:
+    connection.execute(upsert(connection, service_state, ["key"], ["data", "updated_at"]),
+                       {"key": key, "data": data, "updated_at": now})
+
+
+def load_routing_state(connection: Connection) -> RoutingState:
+    return RoutingState.from_dict(_load_document(connection, ROUTING_KEY))
+
+
+def save_routing_state(connection: Connection, state: RoutingState, now: datetime) -> None:
+    _save_document(connection, ROUTING_KEY, state.to_dict(), now)
+
+
+def load_silences(connection: Connection, now: datetime) -> list[Silence]:
+    """Silences still in force or scheduled (expired ones cannot mute anything)."""
+    rows = connection.execute(select(silences).where(silences.c.ends_at > now))
+    return [Silence.from_dict({**row._mapping, "starts_at": row.starts_at.isoformat(),
+                               "ends_at": row.ends_at.isoformat(), "updated_at": None}) for row in rows]
+
+
+def load_acknowledgements(connection: Connection) -> list[Acknowledgement]:
+    return [Acknowledgement.from_dict(item) for item in _load_document(connection, ACKS_KEY) or []]
+
+
+def acknowledge(connection: Connection, ack: Acknowledgement, now: datetime) -> None:
+    """Record that someone is on an alert (replacing an earlier acknowledgement of it)."""
+    kept = [a for a in load_acknowledgements(connection) if a.fingerprint != ack.fingerprint and a.is_active(now)]
+    _save_document(connection, ACKS_KEY, [a.to_dict() for a in [*kept, ack]], now)
+
+
+def enqueue_notifications(connection: Connection, notifications: Iterable[Notification], now: datetime) -> int:
+    """Write notifications to the outbox in the caller's transaction; an id already there is ignored."""
+    rows = [{"id": item.id, "receiver": item.receiver, "dedup_key": item.dedup_key, "payload": item.payload,
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for item in (OutboxItem.of(notification, now) for notification in notifications)]
+    if not rows:
+        return 0
+    inserted = connection.execute(insert_ignoring_conflicts(connection, outbox, ["id"]).returning(outbox.c.id), rows)
+    return len(inserted.all())
+
+
+def _item(row: Any) -> OutboxItem:
+    return OutboxItem(id=row.id, receiver=row.receiver, dedup_key=row.dedup_key, payload=row.payload,
+                      status=row.status, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
+                      last_error=row.last_error, created_at=row.created_at, sent_at=row.sent_at)
+
+
+class SqlOutbox:
+    """`alerts.outbox.Outbox` over the `outbox` table; each call is its own short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def enqueue(self, notifications: Iterable[Notification], now: datetime) -> int:
+        with self.engine.begin() as connection:
+            return enqueue_notifications(connection, notifications, now)
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        query = (select(outbox).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                 .order_by(outbox.c.created_at, outbox.c.id).limit(limit))
+        with self.engine.connect() as connection:
+            return [_item(row) for row in connection.execute(query)]
+
+    def mark_sent(self, item_id: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(outbox).where(outbox.c.id == item_id).values(
+                status="sent", sent_at=now, attempts=outbox.c.attempts + 1, next_attempt_at=None))
+
+    def mark_failed(self, item_id: str, error: str, next_attempt_at: datetime | None, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(outbox).where(outbox.c.id == item_id).values(
+                attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_at=next_attempt_at,
+                status="pending" if next_attempt_at is not None else "dead"))
+
+    def items(self) -> list[OutboxItem]:
+        with self.engine.connect() as connection:
+            return [_item(row) for row in connection.execute(select(outbox).order_by(outbox.c.created_at))]
+
+
+def lock_alert_state(connection: Connection) -> None:
+    """Serialise alert-state read-modify-write transactions across processes.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: taking the write lock up front (a write
+    that changes nothing), so two evaluations cannot both read the old state.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERT_STATE_LOCK})
+    else:
+        connection.execute(update(service_state).where(service_state.c.key == ROUTING_KEY)
+                           .values(key=service_state.c.key))
+
+
+def mentions_for_urgency(connection: Connection, mention_ids: Iterable[int], model_id: str) -> list[dict[str, Any]]:
+    """Newly scored mentions with what urgency looks at: brand, text, link, author, reach, score."""
+    ids = sorted(set(mention_ids))
+    if not ids:
+        return []
+    query = (select(mentions.c.id, mentions.c.source, mentions.c.external_id, brands.c.name.label("brand"),
+                    mentions.c.text, mentions.c.url, mentions.c.author_handle, mentions.c.author_reach,
+                    mentions.c.language, mentions.c.created_at, sentiments.c.score)
+             .select_from(mentions.join(mention_brands, mention_brands.c.mention_id == mentions.c.id)
+                          .join(brands, brands.c.id == mention_brands.c.brand_id)
+                          .join(sentiments, (sentiments.c.mention_id == mentions.c.id)
+                                & (sentiments.c.model_id == model_id)))
+             .where(mentions.c.id.in_(ids)))
+    return [{"id": f"{row.source}:{row.external_id}", "brand": row.brand, "text": row.text, "url": row.url,
+             "author": row.author_handle, "reach": row.author_reach, "score": row.score, "source": row.source,
+             "language": row.language, "created_at": row.created_at} for row in connection.execute(query)]
