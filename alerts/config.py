@@ -1,0 +1,308 @@
+"""The ``alerts:`` section of brandpulse.yaml, as pydantic models the config loader embeds.
+
+An empty section is a working setup: one rule (a negative-volume spike per brand, seasonal detector)
+routed to the ``console`` receiver. Names follow Prometheus and Alertmanager (``for``, ``group_by``,
+``group_wait``, ``group_interval``, ``repeat_interval``, ``continue``, ``send_resolved``, matchers,
+``inhibit_rules``). Durations are strings such as ``"30s"``, ``"5m"``, ``"1h"``, ``"2d"``. Secrets are
+``SecretStr`` (the loader has already replaced ``${ENV}`` references)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from alerts.durations import format_duration, parse_duration
+from alerts.matchers import Matcher, parse_matchers
+
+#: A duration: written "5m", "1h30m", "2d" (or a number of seconds); a ``timedelta`` once loaded.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+
+Metric = Literal["volume", "negative", "negative_share", "net_sentiment"]
+Severity = Literal["critical", "warning", "info"]
+DetectorKind = Literal["seasonal", "online", "novelty"]
+
+#: Score thresholds per named sensitivity, per detector. The seasonal and online detectors score
+#: ``-log10(p)`` of the observed bucket under the baseline; the novelty detector scores how far past
+#: the envelope of all history a value goes, as a fraction of that history's range.
+SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
+    "seasonal": {"high": 3.0, "medium": 5.0, "low": 7.0},
+    "online": {"high": 3.0, "medium": 5.0, "low": 7.0},
+    "novelty": {"high": 0.02, "medium": 0.05, "low": 0.15},
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _matcher_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [str(m) for m in parse_matchers(value)]
+    if isinstance(value, dict):  # {"brand": "acme"} shorthand for equality matchers
+        return [str(Matcher(str(k), str(v))) for k, v in value.items()]
+    return [str(Matcher.parse(v)) if isinstance(v, str) else str(v) for v in value]
+
+
+Matchers = Annotated[list[str], BeforeValidator(_matcher_list)]
+
+
+class RuleConfig(_Model):
+    """One alert rule, evaluated per series (per brand, or per brand and source/language)."""
+
+    name: str = Field(description="alertname label; also the rule's identity")
+    metric: Metric = "negative"
+    detector: DetectorKind = "seasonal"
+    sensitivity: float | Literal["low", "medium", "high"] = "medium"
+    direction: Literal["up", "down", "both"] | None = Field(
+        default=None, description="which deviation alerts; default down for net_sentiment, up otherwise")
+    min_volume: int = Field(default=10, ge=0, description="mentions a bucket needs before it can alert")
+    min_ratio: float = Field(default=1.5, ge=1.0,
+                             description="observed/expected (or expected/observed) needed, besides the test")
+    for_: Duration = Field(default=timedelta(0), alias="for")
+    keep_firing_for: Duration = timedelta(0)
+    severity: Severity = "warning"
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    matchers: Matchers = Field(default_factory=list, description="which series the rule applies to")
+    history: Duration = Field(default=timedelta(days=28), description="baseline look-back")
+    warmup: Duration = Field(default=timedelta(days=3), description="history needed before alerting")
+    season: Literal["auto", "hour_of_day", "hour_of_week", "none"] = "auto"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value or not value.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            raise ValueError("rule names are letters, digits, '_', '-' and '.'")
+        return value
+
+    @property
+    def threshold(self) -> float:
+        if isinstance(self.sensitivity, str):
+            return SENSITIVITY_THRESHOLDS[self.detector][self.sensitivity]
+        return float(self.sensitivity)
+
+    @property
+    def effective_direction(self) -> str:
+        if self.direction:
+            return self.direction
+        return "down" if self.metric == "net_sentiment" else "up"
+
+    def matcher_objects(self) -> list[Matcher]:
+        return parse_matchers(self.matchers)
+
+
+class RouteConfig(_Model):
+    """A node of the Alertmanager routing tree. Unset timers and grouping inherit from the parent."""
+
+    receiver: str | None = None
+    matchers: Matchers = Field(default_factory=list)
+    group_by: list[str] | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    continue_: bool = Field(default=False, alias="continue")
+    routes: list[RouteConfig] = Field(default_factory=list)
+
+    def matcher_objects(self) -> list[Matcher]:
+        return parse_matchers(self.matchers)
+
+
+class _Integration(_Model):
+    send_resolved: bool = True
+    timeout: Duration = timedelta(seconds=10)
+
+
+class SlackConfig(_Integration):
+    webhook_url: SecretStr
+    channel: str | None = None
+    username: str | None = None
+
+
+class EmailConfig(_Integration):
+    to: list[str]
+    from_: str = Field(alias="from")
+    smarthost: str = Field(description="host:port of the SMTP server")
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = True
+    ca_file: str | None = Field(default=None, description="CA bundle to verify the server with (private CAs)")
+    subject_prefix: str = "[BrandPulse]"
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _to(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+
+    @field_validator("smarthost")
+    @classmethod
+    def _smarthost(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("smarthost is host:port, e.g. smtp.example.com:587")
+        return value
+
+
+class WebhookConfig(_Integration):
+    url: str
+    secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for the signature header")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class PagerDutyConfig(_Integration):
+    routing_key: SecretStr
+    url: str = "https://events.pagerduty.com/v2/enqueue"
+    source: str = "brandpulse"
+
+
+class TeamsConfig(_Integration):
+    webhook_url: SecretStr
+
+
+class ConsoleConfig(_Integration):
+    stream: Literal["stdout", "stderr"] = "stdout"
+    format: Literal["text", "json"] = "text"
+
+
+class FileConfig(_Integration):
+    path: str
+
+
+INTEGRATIONS = ("slack", "email", "webhook", "pagerduty", "teams", "console", "file")
+
+
+class ReceiverConfig(_Model):
+    """A named destination with exactly one integration."""
+
+    name: str
+    slack: SlackConfig | None = None
+    email: EmailConfig | None = None
+    webhook: WebhookConfig | None = None
+    pagerduty: PagerDutyConfig | None = None
+    teams: TeamsConfig | None = None
+    console: ConsoleConfig | None = None
+    file: FileConfig | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReceiverConfig:
+        present = [k for k in INTEGRATIONS if getattr(self, k) is not None]
+        if len(present) != 1:
+            raise ValueError(f"receiver {self.name!r} needs exactly one of {', '.join(INTEGRATIONS)}"
+                             f" (has {', '.join(present) or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in INTEGRATIONS if getattr(self, k) is not None)
+
+    @property
+    def integration(self) -> _Integration:
+        return getattr(self, self.kind)
+
+
+class InhibitRuleConfig(_Model):
+    """While an alert matching ``source_matchers`` fires, alerts matching ``target_matchers`` with the
+    same values of the ``equal`` labels are not notified."""
+
+    source_matchers: Matchers = Field(default_factory=list)
+    target_matchers: Matchers = Field(default_factory=list)
+    equal: list[str] = Field(default_factory=list)
+
+
+DEFAULT_CRISIS_TERMS = [
+    "injury", "injured", "lawsuit", "sued", "class action", "data breach", "breach", "hacked",
+    "boycott", "recall", "food poisoning", "fire", "explosion", "death", "died", "fraud", "scam",
+]
+
+
+class UrgentConfig(_Model):
+    """Single mentions that page at once: strongly negative from a high-reach author, or crisis terms."""
+
+    enabled: bool = True
+    crisis_terms: list[str] = Field(default_factory=lambda: list(DEFAULT_CRISIS_TERMS))
+    reach_threshold: int = Field(default=10_000, ge=0)
+    score_threshold: float = Field(default=-0.6, ge=-1.0, le=1.0,
+                                   description="sentiment score at or below which a mention is strongly negative")
+    crisis_requires_negative: bool = Field(
+        default=True, description="crisis terms alert only in mentions scored below 0 (not 'no injury, great')")
+    severity: Severity = "critical"
+    ttl: Duration = Field(default=timedelta(hours=1), description="how long an urgent alert stays firing")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+def default_rules() -> list[RuleConfig]:
+    return [RuleConfig(name="NegativeSpike", metric="negative", detector="seasonal", severity="warning",
+                       keep_firing_for=timedelta(hours=2),
+                       annotations={"summary": "Negative mentions of {brand} spiked"})]
+
+
+def default_receivers() -> list[ReceiverConfig]:
+    return [ReceiverConfig(name="console", console=ConsoleConfig())]
+
+
+def default_route() -> RouteConfig:
+    # Urgent mentions go out at once, one message per mention; spikes are grouped per rule and brand.
+    urgent = RouteConfig(matchers=['kind="urgent"'], group_by=["alertname", "brand", "mention"],
+                         group_wait=timedelta(0))
+    return RouteConfig(receiver="console", group_by=["alertname", "brand"],
+                       group_wait=timedelta(seconds=30), group_interval=timedelta(minutes=5),
+                       repeat_interval=timedelta(hours=4), routes=[urgent])
+
+
+def default_inhibit_rules() -> list[InhibitRuleConfig]:
+    # A brand-wide critical alert (no source or language label) silences that brand's narrower
+    # (per-source or per-language) alerts.
+    brand_wide = ['severity="critical"', 'source=""', 'language=""']
+    return [InhibitRuleConfig(source_matchers=brand_wide, target_matchers=['source=~".+"'], equal=["brand"]),
+            InhibitRuleConfig(source_matchers=brand_wide, target_matchers=['language=~".+"'], equal=["brand"])]
+
+
+class AlertsConfig(_Model):
+    bucket: Duration = Field(default=timedelta(hours=1), description="length of the metric buckets")
+    dashboard_url: str | None = Field(default=None, description="base URL of the dashboard for links")
+    rules: list[RuleConfig] = Field(default_factory=default_rules)
+    route: RouteConfig = Field(default_factory=default_route)
+    receivers: list[ReceiverConfig] = Field(default_factory=default_receivers)
+    inhibit_rules: list[InhibitRuleConfig] = Field(default_factory=default_inhibit_rules)
+    urgent: UrgentConfig = Field(default_factory=UrgentConfig)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AlertsConfig:
+        names = [r.name for r in self.receivers]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"receiver names must be unique: {sorted(dupes)}")
+        rule_names = [r.name for r in self.rules]
+        dupes = {n for n in rule_names if rule_names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"rule names must be unique: {sorted(dupes)}")
+        if not self.route.receiver:
+            raise ValueError("the root route needs a receiver")
+        for route in _walk(self.route):
+            if route.receiver and route.receiver not in names:
+                raise ValueError(f"route receiver {route.receiver!r} is not defined in receivers")
+        return self
+
+    def receiver(self, name: str) -> ReceiverConfig:
+        for receiver in self.receivers:
+            if receiver.name == name:
+                return receiver
+        raise KeyError(f"no receiver named {name!r}")
+
+
+def _walk(route: RouteConfig):
+    yield route
+    for child in route.routes:
+        yield from _walk(child)

@@ -1,0 +1,156 @@
+"""Urgent mentions: one post that must reach on-call now, without waiting for a spike.
+
+A mention is urgent when it is strongly negative (sentiment score at or below
+``urgent.score_threshold``) and its author's reach is at least ``urgent.reach_threshold``, or when
+its text contains one of ``urgent.crisis_terms`` (by default only in mentions scored below 0, so
+"no injuries, great service" does not page anyone).
+
+Each urgent mention becomes its own alert (label ``mention`` = its id, ``kind="urgent"``), firing at
+once and lapsing after ``urgent.ttl``; the default route sends these without a group wait.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from alerts.config import AlertsConfig, UrgentConfig
+from alerts.model import Alert, parse_time, utc
+
+
+@dataclass(frozen=True)
+class UrgentMention:
+    """The fields urgency looks at; :func:`as_mention` builds one from a dict or any record."""
+
+    id: str
+    brand: str
+    text: str
+    url: str | None = None
+    author: str | None = None
+    reach: int | None = None
+    score: float | None = None
+    source: str | None = None
+    language: str | None = None
+    created_at: datetime | None = None
+
+
+_ALIASES = {
+    "id": ("id", "external_id", "mention_id"),
+    "author": ("author", "author_handle", "author_name", "author_id"),
+    "reach": ("reach", "author_reach", "followers"),
+    "score": ("score", "sentiment_score", "sentiment"),
+}
+
+
+def _field(record: Any, name: str) -> Any:
+    for key in _ALIASES.get(name, (name,)):
+        value = record.get(key) if isinstance(record, Mapping) else getattr(record, key, None)
+        if value is not None:
+            if name == "score" and hasattr(value, "score"):   # a Sentiment record
+                value = value.score
+            return value
+    return None
+
+
+def as_mention(record: Any) -> UrgentMention:
+    """Accepts dicts (``text, url, author, reach, score, brand, id, source``; storage's names such as
+    ``external_id``, ``author_handle``, ``author_reach`` too) or objects with those attributes."""
+    if isinstance(record, UrgentMention):
+        return record
+    source = _field(record, "source")
+    ident = _field(record, "id")
+    if ident is None:
+        raise ValueError("a mention needs an id (id or external_id)")
+    reach = _field(record, "reach")
+    score = _field(record, "score")
+    created = _field(record, "created_at")
+    return UrgentMention(
+        id=f"{source}:{ident}" if source and not str(ident).startswith(f"{source}:") else str(ident),
+        brand=str(_field(record, "brand") or ""), text=str(_field(record, "text") or ""),
+        url=_field(record, "url"), author=_field(record, "author"),
+        reach=None if reach is None else int(reach), score=None if score is None else float(score),
+        source=source, language=_field(record, "language"),
+        created_at=parse_time(created) if created is not None else None)
+
+
+@lru_cache(maxsize=64)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    parts = []
+    for term in terms:
+        term = term.strip().casefold()
+        if not term:
+            continue
+        escaped = re.escape(term).replace(r"\ ", r"\s+")
+        left = r"(?<!\w)" if term[0].isascii() and term[0].isalnum() else ""
+        right = r"(?!\w)" if term[-1].isascii() and term[-1].isalnum() else ""
+        parts.append(f"{left}{escaped}{right}")
+    return re.compile("|".join(parts)) if parts else None
+
+
+def crisis_terms_in(text: str, terms: Iterable[str]) -> list[str]:
+    """The crisis terms found in ``text`` (case-insensitive, whole words for Latin-script terms)."""
+    pattern = _pattern(tuple(terms))
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text.casefold()):
+        term = " ".join(match.group(0).split())
+        if term not in found:
+            found.append(term)
+    return found
+
+
+def reasons(mention: UrgentMention, config: UrgentConfig) -> list[str]:
+    """Why a mention is urgent (empty when it is not)."""
+    out = []
+    negative = mention.score is not None and mention.score <= config.score_threshold
+    if negative and mention.reach is not None and mention.reach >= config.reach_threshold:
+        out.append(f"strongly negative (score {mention.score:+.2f}) from an author with reach {mention.reach:,}")
+    if not config.crisis_requires_negative or (mention.score is not None and mention.score < 0):
+        terms = crisis_terms_in(mention.text, config.crisis_terms)
+        if terms:
+            out.append("crisis terms: " + ", ".join(terms))
+    return out
+
+
+def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: datetime,
+          dashboard_url: str | None = None) -> list[Alert]:
+    """Urgent alerts for the given (new) mentions, firing at ``now``."""
+    now = utc(now)
+    if isinstance(config, AlertsConfig):
+        dashboard_url = dashboard_url or config.dashboard_url
+        config = config.urgent
+    if not config.enabled:
+        return []
+    alerts = []
+    for record in mentions:
+        mention = as_mention(record)
+        why = reasons(mention, config)
+        if not why:
+            continue
+        who = mention.author or "an author"
+        labels = {"alertname": "UrgentMention", "brand": mention.brand, "kind": "urgent",
+                  "mention": mention.id, "severity": config.severity, **config.labels}
+        link = None
+        if dashboard_url:
+            query = urlencode({"mention": mention.id})
+            link = f"{dashboard_url.rstrip('/')}/brands/{quote(mention.brand, safe='')}?{query}"
+        since = mention.created_at or now
+        alerts.append(Alert(
+            labels=labels,
+            annotations={"summary": f"Urgent mention of {mention.brand} by {who}: {'; '.join(why)}",
+                         "description": mention.text[:1000]},
+            status="firing", starts_at=since, ends_at=now + config.ttl, score=mention.score,
+            generator="urgent",
+            context={"metric": "urgent", "metric_title": "urgent mention", "since": since.isoformat(),
+                     "reasons": why, "source": mention.source,
+                     "top_mentions": [{"text": mention.text, "url": mention.url, "author": mention.author,
+                                       "reach": mention.reach, "score": mention.score}],
+                     "rising_terms": crisis_terms_in(mention.text, config.crisis_terms),
+                     "dashboard_url": link}))
+    return alerts

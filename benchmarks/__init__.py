@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure the product on the development data in ../shared/data."""

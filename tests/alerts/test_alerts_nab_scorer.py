@@ -1,0 +1,128 @@
+"""NAB scoring checked against small cases computed by hand.
+
+The toy file: 20 rows, so the probationary period is floor(0.15 * 20) = 3 rows; one window over rows
+10..13 (width 4). S(x) = 2 / (1 + exp(5x)) - 1 and S(-1) = 0.98661 (the left edge's weight).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.nab import scoring
+
+STANDARD = scoring.PROFILES["standard"]
+LOW_FN = scoring.PROFILES["reward_low_FN_rate"]
+
+
+def toy(windows=((10, 13),), rows=20) -> scoring.DataFile:
+    stamps = np.arange(np.datetime64("2024-01-01T00:00"), np.datetime64("2024-01-01T00:00") + rows,
+                       dtype="datetime64[m]").astype("datetime64[ns]")
+    return scoring.DataFile("toy.csv", stamps, np.zeros(rows), list(windows))
+
+
+def detections(*rows: int, n: int = 20) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[list(rows)] = True
+    return out
+
+
+def test_scaled_sigmoid_reference_points():
+    assert scoring.scaled_sigmoid(-1.0) == pytest.approx(0.98661, abs=1e-5)
+    assert scoring.scaled_sigmoid(-0.5) == pytest.approx(0.84828, abs=1e-5)
+    assert scoring.scaled_sigmoid(0.0) == 0.0
+    assert scoring.scaled_sigmoid(1.0) == pytest.approx(-0.98661, abs=1e-5)
+    assert scoring.scaled_sigmoid(3.0) == -1.0
+
+
+def test_probationary_length_is_15_percent_capped_at_750():
+    assert scoring.probationary_length(20) == 3
+    assert scoring.probationary_length(4032) == 604
+    assert scoring.probationary_length(22695) == 750
+
+
+def test_detection_on_the_left_edge_earns_the_full_true_positive_weight():
+    result = scoring.score_detections(toy(), detections(10), STANDARD)
+    assert result.raw == pytest.approx(1.0)
+    assert (result.detected, result.missed, result.false_positives) == (1, 0, 0)
+    assert scoring.normalise(result.raw, 1, STANDARD) == pytest.approx(100.0)
+
+
+def test_detection_on_the_right_edge_earns_s_of_minus_a_quarter():
+    # position -(13 - 13 + 1) / 4 = -0.25; S(-0.25) / S(-1) = 0.554600 / 0.986614 = 0.562124
+    result = scoring.score_detections(toy(), detections(13), STANDARD)
+    assert result.raw == pytest.approx(0.5621241, abs=1e-6)
+
+
+def test_only_the_earliest_detection_in_a_window_counts():
+    result = scoring.score_detections(toy(), detections(11, 12, 13), STANDARD)
+    # position of row 11: -(13 - 11 + 1) / 4 = -0.75; S(-0.75) / S(-1) = 0.966989
+    assert result.raw == pytest.approx(0.9669891, abs=1e-6)
+    assert result.first_detections == [11]
+
+
+def test_missed_window_costs_the_false_negative_weight():
+    assert scoring.score_detections(toy(), detections(), STANDARD).raw == -1.0
+    assert scoring.score_detections(toy(), detections(), LOW_FN).raw == -2.0
+    assert scoring.normalise(-1.0, 1, STANDARD) == 0.0
+
+
+def test_false_positive_before_any_window_costs_the_full_fp_weight():
+    result = scoring.score_detections(toy(), detections(5, 10), STANDARD)
+    assert result.raw == pytest.approx(1.0 - 0.11)
+    assert result.false_positives == 1
+
+
+def test_false_positive_after_a_window_costs_less_the_closer_it_is():
+    # row 15: distance (15 - 13) / (4 - 1) = 2/3; S(2/3) = -0.931109; times 0.11 = -0.102422
+    result = scoring.score_detections(toy(), detections(10, 15), STANDARD)
+    assert result.raw == pytest.approx(1.0 - 0.1024221, abs=1e-6)
+    just_after = scoring.score_detections(toy(), detections(10, 14), STANDARD).raw
+    far_after = scoring.score_detections(toy(), detections(10, 19), STANDARD).raw
+    assert 1.0 - 0.11 < far_after < just_after < 1.0
+
+
+def test_detections_in_the_probationary_period_are_ignored():
+    assert scoring.score_detections(toy(), detections(0, 1, 2), STANDARD).raw == -1.0
+
+
+def test_sweep_finds_the_best_threshold_like_nab():
+    f = toy()
+    scores = np.zeros(20)
+    scores[5], scores[11], scores[15] = 0.9, 0.8, 0.95
+    sweep = scoring.sweep([f], [scores], STANDARD)
+    # thresholds from high to low: nothing (-1); row 15 (-1 - 0.102422); + row 5 (-0.11);
+    # + row 11 inside the window (-1 -> 0.966989); + every other row at 0 (14 more FPs)
+    assert list(sweep.thresholds[:4]) == [math.inf, 0.95, 0.9, 0.8]
+    assert sweep.raw[0] == -1.0
+    assert sweep.raw[1] == pytest.approx(-1.1024221, abs=1e-6)
+    assert sweep.raw[2] == pytest.approx(-1.2124221, abs=1e-6)
+    assert sweep.raw[3] == pytest.approx(0.7545670, abs=1e-6)
+    threshold, raw = sweep.best()
+    assert threshold == 0.8 and raw == pytest.approx(0.7545670, abs=1e-6)
+    # and the sweep agrees with scoring the thresholded detections directly
+    for t, r in zip(sweep.thresholds[1:], sweep.raw[1:], strict=True):
+        assert scoring.score_detections(f, scores >= t, STANDARD).raw == pytest.approx(r)
+
+
+def test_sweep_over_two_files_adds_them_up_and_normalises_per_window():
+    a, b = toy(), toy(windows=((5, 8), (14, 17)))
+    scores_a, scores_b = np.zeros(20), np.zeros(20)
+    scores_a[10] = 1.0          # left edge of a's window
+    scores_b[5] = 1.0           # left edge of b's first window; b's second is missed
+    sweep = scoring.sweep([a, b], [scores_a, scores_b], STANDARD)
+    threshold, raw = sweep.best()
+    assert sweep.window_count == 3
+    assert threshold == 1.0 and raw == pytest.approx(1.0 + 1.0 - 1.0)
+    # null = -3, perfect = 3: 100 * (1 + 3) / 6
+    assert scoring.normalise(raw, 3, STANDARD) == pytest.approx(66.6667, abs=1e-3)
+
+
+def test_window_limits_are_matched_to_timestamps_with_nab_suffix():
+    f = toy()
+    limits = [["2024-01-01 00:10:00.000000", "2024-01-01 00:13:00.000000"]]
+    assert scoring.window_indices(f.timestamps, limits) == [(10, 13)]
+    with pytest.raises(ValueError):
+        scoring.window_indices(f.timestamps, [["2024-01-01 00:10:30", "2024-01-01 00:13:00"]])
