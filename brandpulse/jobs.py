@@ -53,6 +53,7 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
     source = runtime.config.sources[source_name]
     counts: Counter[str] = Counter()
     failures: list[str] = []
+    notes: list[str] = []
     listener = runtime.listener(source)
     for brand in runtime.config.brands_for(source_name):
         if runtime.stop.is_set():
@@ -69,6 +70,8 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
                               skipped=batch.stats.skipped,
                               errors=batch.stats.errors, budget_used=batch.stats.budget_used,
                               new=len(stored.new), duplicates=stored.duplicates)
+                if batch.stats.stop_reason:
+                    notes.append(f"{brand.name}: {batch.stats.stop_reason}")
                 if runtime.stop.is_set():
                     break
         except ListenerError as error:
@@ -76,7 +79,7 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
             failures.append(f"{brand.name}: {error}")
             log.error("collect %s for %s failed: %s", source_name, brand.name, error)
     log.info("collect %s: %s", source_name, dict(counts))
-    return {**counts, "failures": failures} if failures else dict(counts)
+    return {**counts, **({"failures": failures} if failures else {}), **({"notes": notes} if notes else {})}
 
 
 def score(runtime: Runtime, *, rescore: bool = False, progress: Progress | None = None) -> dict[str, Any]:

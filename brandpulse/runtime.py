@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 import listeners
 from brandpulse.config import Config, SourceConfig
 from sentiment.records import Scorer
+from storage.budgets import StoredReadBudget
 from storage.engine import open_database
 
 
@@ -58,7 +59,9 @@ class Runtime:
         with self._lock:
             if source.name not in self._listeners:
                 spec = listeners.SOURCES[source.name]
-                self._listeners[source.name] = spec.create(source.settings, clock=self.clock, **extra)
+                budget = StoredReadBudget(self.engine, source.name, getattr(source.settings, "monthly_read_cap", None),
+                                          clock=self.clock)
+                self._listeners[source.name] = spec.create(source.settings, clock=self.clock, budget=budget, **extra)
             return self._listeners[source.name]
 
     def close(self) -> None:

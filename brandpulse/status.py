@@ -27,7 +27,7 @@ class Status:
         runs = Table("job", "last start (UTC)", "status", "took", "counts / error", title="Jobs")
         for run in self.runs:
             took = f"{(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else "running"
-            detail = run.error or ", ".join(f"{k}={v}" for k, v in run.counts.items() if k != "failures")
+            detail = run.error or ", ".join(f"{k}={v}" for k, v in run.counts.items() if not isinstance(v, list))
             style = {"ok": "green", "failed": "red", "partial": "yellow"}.get(run.status, "")
             runs.add_row(run.job, f"{run.started_at:%Y-%m-%d %H:%M:%S}", f"[{style}]{run.status}[/]", took, detail)
         totals = Table("brand", "mentions", "scored", "first", "last",

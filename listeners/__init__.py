@@ -3,9 +3,97 @@
 A listener is a small function of (query, cursor): it yields `Batch`es, each holding the mentions of
 one page and the cursor that is valid once those mentions are stored. The caller owns persistence
 (DESIGN.md, after dlt's incremental sources); this package imports nothing else of ours.
+
+`SOURCES` maps each config name to its `SourceSpec`: the pydantic `Settings` model the config
+loader validates a source's section with, and the `create(settings, *, base_url=None, clock=None,
+sleep=None, budget=None)` function that builds the listener. Source modules (and their client
+libraries) are imported on first use, so importing this package stays cheap.
 """
 
-from listeners.query import BrandQuery
-from listeners.records import Batch, Cursor, Engagement, Mention
+from __future__ import annotations
 
-__all__ = ["Batch", "BrandQuery", "Cursor", "Engagement", "Mention"]
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from listeners.budget import InMemoryReadBudget, ReadBudget
+from listeners.errors import (
+    AuthError,
+    ListenerError,
+    QueryNotSupported,
+    QuerySyntaxError,
+    RateLimited,
+    SourceUnavailable,
+)
+from listeners.query import BrandQuery
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Listener, Mention
+
+__all__ = [
+    "SOURCES",
+    "AuthError",
+    "Batch",
+    "BatchStats",
+    "BrandQuery",
+    "Cursor",
+    "Engagement",
+    "InMemoryReadBudget",
+    "Listener",
+    "ListenerError",
+    "Mention",
+    "QueryNotSupported",
+    "QuerySyntaxError",
+    "RateLimited",
+    "ReadBudget",
+    "SourceSpec",
+    "SourceUnavailable",
+    "create_listener",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """A source the config may name: its Settings model and its `create` function (loaded lazily)."""
+
+    name: str
+    module: str
+    description: str
+
+    def _module(self) -> Any:
+        return importlib.import_module(self.module)
+
+    @property
+    def settings_model(self) -> type[Any]:
+        return self._module().Settings
+
+    @property
+    def create(self) -> Any:
+        return self._module().create
+
+    def settings(self, data: dict[str, Any] | None = None) -> Any:
+        """Validate a config section (pydantic `ValidationError` on bad or unknown keys)."""
+        return self.settings_model.model_validate(data or {})
+
+
+SOURCES: dict[str, SourceSpec] = {
+    spec.name: spec
+    for spec in (
+        SourceSpec("x", "listeners.x", "X API v2: recent/full-archive search or filtered stream (tweepy)"),
+        SourceSpec("reddit", "listeners.reddit", "Reddit submissions, comment stream and threads (praw)"),
+        SourceSpec("bluesky", "listeners.bluesky", "Bluesky searchPosts (atproto)"),
+        SourceSpec("mastodon", "listeners.mastodon", "Mastodon hashtag timelines and search (Mastodon.py)"),
+        SourceSpec("hackernews", "listeners.hackernews", "Hacker News via Algolia search_by_date"),
+        SourceSpec("rss", "listeners.rss", "RSS/Atom feeds, news searches and alerts (feedparser)"),
+        SourceSpec("replay", "listeners.replay", "a recorded JSONL stream replayed in simulated time"),
+    )
+}
+
+
+def create_listener(name: str, settings: Any, **kwargs: Any) -> Listener:
+    """`SOURCES[name].create(settings, **kwargs)`, validating a plain dict of settings first."""
+    try:
+        spec = SOURCES[name]
+    except KeyError:
+        raise ValueError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}") from None
+    if isinstance(settings, dict):
+        settings = spec.settings(settings)
+    return spec.create(settings, **kwargs)

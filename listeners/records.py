@@ -63,7 +63,15 @@ class Mention:
 
 @dataclass(slots=True)
 class BatchStats:
-    """What one page cost and yielded; the service adds `new` and `duplicates` after storing it."""
+    """What one page cost and yielded; the service adds `new` and `duplicates` after storing it.
+
+    `calls` counts API requests (retries included), `fetched` the items the API returned, `skipped`
+    the malformed ones (their ids in `skipped_ids`), `filtered` those the brand's filter or the
+    run's de-duplication left out, `errors` the failed attempts (timeouts, 429s, 5xx, dropped
+    streams, unreadable feeds), `budget_used` the reads charged to the X budget. `stop_reason` is
+    set on the last batch of a run that stopped early on purpose (read budget, page limit, idle
+    stream...).
+    """
 
     calls: int = 0
     fetched: int = 0
@@ -71,6 +79,20 @@ class BatchStats:
     errors: int = 0
     budget_used: int = 0
     skipped_ids: list[str] = field(default_factory=list)
+    filtered: int = 0
+    stop_reason: str | None = None
+
+    def add(self, other: BatchStats) -> BatchStats:
+        """Accumulate `other` into this one (for per-run totals); returns self."""
+        self.calls += other.calls
+        self.fetched += other.fetched
+        self.skipped += other.skipped
+        self.errors += other.errors
+        self.budget_used += other.budget_used
+        self.skipped_ids.extend(other.skipped_ids)
+        self.filtered += other.filtered
+        self.stop_reason = other.stop_reason or self.stop_reason
+        return self
 
 
 @dataclass(slots=True)

@@ -57,6 +57,8 @@ def collect(ctx: typer.Context, once: bool = typer.Option(True, "--once", help="
                               ("calls", "fetched", "new", "duplicates", "skipped", "errors")))
         for failure in counts.get("failures", []):
             console.print(f"[red]{name}[/]: {failure}", highlight=False)
+        for note in counts.get("notes", []):
+            console.print(f"[yellow]{name}[/]: {note}", highlight=False)
     console.print(table)
     runtime.close()
 

@@ -1,0 +1,210 @@
+"""Bluesky through the atproto SDK: ``app.bsky.feed.searchPosts`` with ``sort=latest`` and its cursor.
+
+With a handle and an app password the client logs in (``com.atproto.server.createSession``) and
+searches through the account's PDS, which proxies to the AppView; without them it queries the public
+AppView, which some deployments refuse for search. The query goes out in the search service's
+simple-query-string syntax (`to_bluesky`) with ``since`` set to the floor and ``lang`` when the brand
+has exactly one language; the client-side filter makes the final decision.
+
+Results are walked newest to oldest (a `Walk` keyed by the post's sort time, the earlier of
+``createdAt`` and ``indexedAt``, and its URI). The search cursor is an offset, so posts arriving
+between two pages would push already-read posts onto the next page: those are dropped by comparing
+with the walk's lowest point. The raw JSON is validated post by post (not page by page), so one
+malformed post is skipped and counted while its neighbours are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr
+
+from listeners.base import (
+    ApiListener,
+    Collector,
+    Failure,
+    Mark,
+    SourceSettings,
+    Walk,
+    parse_time,
+    require,
+    retry_after_from_headers,
+    run_walk,
+)
+from listeners.errors import AuthError
+from listeners.query import BrandQuery, to_bluesky
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+
+SOURCE = "bluesky"
+log = logging.getLogger("listeners.bluesky")
+
+PDS_URL = "https://bsky.social"
+PUBLIC_APPVIEW_URL = "https://public.api.bsky.app"
+
+
+class Settings(SourceSettings):
+    DEFAULT_ENV: ClassVar[dict[str, str]] = {"handle": "BLUESKY_HANDLE", "app_password": "BLUESKY_APP_PASSWORD"}
+
+    handle: str | None = Field(default=None, description="account handle, for authenticated search")
+    app_password: SecretStr | None = None
+    service_url: str | None = Field(default=None, description="PDS (with a login) or AppView to query")
+    page_size: int = Field(default=100, ge=1, le=100)
+
+
+def _sort_time(post: dict[str, Any]) -> datetime:
+    record = post.get("record") or {}
+    created = parse_time(require(record.get("createdAt"), "record.createdAt"))
+    indexed = post.get("indexedAt")
+    if indexed:
+        try:
+            return min(created, parse_time(indexed))
+        except (TypeError, ValueError):
+            pass
+    return created
+
+
+class BlueskyListener(ApiListener):
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, *, base_url: str | None = None, **options: Any) -> None:
+        super().__init__(settings, base_url=base_url, **options)
+        self.authenticated = bool(settings.handle and settings.app_password
+                                  and settings.app_password.get_secret_value())
+        self.base_url = base_url or settings.service_url or (PDS_URL if self.authenticated else PUBLIC_APPVIEW_URL)
+        self._client: Any = None
+        self._logged_in = False
+
+    @property
+    def _env(self) -> tuple[str, ...]:
+        return (self.settings.env_var("handle"), self.settings.env_var("app_password"))
+
+    def _classify(self, exc: BaseException) -> Failure | None:
+        from atproto_client import exceptions as ex
+
+        if isinstance(exc, ex.RequestErrorBase):
+            response = exc.response
+            status = response.status_code if response is not None else None
+            headers = response.headers if response is not None else None
+            content = response.content if response is not None else None
+            error = getattr(content, "error", None) or (content.get("error") if isinstance(content, dict)
+                                                        else None)
+            detail = f"HTTP {status}" + (f" {error}" if error else "") if status else type(exc).__name__
+            now = self.clock().timestamp()
+            if isinstance(exc, ex.RateLimitExceededError) or status == 429:
+                return Failure("rate", detail, retry_after_from_headers(headers, now, "ratelimit-reset"))
+            if isinstance(exc, ex.UnauthorizedError):
+                hint = "" if self.authenticated else " (this service needs a login for search)"
+                return Failure("auth", detail + hint, env_vars=self._env)
+            if isinstance(exc, ex.NetworkError) or (status is not None and status >= 500):
+                return Failure("server" if status else "network", detail,
+                               retry_after_from_headers(headers, now) if headers else None)
+            return Failure("fatal", detail)
+        if isinstance(exc, ex.ModelError):
+            return Failure("fatal", f"unexpected response: {exc}"[:200])
+        return None
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        from atproto_client import Client
+        from atproto_client.request import Request
+
+        client = Client(self.base_url, request=Request(timeout=self.settings.timeout_seconds,
+                                                        headers={"User-Agent": self.settings.user_agent}))
+        self._client = client
+        return client
+
+    def _login(self, stats: BatchStats) -> None:
+        if self._logged_in or not self.authenticated:
+            return
+        client = self._connect()
+        password = self.settings.app_password.get_secret_value()  # type: ignore[union-attr]
+        self.retrier.call("login", lambda: client.login(self.settings.handle, password,
+                                                        fetch_bsky_profile=False),
+                          self._classify, stats)
+        self._logged_in = True
+
+    def _mention(self, post: dict[str, Any], query: BrandQuery) -> Mention | None:
+        from atproto_client import models
+        from atproto_client.models.utils import get_or_create
+
+        if not isinstance(post, dict):
+            raise ValueError("not an object")
+        uri = require(post.get("uri"), "uri")
+        view = get_or_create(post, models.AppBskyFeedDefs.PostView, strict=True)
+        if view is None:
+            raise ValueError("not a post view")
+        record = post.get("record") or {}
+        text = require(record.get("text"), "record.text")
+        created = parse_time(require(record.get("createdAt"), "record.createdAt"))
+        langs = record.get("langs") or []
+        language = str(langs[0]) if isinstance(langs, list) and langs else None
+        if not query.matches(text, language):
+            return None
+        author = post.get("author") or {}
+        handle = author.get("handle")
+        rkey = uri.rsplit("/", 1)[-1]
+        reply = record.get("reply") or {}
+        return Mention(
+            source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
+            url=f"https://bsky.app/profile/{handle or author.get('did')}/post/{rkey}",
+            author_id=author.get("did"), author_handle=handle, language=language,
+            fetched_at=self.clock(), matched_query=query.matched_query,
+            engagement=Engagement(likes=int(post.get("likeCount") or 0), reposts=int(post.get("repostCount") or 0),
+                                  replies=int(post.get("replyCount") or 0), quotes=int(post.get("quoteCount") or 0)),
+            thread_id=((reply.get("root") or {}).get("uri") if reply else None) or uri,
+            parent_id=(reply.get("parent") or {}).get("uri") if reply else None,
+            raw=post,
+        )
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        from atproto_client import models
+
+        if self.settings.handle and not (self.settings.app_password
+                                         and self.settings.app_password.get_secret_value()):
+            raise AuthError(SOURCE, (self.settings.env_var("app_password"),), "no app password is set")
+        q = to_bluesky(query)
+        walk = Walk.from_json((cursor or {}).get("walk") if isinstance(cursor, dict) else None)
+        if walk.floor is None and not walk.in_progress:
+            walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
+        client = self._connect()
+        collector = Collector(SOURCE, log)
+        lang = query.languages[0].split("-")[0] if len(query.languages) == 1 else None
+
+        def fetch_page(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
+            self._login(stats)  # once per listener; the client refreshes its session itself
+            params: dict[str, Any] = {"q": q, "sort": "latest", "limit": self.settings.page_size}
+            if token:
+                params["cursor"] = token
+            if walk.floor is not None and walk.floor.value > 0:
+                params["since"] = datetime.fromtimestamp(walk.floor.value, UTC).isoformat().replace(
+                    "+00:00", "Z")
+            if lang:
+                params["lang"] = lang
+            model = models.AppBskyFeedSearchPosts.Params(**params)
+            response = self.retrier.call(
+                "searchPosts", lambda: client.invoke_query("app.bsky.feed.searchPosts", params=model,
+                                                           output_encoding="application/json"),
+                self._classify, stats)
+            self.retrier.gate.note_headers(response.headers, "ratelimit-remaining", "ratelimit-reset")
+            body = response.content if isinstance(response.content, dict) else {}
+            posts = body.get("posts") or []
+            return (posts if isinstance(posts, list) else []), body.get("cursor")
+
+        def key(post: dict[str, Any]) -> tuple[float, str]:
+            return _sort_time(post).timestamp(), str(require(post.get("uri"), "uri"))
+
+        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch_page, key=key,
+                            convert=lambda post: self._mention(post, query),
+                            id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
+                            collector=collector, cursor=lambda: json.loads(json.dumps({"walk": walk.to_json()})),
+                            offset_paging=True, label="search walk")
+
+
+create = BlueskyListener.create

@@ -1,0 +1,305 @@
+"""Mentions from files: exports of other listening tools, for ``brandpulse import FILE``.
+
+`read_mentions_file(path, default_brand=..., source=...)` reads CSV or JSONL (also ``.ndjson`` and a JSON
+array in ``.json``), each optionally gzip-compressed (``.gz``), chosen by extension. Columns are
+matched case-insensitively through `ALIASES` (``id``/``external_id``/``tweet_id``…,
+``date``/``created_at``/``timestamp``…, ``content``/``text``/``body``…, ``author``/``handle``…).
+Good rows become `Mention`s; a bad row becomes a `RowError(line, reason)` (missing text, unparseable
+date, bad number, duplicate id…) and never costs its neighbours. A row without an id gets a stable one
+(a hash of source, time, author and text), so importing the same export twice stores nothing twice.
+
+Dates: ISO 8601 (``Z`` or offset; naive is UTC), epoch seconds or milliseconds, RFC 2822, and the
+forms dateutil reads (month first when ambiguous). Numbers may use thousands separators and ``k``/``m``
+suffixes (``1,204``, ``3.4k``).
+
+`mention_from_record` is the same conversion for one already-parsed record; the replay listener uses
+it for its JSONL stream.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from listeners.base import parse_time
+from listeners.records import Engagement, Mention
+
+__all__ = ["ALIASES", "FileImport", "RowError", "mention_from_record", "parse_date", "read_mentions_file"]
+
+#: Mention field -> accepted column names (compared after lower-casing and dropping spaces, "_", "-").
+ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id", "id", "post_id", "tweet_id", "status_id", "mention_id", "message_id",
+                    "guid", "uid", "item_id", "object_id"),
+    "created_at": ("created_at", "date", "timestamp", "time", "datetime", "published", "published_at",
+                   "posted_at", "created", "date_time", "publish_date", "created_time"),
+    "text": ("text", "content", "body", "message", "full_text", "snippet", "mention", "post", "post_text",
+             "description"),
+    "title": ("title", "headline", "subject"),
+    "author_handle": ("author_handle", "author", "handle", "username", "user", "screen_name", "author_name",
+                      "user_name", "account"),
+    "author_id": ("author_id", "user_id", "account_id"),
+    "author_reach": ("author_reach", "followers", "followers_count", "author_followers", "reach", "audience"),
+    "url": ("url", "link", "permalink", "post_url", "mention_url"),
+    "source": ("source", "platform", "network", "channel", "site", "media_type"),
+    "language": ("language", "lang", "language_code"),
+    "brand": ("brand", "brand_name", "query", "topic"),
+    "likes": ("likes", "like_count", "favorites", "favourites", "favorite_count", "favourites_count",
+              "reactions", "score"),
+    "reposts": ("reposts", "retweets", "retweet_count", "shares", "share_count", "reblogs", "reblogs_count"),
+    "replies": ("replies", "reply_count", "comments", "comment_count", "num_comments"),
+    "quotes": ("quotes", "quote_count"),
+    "views": ("views", "impressions", "impression_count", "view_count"),
+    "thread_id": ("thread_id", "conversation_id", "link_id"),
+    "parent_id": ("parent_id", "in_reply_to", "in_reply_to_id"),
+    "matched_query": ("matched_query",),
+    "fetched_at": ("fetched_at",),
+}
+
+_LOOKUP = {re.sub(r"[\s_\-]", "", alias.lower()): name for name, aliases in ALIASES.items() for alias in aliases}
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(slots=True)
+class FileImport:
+    """What a file held: the good rows as mentions and the bad ones as errors (by line)."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    format: str = ""
+
+
+def _canonical(record: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key is None:
+            continue
+        name = _LOOKUP.get(re.sub(r"[\s_\-]", "", str(key).lower()))
+        if name is None and str(key) == "engagement" and isinstance(value, dict):
+            for sub_key, sub_value in value.items():
+                sub_name = _LOOKUP.get(re.sub(r"[\s_\-]", "", str(sub_key).lower()))
+                if sub_name and out.get(sub_name) in (None, ""):
+                    out[sub_name] = sub_value
+            continue
+        if name is not None and out.get(name) in (None, ""):
+            out[name] = value
+    return out
+
+
+def parse_date(value: Any) -> datetime:
+    """A UTC datetime from the date forms exports use (see the module docstring)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value) / 1000 if abs(float(value)) > 1e11 else float(value)
+        return datetime.fromtimestamp(seconds, UTC)
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        raise ValueError("missing date")
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return parse_date(float(text))
+    try:
+        return parse_time(text)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    try:
+        from dateutil import parser as date_parser
+    except ImportError:  # pragma: no cover - dateutil comes with pandas
+        raise ValueError(f"unparseable date {text[:40]!r}") from None
+    try:
+        parsed = date_parser.parse(text)
+    except (ValueError, OverflowError, TypeError):
+        raise ValueError(f"unparseable date {text[:40]!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _number(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"bad number in {name}: {value!r}")
+    if isinstance(value, int | float):
+        return int(value)
+    text = str(value).strip().replace(",", "").replace("_", "").replace(" ", "").lower()
+    scale = 1
+    if text.endswith(("k", "m")):
+        scale = 1000 if text[-1] == "k" else 1_000_000
+        text = text[:-1]
+    try:
+        return int(float(text) * scale)
+    except ValueError:
+        raise ValueError(f"bad number in {name}: {str(value)[:20]!r}") from None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def mention_from_record(record: dict[str, Any], *, brand: str | None = None, source: str = "import",
+                        fetched_at: datetime | None = None, override_brand: bool = False) -> Mention:
+    """One record (column names as in `ALIASES`) as a Mention; ValueError says what is wrong.
+
+    `brand` is the default brand (or, with `override_brand`, the brand for every record); `source`
+    the default source when the record names none.
+    """
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    data = _canonical(record)
+    body = _text(data.get("text"))
+    title = _text(data.get("title"))
+    text = "\n\n".join(part for part in (title, body) if part)
+    if not text:
+        raise ValueError("missing text")
+    if data.get("created_at") in (None, ""):
+        raise ValueError("missing date")
+    created = parse_date(data["created_at"])
+    row_brand = brand if override_brand else (_text(data.get("brand")) or brand)
+    if not row_brand:
+        raise ValueError("missing brand (no brand column and no default brand)")
+    row_source = (_text(data.get("source")) or source).lower()
+    external_id = _text(data.get("external_id"))
+    author = _text(data.get("author_handle"))
+    if external_id is None:
+        basis = "\x1f".join((row_source, created.isoformat(), author or "", text))
+        external_id = "sha1:" + hashlib.sha1(basis.encode()).hexdigest()[:24]
+    engagement = Engagement(
+        likes=_number(data.get("likes"), "likes") or 0, reposts=_number(data.get("reposts"), "reposts") or 0,
+        replies=_number(data.get("replies"), "replies") or 0, quotes=_number(data.get("quotes"), "quotes") or 0,
+        views=_number(data.get("views"), "views"))
+    fetched = fetched_at
+    if fetched is None and data.get("fetched_at") not in (None, ""):
+        fetched = parse_date(data["fetched_at"])
+    raw = record.get("raw") if isinstance(record.get("raw"), dict) else {
+        k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str | int | float | bool | type(None))}
+    return Mention(
+        source=row_source, external_id=external_id, text=text, created_at=created, brand=row_brand,
+        url=_text(data.get("url")), author_id=_text(data.get("author_id")), author_handle=author,
+        author_reach=_number(data.get("author_reach"), "author_reach"),
+        language=(_text(data.get("language")) or None), fetched_at=fetched or datetime.now(UTC),
+        matched_query=_text(data.get("matched_query")), engagement=engagement,
+        thread_id=_text(data.get("thread_id")), parent_id=_text(data.get("parent_id")), raw=raw or {},
+    )
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix.lower() == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    kind = suffixes[-1] if suffixes else ""
+    if kind in (".csv", ".tsv"):
+        return kind[1:]
+    if kind in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if kind == ".json":
+        return "json"
+    raise ValueError(f"{path.name}: unknown format; use .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz)")
+
+
+def _records(path: Path, kind: str) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, record, parse problem) for every row of the file."""
+    with _open_text(path) as handle:
+        if kind in ("csv", "tsv"):
+            reader = csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
+            if not reader.fieldnames:  # reads the header, so line numbers below are right
+                return
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield start, None, f"unreadable CSV row: {exc}"
+                    continue
+                line = start
+                if None in row:
+                    extra = row.pop(None)
+                    if any(str(v).strip() for v in extra):
+                        yield line, row, f"{len(extra)} more value(s) than columns"
+                        continue
+                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    continue
+                yield line, row, None
+        elif kind == "jsonl":
+            for number, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    yield number, json.loads(text), None
+                except ValueError as exc:
+                    yield number, None, f"invalid JSON: {exc.msg}"
+        else:
+            try:
+                data = json.load(handle)
+            except ValueError as exc:
+                yield getattr(exc, "lineno", 1), None, f"invalid JSON: {getattr(exc, 'msg', exc)}"
+                return
+            items = data.get("mentions") if isinstance(data, dict) else data
+            if not isinstance(items, list):
+                yield 1, None, "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
+                return
+            for number, item in enumerate(items, start=1):
+                yield number, item, None
+
+
+def read_mentions_file(path: str | Path, *, default_brand: str | None = None,
+                       source: str = "import") -> FileImport:
+    """Read a CSV/TSV/JSONL/JSON export (optionally gzipped). Bad rows are reported, never raised.
+
+    `default_brand` is the brand of rows without a brand column; `source` that of rows naming no
+    source (platform). For a JSON array the "line" of an error is the item's 1-based position.
+    Raises only for the file itself: missing, or of an unknown format (a file that breaks off, e.g.
+    a truncated .gz, keeps the rows read so far and reports where it broke).
+    """
+    path = Path(path)
+    kind = _format(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    result = FileImport(format=kind)
+    first_line: dict[tuple[str, str], int] = {}
+    now = datetime.now(UTC)
+    try:
+        for line, record, problem in _records(path, kind):
+            result.rows += 1
+            if problem is not None:
+                result.errors.append(RowError(line, problem))
+                continue
+            try:
+                mention = mention_from_record(record, brand=default_brand, source=source, fetched_at=now)
+            except ValueError as exc:
+                result.errors.append(RowError(line, str(exc)))
+                continue
+            key = (mention.source, mention.external_id)
+            if key in first_line:
+                result.errors.append(RowError(line, f"duplicate of line {first_line[key]} "
+                                                    f"({mention.source} {mention.external_id})"))
+                continue
+            first_line[key] = line
+            result.mentions.append(mention)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        result.errors.append(RowError(result.rows + 1, f"the file could not be read further: {exc}"))
+    return result

@@ -1,0 +1,157 @@
+"""Hacker News through its Algolia API (``/api/v1/search_by_date``) with requests.
+
+Algolia has no OR, so the brand query becomes one search per alternative (`to_algolia`); each is
+walked newest first with keyset pagination on ``created_at_i`` (``numericFilters``), which page
+numbers cannot match (they shift as stories arrive, and Algolia stops at 1,000 hits). The cursor
+keeps one `Walk` per search, keyed by its text, so a changed brand query starts fresh searches::
+
+    {"queries": {"acme phone": <walk>, "\\"acme corp\\"": <walk>}}
+
+Stories are ``title`` plus ``story_text``, comments ``comment_text``; both are HTML reduced to text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field
+
+from listeners.base import (
+    ApiListener,
+    Collector,
+    Mark,
+    SourceSettings,
+    Walk,
+    classify_requests,
+    parse_time,
+    require,
+    run_walk,
+)
+from listeners.errors import SourceUnavailable
+from listeners.query import BrandQuery, to_algolia
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.text import html_to_text
+
+SOURCE = "hackernews"
+log = logging.getLogger("listeners.hackernews")
+API_URL = "https://hn.algolia.com"
+
+
+class Settings(SourceSettings):
+    page_size: int = Field(default=100, ge=1, le=1000, description="hitsPerPage")
+    item_types: list[Literal["story", "comment"]] = Field(default_factory=lambda: ["story", "comment"])
+    max_queries: int = Field(default=8, ge=1, description="searches one brand query may expand to")
+
+
+class HackerNewsListener(ApiListener):
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, *, base_url: str | None = None, **options: Any) -> None:
+        super().__init__(settings, base_url=base_url or API_URL, **options)
+        self.session = self.http_session()
+
+    def _get(self, params: dict[str, Any], stats: BatchStats) -> dict[str, Any]:
+        def call() -> dict[str, Any]:
+            response = self.session.get(f"{self.base_url}/api/v1/search_by_date", params=params,
+                                        timeout=self.settings.timeout_seconds)
+            response.raise_for_status()
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise SourceUnavailable(SOURCE, "search returned invalid JSON") from exc
+            return body if isinstance(body, dict) else {}
+
+        return self.retrier.call("search_by_date", call,
+                                 lambda e: classify_requests(e, now=self.clock().timestamp()), stats)
+
+    def _mention(self, hit: dict[str, Any], query: BrandQuery) -> Mention | None:
+        if not isinstance(hit, dict):
+            raise ValueError("not an object")
+        object_id = str(require(hit.get("objectID"), "objectID"))
+        created = parse_time(require(hit.get("created_at_i") or hit.get("created_at"), "created_at"))
+        tags = hit.get("_tags") or []
+        if hit.get("comment_text") is not None or "comment" in tags:
+            text = html_to_text(hit.get("comment_text"))
+        else:
+            title = hit.get("title") or hit.get("story_title") or ""
+            body = html_to_text(hit.get("story_text"))
+            text = "\n\n".join(part for part in (title, body) if part)
+        text = require(text, "text")
+        if not query.matches(text):
+            return None
+        story = hit.get("story_id")
+        parent = hit.get("parent_id")
+        return Mention(
+            source=SOURCE, external_id=object_id, text=text, created_at=created, brand=query.brand,
+            url=f"https://news.ycombinator.com/item?id={object_id}", author_handle=hit.get("author"),
+            fetched_at=self.clock(), matched_query=query.matched_query,
+            engagement=Engagement(likes=int(hit.get("points") or 0), replies=int(hit.get("num_comments") or 0)),
+            thread_id=str(story) if story is not None else object_id,
+            parent_id=str(parent) if parent is not None else None,
+            raw={k: v for k, v in hit.items() if k != "_highlightResult"},
+        )
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        searches = to_algolia(query, max_queries=self.settings.max_queries)
+        state = (cursor or {}).get("queries") if isinstance(cursor, dict) else None
+        state = state if isinstance(state, dict) else {}
+        out: dict[str, Any] = {"queries": {s.query: state.get(s.query) for s in searches}}
+        collector = Collector(SOURCE, log)
+        for search in searches:
+            yield from self._walk(search.query, query, out, collector)
+
+    def _walk(self, text: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
+        walk = Walk.from_json(out["queries"].get(text))
+        if walk.floor is None and not walk.in_progress:
+            walk.floor = Mark(float(int((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp())),
+                              [])
+        size = self.settings.page_size
+        types = self.settings.item_types
+        tags = types[0] if len(types) == 1 else "(" + ",".join(types) + ")"
+
+        def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
+            # token: [upper bound on created_at_i, page number among items at or below it]; the page
+            # number only grows while more than a page of items share the bound's second
+            upper, page_no = (token[0], token[1]) if isinstance(token, list) else (token, 0)
+            filters = []
+            if walk.floor is not None:
+                filters.append(f"created_at_i>={int(walk.floor.value)}")
+            if upper is not None:
+                filters.append(f"created_at_i<={int(upper)}")
+            params = {"query": text, "tags": tags, "hitsPerPage": size, "page": page_no}
+            if filters:
+                params["numericFilters"] = ",".join(filters)
+            body = self._get(params, stats)
+            hits = body.get("hits") or []
+            hits = hits if isinstance(hits, list) else []
+            if len(hits) < size:
+                return hits, None
+            values = [int(h["created_at_i"]) for h in hits if isinstance(h, dict)
+                      and isinstance(h.get("created_at_i"), int | float)]
+            if not values:
+                return hits, None
+            lowest = min(values)
+            if upper is not None and lowest >= int(upper):
+                return hits, [int(upper), page_no + 1]
+            return hits, [lowest, 0]
+
+        def key(hit: dict[str, Any]) -> tuple[float, str]:
+            return float(hit["created_at_i"]), str(hit["objectID"])
+
+        def cursor() -> Cursor:
+            out["queries"][text] = walk.to_json()
+            return json.loads(json.dumps(out))
+
+        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
+                            convert=lambda hit: self._mention(hit, query),
+                            id_of=lambda hit: hit.get("objectID") if isinstance(hit, dict) else None,
+                            collector=collector, cursor=cursor, offset_paging=True, label=f"walk of {text!r}")
+
+
+create = HackerNewsListener.create

@@ -1,0 +1,262 @@
+"""Mastodon through Mastodon.py: hashtag timelines and, with an access token, full-text search.
+
+Hashtags come from the brand's hashtags, the ``hashtags`` setting and (``derive_hashtags``) its
+single-word terms and aliases. Each tag's timeline is read forward with ``min_id`` (the page just
+newer than the last status seen), so every page's cursor is final. Remote statuses can reach an
+instance minutes late with ids older than statuses already read; each run therefore re-reads the last
+``federation_overlap_minutes`` and drops the URIs it has already yielded (kept in the cursor).
+
+Search (``/api/v2/search``, ``type=statuses``, needs a token; one plain query per alternative of the
+brand query, `to_mastodon`) is walked newest first with ``offset`` and ``min_id`` at the floor.
+
+``external_id`` is the status URI, the same whichever instance relays it. HTML content is reduced
+to text; ``language`` comes from the status. Rate limits: Mastodon.py is set to raise on 429 and
+the ``X-RateLimit-*`` values it parses drive the listener's waits. The cursor::
+
+    {"tags": {"acme": {"min_id": "…", "recent": ["<uri>", …]}}, "search": {"<q>": <walk>}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from mastodon import Mastodon
+from mastodon import errors as mastodon_errors
+from pydantic import Field, SecretStr
+
+from listeners.base import (
+    ApiListener,
+    Collector,
+    Failure,
+    Mark,
+    SourceSettings,
+    Walk,
+    parse_time,
+    require,
+    run_walk,
+)
+from listeners.query import BrandQuery, fold, to_mastodon
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.text import html_to_text
+
+SOURCE = "mastodon"
+log = logging.getLogger("listeners.mastodon")
+_RECENT = 500
+
+
+class Settings(SourceSettings):
+    DEFAULT_ENV: ClassVar[dict[str, str]] = {"access_token": "MASTODON_ACCESS_TOKEN"}
+
+    api_base_url: str = "https://mastodon.social"
+    access_token: SecretStr | None = None
+    hashtags: list[str] = Field(default_factory=list, description="followed in addition to the brand's")
+    derive_hashtags: bool = Field(default=True, description="follow single-word terms as hashtags too")
+    local_only: bool = False
+    search: bool = Field(default=True, description="full-text search (only with an access token)")
+    page_size: int = Field(default=40, ge=1, le=40)
+    federation_overlap_minutes: float = Field(default=10.0, ge=0)
+
+
+def _snowflake(moment: datetime) -> int:
+    return (int(moment.timestamp() * 1000)) << 16
+
+
+def _ms(status_id: Any) -> int:
+    return int(status_id) >> 16
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+class MastodonListener(ApiListener):
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(settings, **options)
+        token = settings.access_token.get_secret_value() if settings.access_token else None
+        session = requests.Session()
+        self.api = Mastodon(access_token=token or None, api_base_url=self.base_url or settings.api_base_url,
+                            ratelimit_method="throw", request_timeout=settings.timeout_seconds,
+                            version_check_mode="none", session=session, user_agent=settings.user_agent)
+        self.has_token = bool(token)
+
+    @property
+    def _env(self) -> tuple[str, ...]:
+        return (self.settings.env_var("access_token"),)
+
+    def _classify(self, exc: BaseException) -> Failure | None:
+        if isinstance(exc, mastodon_errors.MastodonRatelimitError):
+            reset = self.api.ratelimit_reset
+            retry_after = max(0.0, reset - time.time()) if reset else None  # Mastodon.py keeps real time
+            return Failure("rate", "HTTP 429", retry_after)
+        if isinstance(exc, mastodon_errors.MastodonUnauthorizedError):
+            detail = "HTTP 401" if self.has_token else "HTTP 401 (this instance needs an access token)"
+            return Failure("auth", detail, env_vars=self._env)
+        if isinstance(exc, mastodon_errors.MastodonServerError):
+            return Failure("server", f"HTTP {exc.args[1] if len(exc.args) > 1 else '5xx'}")
+        if isinstance(exc, mastodon_errors.MastodonNetworkError):
+            return Failure("network", type(exc).__name__)
+        if isinstance(exc, mastodon_errors.MastodonAPIError):
+            status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+            if status == 403:
+                return Failure("auth", "HTTP 403", env_vars=self._env)
+            if status == 429:
+                return Failure("rate", "HTTP 429")
+            return Failure("fatal", f"HTTP {status}: {exc.args[-1] if exc.args else ''}"[:200])
+        if isinstance(exc, mastodon_errors.MastodonError):
+            return Failure("fatal", str(exc)[:200])
+        return None
+
+    def _call(self, what: str, fn, stats: BatchStats) -> Any:
+        result = self.retrier.call(what, fn, self._classify, stats)
+        remaining, reset = self.api.ratelimit_remaining, self.api.ratelimit_reset
+        if remaining is not None and reset:
+            # Mastodon.py's reset is in real epoch seconds; express it on our clock
+            self.retrier.gate.note(remaining, self.clock().timestamp() + max(0.0, reset - time.time()))
+        return result
+
+    def _mention(self, status: Any, query: BrandQuery) -> Mention | None:
+        status_id = str(require(_get(status, "id"), "id"))
+        if not status_id.isdigit():
+            raise ValueError(f"not a status id: {status_id!r}")
+        uri = str(_get(status, "uri") or _get(status, "url") or status_id)
+        if _get(status, "reblog") and not query.include_reposts:
+            return None
+        content = html_to_text(_get(status, "content"))
+        spoiler = _get(status, "spoiler_text") or ""
+        text = require("\n".join(part for part in (spoiler, content) if part), "content")
+        created = parse_time(require(_get(status, "created_at"), "created_at"))
+        language = _get(status, "language") or None
+        if not query.matches(text, language):
+            return None
+        account = _get(status, "account") or {}
+        followers = _get(account, "followers_count")
+        raw = json.loads(json.dumps(status, default=str))
+        return Mention(
+            source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
+            url=_get(status, "url") or uri, author_id=str(_get(account, "id")) if _get(account, "id") else None,
+            author_handle=_get(account, "acct") or _get(account, "username"),
+            author_reach=int(followers) if followers is not None else None, language=language,
+            fetched_at=self.clock(), matched_query=query.matched_query,
+            engagement=Engagement(likes=int(_get(status, "favourites_count") or 0),
+                                  reposts=int(_get(status, "reblogs_count") or 0),
+                                  replies=int(_get(status, "replies_count") or 0),
+                                  quotes=int(_get(status, "quotes_count") or 0)),
+            parent_id=str(_get(status, "in_reply_to_id")) if _get(status, "in_reply_to_id") else None,
+            raw=raw,
+        )
+
+    def hashtags(self, query: BrandQuery) -> list[str]:
+        """The tags to follow: the brand's, the configured ones and (``derive_hashtags``) its
+        single-word terms and aliases; one per folded spelling."""
+        candidates = [*query.hashtags, *self.settings.hashtags]
+        if self.settings.derive_hashtags:
+            candidates += [word for word in (*query.terms, *query.aliases) if " " not in word.strip()]
+        out: dict[str, str] = {}
+        for candidate in candidates:
+            name = candidate.strip().lstrip("#")
+            key = fold(name)
+            if key and key.replace("_", "").isalnum():
+                out.setdefault(key, name)
+        return list(out.values())
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        state = cursor if isinstance(cursor, dict) else {}
+        out: dict[str, Any] = {"tags": dict(state.get("tags") or {}), "search": dict(state.get("search") or {})}
+        collector = Collector(SOURCE, log)
+        for tag in self.hashtags(query):
+            yield from self._tag(tag, query, out, collector)
+        if self.settings.search and self.has_token:
+            queries = to_mastodon(query)
+            out["search"] = {q: out["search"].get(q) for q in queries}
+            for q in queries:
+                yield from self._search(q, query, out, collector)
+
+    def _tag(self, tag: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
+        key = fold(tag)
+        entry = dict(out["tags"].get(key) or {})
+        recent: list[str] = list(entry.get("recent") or [])
+        seen_recent = set(recent)
+        if entry.get("min_id"):
+            overlap_ms = int(self.settings.federation_overlap_minutes * 60_000)
+            start: Any = str(max(0, _ms(entry["min_id"]) - overlap_ms) << 16)
+        else:
+            start = _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+        for page in range(self.settings.max_pages):
+            stats = BatchStats()
+            statuses = self._call(f"#{tag} timeline", lambda s=start: self.api.timeline_hashtag(
+                tag, local=self.settings.local_only, min_id=s, limit=self.settings.page_size), stats)
+            statuses = list(statuses or [])
+            fresh = []
+            for status in statuses:
+                uri = _get(status, "uri")
+                if uri and uri in seen_recent:
+                    stats.fetched += 1
+                    stats.filtered += 1
+                    continue
+                fresh.append(status)
+            mentions = collector.collect(fresh, lambda s: self._mention(s, query), lambda s: _get(s, "id"), stats)
+            ids = []
+            for status in statuses:
+                try:
+                    ids.append(int(_get(status, "id")))
+                except (TypeError, ValueError):
+                    continue
+                uri = _get(status, "uri")
+                if uri and uri not in seen_recent:
+                    seen_recent.add(uri)
+                    recent.append(uri)
+            if ids:
+                newest = max(ids)
+                if not entry.get("min_id") or newest > int(entry["min_id"]):
+                    entry["min_id"] = str(newest)
+                start = str(newest)
+            entry["recent"] = recent[-_RECENT:]
+            out["tags"][key] = entry
+            more = bool(ids) and len(statuses) >= self.settings.page_size
+            if more and page == self.settings.max_pages - 1:
+                stats.stop_reason = f"page limit; the next run continues #{tag}"
+            yield Batch(mentions, json.loads(json.dumps(out)), stats)
+            if not more:
+                return
+
+    def _search(self, q: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
+        walk = Walk.from_json(out["search"].get(q))
+        if walk.floor is None and not walk.in_progress:
+            walk.floor = Mark(float(_ms(_snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours)))),
+                              [])
+        size = self.settings.page_size
+
+        def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
+            offset = int(token or 0)
+            min_id = str(int(walk.floor.value) << 16) if walk.floor else None
+            result = self._call("search", lambda: self.api.search_v2(
+                q, resolve=False, result_type="statuses", min_id=min_id, offset=offset or None, limit=size),
+                stats)
+            statuses = list(_get(result, "statuses") or [])
+            return statuses, (offset + len(statuses) if len(statuses) >= size else None)
+
+        def key(status: Any) -> tuple[float, str]:
+            return float(_ms(_get(status, "id"))), str(_get(status, "uri") or _get(status, "id"))
+
+        def cursor() -> Cursor:
+            out["search"][q] = walk.to_json()
+            return json.loads(json.dumps(out))
+
+        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
+                            convert=lambda s: self._mention(s, query), id_of=lambda s: _get(s, "id"),
+                            collector=collector, cursor=cursor, offset_paging=True, label="search walk")
+
+
+create = MastodonListener.create

@@ -1,0 +1,179 @@
+"""Replays a recorded stream of mentions (JSONL, optionally ``.gz``) in simulated time.
+
+Each line is one JSON object with `Mention`'s fields (``created_at`` in ISO 8601; the column
+aliases of `listeners.files` are accepted too) and usually a ``brand`` hint. The file is read once
+(again when it changes on disk) and ordered by (``created_at``, ``external_id``). A fetch returns, in
+pages of ``page_size``, the mentions with ``created_at <= clock()`` after the cursor, so with a clock
+that advances each fetch "publishes" what happened since the last one. The cursor is the last replayed
+position::
+
+    {"last": ["<created_at ISO>", "<external_id>"], "pos": <index>}
+
+(``pos`` is informational; resuming bisects on ``last``, so a re-sorted or extended file still resumes
+at the right place). Like every listener it applies the brand's client-side filter; with
+``prefilter_brand`` it first keeps only lines whose ``brand`` hint is this brand (lines without a hint
+are kept). Mentions keep the ``source`` recorded in the file (``source_override`` replaces it); their
+``brand`` is the query's brand. Malformed lines are skipped, logged with their line number and counted
+once, in the first batch after the file is (re)loaded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from listeners.base import ApiListener, SourceSettings
+from listeners.errors import SourceUnavailable
+from listeners.files import mention_from_record
+from listeners.query import BrandQuery, fold
+from listeners.records import Batch, BatchStats, Cursor, Mention, utc
+
+SOURCE = "replay"
+log = logging.getLogger("listeners.replay")
+
+
+class Settings(SourceSettings):
+    path: Path
+    page_size: int = Field(default=500, ge=1)
+    max_pages: int = Field(default=1000, ge=1)
+    lookback_hours: float | None = Field(default=None, ge=0, description="first fetch: None = from the start")
+    interval_seconds: float = Field(default=60.0, gt=0)
+    prefilter_brand: bool = True
+    source_override: str | None = None
+
+
+@dataclass(slots=True)
+class _Loaded:
+    signature: tuple[float, int]
+    mentions: list[Mention]
+    hints: list[str | None]
+    keys: list[tuple[str, str]]
+    skipped: list[str]
+
+
+class ReplayListener(ApiListener):
+    """Reads a local file: the base class's retry policy and `base_url` go unused."""
+
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self._loaded: _Loaded | None = None
+        self._unreported: list[str] = []
+
+    def _load(self) -> _Loaded:
+        path = Path(self.settings.path)
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise SourceUnavailable(SOURCE, f"cannot read {path}: {exc.strerror or exc}") from exc
+        signature = (stat.st_mtime, stat.st_size)
+        if self._loaded is not None and self._loaded.signature == signature:
+            return self._loaded
+        rows: list[tuple[tuple[str, str], Mention, str | None]] = []
+        skipped: list[str] = []
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        try:
+            with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                        mention = mention_from_record(record, brand="?", source=self.settings.source_override
+                                                      or "replay", override_brand=True)
+                    except ValueError as exc:
+                        skipped.append(f"line {number}")
+                        log.warning("replay: skipping line %d of %s: %s", number, path.name, exc)
+                        continue
+                    if self.settings.source_override:
+                        mention.source = self.settings.source_override
+                    hint = record.get("brand") if isinstance(record.get("brand"), str) else None
+                    key = (mention.created_at.isoformat(), mention.external_id)
+                    rows.append((key, mention, fold(hint) if hint else None))
+        except (OSError, EOFError) as exc:
+            raise SourceUnavailable(SOURCE, f"cannot read {path}: {exc}") from exc
+        rows.sort(key=lambda row: row[0])
+        self._loaded = _Loaded(signature, [r[1] for r in rows], [r[2] for r in rows], [r[0] for r in rows],
+                               skipped)
+        self._unreported = list(skipped)
+        log.info("replay: loaded %d mentions from %s (%d malformed lines skipped)", len(rows), path.name,
+                 len(skipped))
+        return self._loaded
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        data = self._load()
+        now = utc(self.clock())
+        now_key = (now.isoformat(), "\uffff")
+        start = 0
+        if isinstance(cursor, dict) and isinstance(cursor.get("last"), list) and len(cursor["last"]) == 2:
+            last = (str(cursor["last"][0]), str(cursor["last"][1]))
+            start = bisect.bisect_right(data.keys, last)
+        elif self.settings.lookback_hours is not None:
+            since = (now - timedelta(hours=self.settings.lookback_hours)).isoformat()
+            start = bisect.bisect_left(data.keys, (since, ""))
+        end = bisect.bisect_right(data.keys, now_key)
+        brand = fold(query.brand)
+        pages = 0
+        position = start
+        while position < end and pages < self.settings.max_pages:
+            stop = min(end, position + self.settings.page_size)
+            stats = BatchStats(calls=1)
+            if self._unreported:
+                stats.skipped += len(self._unreported)
+                stats.skipped_ids.extend(self._unreported)
+                self._unreported = []
+            mentions: list[Mention] = []
+            for index in range(position, stop):
+                stats.fetched += 1
+                hint = data.hints[index]
+                original = data.mentions[index]
+                if self.settings.prefilter_brand and hint is not None and hint != brand:
+                    stats.filtered += 1
+                    continue
+                if not query.matches(original.text, original.language):
+                    stats.filtered += 1
+                    continue
+                mentions.append(_for_brand(original, query, now))
+            pages += 1
+            if stop < end and pages == self.settings.max_pages:
+                stats.stop_reason = "page limit; the next fetch continues"
+            last_key = data.keys[stop - 1]
+            yield Batch(mentions, {"last": [last_key[0], last_key[1]], "pos": stop}, stats)
+            position = stop
+        if pages == 0:
+            stats = BatchStats(calls=1)
+            if self._unreported:
+                stats.skipped, stats.skipped_ids, self._unreported = len(self._unreported), self._unreported, []
+            yield Batch([], dict(cursor) if isinstance(cursor, dict) else _cursor_at(data, start), stats)
+
+
+def _cursor_at(data: _Loaded, index: int) -> Cursor:
+    if index <= 0:
+        return {}
+    key = data.keys[index - 1]
+    return {"last": [key[0], key[1]], "pos": index}
+
+
+def _for_brand(original: Mention, query: BrandQuery, now: datetime) -> Mention:
+    raw: dict[str, Any] = dict(original.raw)
+    return Mention(
+        source=original.source, external_id=original.external_id, text=original.text,
+        created_at=original.created_at, brand=query.brand, url=original.url, author_id=original.author_id,
+        author_handle=original.author_handle, author_reach=original.author_reach, language=original.language,
+        fetched_at=now, matched_query=query.matched_query, engagement=original.engagement,
+        thread_id=original.thread_id, parent_id=original.parent_id, raw=raw)
+
+
+create = ReplayListener.create

@@ -1,0 +1,194 @@
+"""RSS and Atom feeds (news searches, alert feeds, blogs) with requests and feedparser.
+
+Each configured feed URL may contain ``{query}``, replaced by the brand query in web-search syntax
+(`to_web`, URL-encoded), e.g. ``https://news.google.com/rss/search?q={query}&hl=en-US``. Feeds are
+fetched with conditional requests (ETag / Last-Modified, so an unchanged feed costs a 304), parsed by
+feedparser from the downloaded bytes, and each entry's HTML is reduced to text. Feeds have no server
+side search, so the client-side filter is the only one.
+
+An entry is new when its id (``id``, else ``link``, else a hash of title and link) is not among the
+ids the cursor remembers for that feed; on a feed's first fetch, entries older than
+``lookback_hours`` are left out. An entry without a date is dated when first seen. One batch per
+feed; a feed that fails (after retries) is logged and counted and the other feeds still run; only
+when every feed fails does the run raise. The cursor::
+
+    {"feeds": {"<url>": {"etag": "…", "modified": "…", "seen": ["<entry id>", …]}}}
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import quote_plus
+
+import feedparser
+import requests
+from pydantic import Field
+
+from listeners.base import (
+    ApiListener,
+    Collector,
+    SourceSettings,
+    classify_requests,
+    require,
+)
+from listeners.errors import ListenerError, SourceUnavailable
+from listeners.query import BrandQuery, to_web
+from listeners.records import Batch, BatchStats, Cursor, Mention
+from listeners.text import html_to_text
+
+SOURCE = "rss"
+log = logging.getLogger("listeners.rss")
+_SEEN = 2000
+
+
+class Settings(SourceSettings):
+    feeds: list[str] = Field(default_factory=list, description="feed URLs; {query} is the brand query")
+    interval_seconds: float = Field(default=1800.0, gt=0)
+
+
+def _entry_id(entry: Any) -> str:
+    value = entry.get("id") or entry.get("guid") or entry.get("link")
+    if value:
+        return str(value)
+    basis = f"{entry.get('title', '')}\n{entry.get('link', '')}\n{entry.get('summary', '')}"
+    if not basis.strip():
+        return ""
+    return "sha1:" + hashlib.sha1(basis.encode()).hexdigest()
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for name in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = dict.get(entry, name)  # plain dict access: feedparser's aliasing warns on missing keys
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    return None
+
+
+class RssListener(ApiListener):
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self.session = self.http_session()
+
+    def feed_urls(self, query: BrandQuery) -> list[str]:
+        urls = []
+        for feed in self.settings.feeds:
+            url = feed.replace("{query}", quote_plus(to_web(query))) if "{query}" in feed else feed
+            if self.base_url and url.startswith("/"):
+                url = self.base_url + url
+            urls.append(url)
+        return urls
+
+    def _download(self, url: str, state: dict[str, Any], stats: BatchStats) -> requests.Response:
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("modified"):
+            headers["If-Modified-Since"] = state["modified"]
+
+        def call() -> requests.Response:
+            response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds)
+            if response.status_code != 304:
+                response.raise_for_status()
+            return response
+
+        return self.retrier.call(f"feed {url}", call, lambda e: classify_requests(e, now=self.clock().timestamp()),
+                                 stats)
+
+    def _mention(self, entry: Any, *, query: BrandQuery, feed_title: str, first_time: bool) -> Mention | None:
+        entry_id = require(_entry_id(entry), "id")
+        title = html_to_text(entry.get("title"))
+        content = entry.get("content") or []
+        body_html = (content[0].get("value") if content and isinstance(content[0], dict) else None) \
+            or entry.get("summary") or entry.get("description")
+        body = html_to_text(body_html)
+        if body and title and body.startswith(title):
+            body = body[len(title):].strip()
+        text = require("\n\n".join(part for part in (title, body) if part), "title or summary")
+        published = _entry_time(entry)
+        now = self.clock()
+        if published is None:
+            published = now
+        elif first_time and published < now - timedelta(hours=self.settings.lookback_hours):
+            return None
+        if not query.matches(text):
+            return None
+        return Mention(
+            source=SOURCE, external_id=entry_id, text=text, created_at=published, brand=query.brand,
+            url=entry.get("link"), author_handle=entry.get("author"), fetched_at=now,
+            matched_query=query.matched_query,
+            raw={"feed": feed_title, "id": entry_id, "title": entry.get("title"), "link": entry.get("link"),
+                 "published": dict.get(entry, "published") or dict.get(entry, "updated"),
+                 "source": (entry.get("source") or {}).get("title") if isinstance(entry.get("source"), dict)
+                 else None},
+        )
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        state = (cursor or {}).get("feeds") if isinstance(cursor, dict) else None
+        state = state if isinstance(state, dict) else {}
+        urls = self.feed_urls(query)
+        out: dict[str, Any] = {"feeds": {url: state.get(url) or {} for url in urls}}
+        collector = Collector(SOURCE, log)
+        failures: list[ListenerError] = []
+        for url in urls:
+            stats = BatchStats()
+            feed_state = dict(out["feeds"][url])
+            try:
+                response = self._download(url, feed_state, stats)
+            except ListenerError as exc:
+                log.error("rss: feed %s failed: %s; the other feeds go on", url, exc.detail)
+                failures.append(exc)
+                yield Batch([], json.loads(json.dumps(out)), stats)
+                continue
+            if response.status_code == 304:
+                yield Batch([], json.loads(json.dumps(out)), stats)
+                continue
+            parsed = feedparser.parse(response.content, response_headers={
+                k.lower(): v for k, v in response.headers.items()})
+            entries = list(parsed.get("entries") or [])
+            if parsed.get("bozo") and not entries:
+                reason = str(parsed.get("bozo_exception") or "not a feed")[:200]
+                log.error("rss: %s is not a readable feed: %s", url, reason)
+                stats.errors += 1
+                failures.append(SourceUnavailable(SOURCE, f"{url}: {reason}"))
+                yield Batch([], json.loads(json.dumps(out)), stats)
+                continue
+            seen = list(feed_state.get("seen") or [])
+            seen_set = set(seen)
+            first_time = not seen and not feed_state.get("etag") and not feed_state.get("modified")
+            fresh = []
+            for entry in entries:
+                entry_id = _entry_id(entry)
+                if entry_id and entry_id in seen_set:
+                    stats.fetched += 1
+                    stats.filtered += 1
+                    continue
+                fresh.append(entry)
+            feed_title = (parsed.get("feed") or {}).get("title") or url
+            convert = partial(self._mention, query=query, feed_title=feed_title, first_time=first_time)
+            mentions = collector.collect(fresh, convert, _entry_id, stats)
+            for entry in fresh:
+                entry_id = _entry_id(entry)
+                if entry_id and entry_id not in seen_set:
+                    seen.append(entry_id)
+                    seen_set.add(entry_id)
+            feed_state["seen"] = seen[-_SEEN:]
+            feed_state["etag"] = response.headers.get("ETag")
+            feed_state["modified"] = response.headers.get("Last-Modified")
+            out["feeds"][url] = feed_state
+            yield Batch(mentions, json.loads(json.dumps(out)), stats)
+        if urls and len(failures) == len(urls):
+            raise SourceUnavailable(SOURCE, f"all {len(urls)} feed(s) failed; first: {failures[0].detail}")
+
+
+create = RssListener.create

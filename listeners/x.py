@@ -1,0 +1,545 @@
+"""X (Twitter) API v2 through tweepy: recent search, full-archive backfill and the filtered stream.
+
+Search mode walks ``/2/tweets/search/recent`` newest to oldest with ``next_token``. The cursor is::
+
+    {"since_id": "<newest id of the last completed walk>" | None,
+     "walk": None | {"endpoint": "recent" | "all", "next_token": "...", "newest_id": "...",
+                     "start_time": "<ISO>" | None}}
+
+Each batch's cursor carries the walk in progress (its ``next_token``), so a crash or the page limit
+resumes mid-walk; ``since_id`` only advances (to the walk's ``meta.newest_id``) when the walk has
+reached it, so no post between two runs is ever skipped. The first run reaches back
+``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
+``full_archive`` says the plan allows it (a 403 there falls back to recent search).
+
+Stream mode syncs one rule per brand query (tag ``<rule_tag_prefix>:<brand>:<query name>``; only
+rules with our prefix and that tag are touched), connects to ``/2/tweets/search/stream`` and yields a
+batch every ``page_size`` posts or ``stream_flush_seconds``. It reconnects with bounded backoff after
+a disconnect, a stall (no byte, not even the 20-second keep-alive, for ``stream_stall_seconds``), a
+429 or a 5xx, and ends the run after ``stream_idle_timeout_seconds`` without a matching post or
+``stream_max_seconds`` in all. Its cursor has the same shape (``since_id`` = newest post seen), so
+switching back to search mode continues from there.
+
+Read budget: before every call the listener asks the `ReadBudget` what remains, requests no more
+posts than that, and stops with a log line when even the smallest page (10 posts) could pass the
+cap. Every post returned is spent (X bills reads, whatever our filter keeps).
+
+tweepy hard-codes ``https://api.twitter.com``; a requests adapter mounted on the client's session
+sends the calls to ``base_url`` instead (tests, proxies), and adds the bearer token itself so that
+tweepy's debug log, which prints request headers, never sees it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+import requests
+import tweepy
+import urllib3
+from pydantic import Field, SecretStr
+from requests.adapters import HTTPAdapter
+
+from listeners.base import (
+    ApiListener,
+    Clock,
+    Collector,
+    Failure,
+    Sleep,
+    SourceSettings,
+    classify_requests,
+    parse_time,
+    require,
+    retry_after_from_headers,
+)
+from listeners.budget import InMemoryReadBudget, ReadBudget
+from listeners.errors import AuthError, SourceUnavailable
+from listeners.query import BrandQuery, to_x
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+
+SOURCE = "x"
+log = logging.getLogger("listeners.x")
+
+_HOSTS = ("https://api.twitter.com", "https://api.x.com")
+_PLACEHOLDER = "brandpulse-bearer-placeholder"
+_TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "conversation_id",
+                 "referenced_tweets", "in_reply_to_user_id", "note_tweet"]
+_USER_FIELDS = ["username", "name", "public_metrics", "verified"]
+_EXPANSIONS = ["author_id"]
+_NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
+_MIN_RESULTS = 10
+_RECENT_WINDOW = timedelta(days=7)
+
+
+class Settings(SourceSettings):
+    DEFAULT_ENV: ClassVar[dict[str, str]] = {"bearer_token": "X_BEARER_TOKEN"}
+
+    bearer_token: SecretStr | None = None
+    mode: Literal["search", "stream"] = "search"
+    page_size: int = Field(default=100, ge=10, le=100, description="max_results per search call")
+    max_pages: int = Field(default=5, ge=1)
+    full_archive: bool = Field(default=False, description="the plan includes /2/tweets/search/all")
+    monthly_read_cap: int | None = Field(default=None, ge=0, description="posts read per month")
+    max_query_length: int = Field(default=512, ge=1, description="512 on Basic, 1024 on Pro")
+    stream_idle_timeout_seconds: float = Field(default=300.0, gt=0)
+    stream_max_seconds: float = Field(default=900.0, gt=0)
+    stream_stall_seconds: float = Field(default=30.0, gt=0)
+    stream_flush_seconds: float = Field(default=10.0, gt=0)
+    stream_max_reconnects: int = Field(default=5, ge=0)
+    stream_backfill_minutes: int = Field(default=0, ge=0, le=5)
+    rule_tag_prefix: str = "brandpulse"
+
+
+class _Redirect(HTTPAdapter):
+    """Sends tweepy's api.twitter.com requests to `base_url`, adds the real bearer token, and gives
+    every request a timeout (tweepy sets none, so a silent server would hang the job)."""
+
+    def __init__(self, base_url: str | None, token: SecretStr | None, timeout: float) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.token = token
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        if self.base_url:
+            parts = urlsplit(request.url)
+            request.url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        if self.token is not None and request.headers.get("Authorization") == f"Bearer {_PLACEHOLDER}":
+            request.headers["Authorization"] = f"Bearer {self.token.get_secret_value()}"
+        return super().send(request, **kwargs)
+
+
+def _mount(session: requests.Session, base_url: str | None, settings: Settings) -> None:
+    adapter = _Redirect(base_url, settings.bearer_token, settings.timeout_seconds)
+    for host in _HOSTS:
+        session.mount(host + "/", adapter)
+
+
+def _lines(response: requests.Response) -> Iterator[bytes]:
+    """The stream's lines as soon as they arrive (``iter_lines`` waits for a full chunk, which would
+    hold keep-alives and short posts back); keep-alive blank lines come through as ``b""``."""
+    buffer = b""
+    while True:
+        chunk = response.raw.read1(65536)
+        if not chunk:
+            if buffer:
+                yield buffer.rstrip(b"\r")
+            return
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line.rstrip(b"\r")
+
+
+def _max_id(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if int(a) >= int(b) else b
+
+
+class XListener(ApiListener):
+    source = SOURCE
+    log = log
+    settings: Settings
+
+    def __init__(self, settings: Settings, *, base_url: str | None = None, clock: Clock | None = None,
+                 sleep: Sleep | None = None, budget: ReadBudget | None = None) -> None:
+        super().__init__(settings, base_url=base_url, clock=clock, sleep=sleep)
+        if budget is None and settings.monthly_read_cap is not None:
+            log.warning("x: monthly_read_cap is set but no persistent budget was given; counting in memory")
+            budget = InMemoryReadBudget(settings.monthly_read_cap)
+        self.budget = budget
+        self.client = tweepy.Client(bearer_token=_PLACEHOLDER, return_type=requests.Response,
+                                    wait_on_rate_limit=False)
+        self.client.user_agent = settings.user_agent
+        _mount(self.client.session, self.base_url, settings)
+        self._synced_rules: dict[str, str] = {}
+
+    @classmethod
+    def create(cls, settings: Settings, *, base_url: str | None = None, clock: Clock | None = None,
+               sleep: Sleep | None = None, budget: ReadBudget | None = None) -> XListener:
+        return cls(settings, base_url=base_url, clock=clock, sleep=sleep, budget=budget)
+
+    # -- shared -------------------------------------------------------------------------------------
+
+    @property
+    def _env(self) -> tuple[str, ...]:
+        return (self.settings.env_var("bearer_token"),)
+
+    def _classify(self, exc: BaseException, *, endpoint: str = "") -> Failure | None:
+        now = self.clock().timestamp()
+        if isinstance(exc, tweepy.HTTPException):
+            response = exc.response
+            status = getattr(response, "status_code", 0)
+            headers = getattr(response, "headers", None)
+            detail = "; ".join(str(m) for m in exc.api_messages[:2]) or f"HTTP {status}"
+            detail = f"HTTP {status}: {detail}"[:300]
+            if isinstance(exc, tweepy.TooManyRequests):
+                return Failure("rate", detail, retry_after_from_headers(headers, now, "x-rate-limit-reset"))
+            if isinstance(exc, tweepy.Unauthorized):
+                return Failure("auth", detail, env_vars=self._env)
+            if isinstance(exc, tweepy.Forbidden):
+                if endpoint == "all":
+                    return Failure("fatal", "full-archive search is not available to this account: " + detail)
+                return Failure("auth", detail, env_vars=self._env)
+            if isinstance(exc, tweepy.TwitterServerError):
+                return Failure("server", detail, retry_after_from_headers(headers, now))
+            return Failure("fatal", detail)
+        if isinstance(exc, requests.RequestException):
+            return classify_requests(exc, now=now, env_vars=self._env)
+        return None
+
+    def _allowance(self, want: int) -> int | None:
+        """How many posts the next call may return without passing the read cap; None to stop."""
+        if self.budget is None:
+            return want
+        remaining = self.budget.remaining()
+        if remaining is None:
+            return want
+        if remaining < min(want, _MIN_RESULTS):
+            log.warning("x: monthly read budget nearly spent (%d posts left, the smallest call reads up "
+                        "to %d); stopping before the cap is passed", remaining, min(want, _MIN_RESULTS))
+            return None
+        return min(want, remaining)
+
+    def _spend(self, n: int, stats: BatchStats) -> None:
+        if n and self.budget is not None:
+            self.budget.spend(n)
+        stats.budget_used += n
+
+    def _mention(self, tweet: dict[str, Any], users: dict[str, dict[str, Any]], query: BrandQuery,
+                 now: datetime) -> Mention | None:
+        tweet_id = str(require(tweet.get("id"), "id"))
+        if not tweet_id.isdigit():
+            raise ValueError(f"not a post id: {tweet_id!r}")
+        note = tweet.get("note_tweet")
+        text = (note.get("text") if isinstance(note, dict) else None) or tweet.get("text")
+        text = html.unescape(require(text, "text"))
+        created = parse_time(require(tweet.get("created_at"), "created_at"))
+        refs = tweet.get("referenced_tweets") or []
+        kinds = {ref.get("type") for ref in refs if isinstance(ref, dict)}
+        if "retweeted" in kinds and not query.include_reposts:
+            return None
+        lang = tweet.get("lang")
+        language = None if not lang or lang in _NO_LANGUAGE else str(lang)
+        if not query.matches(text, language):
+            return None
+        author_id = tweet.get("author_id")
+        user = users.get(str(author_id)) if author_id is not None else None
+        handle = user.get("username") if user else None
+        followers = (user.get("public_metrics") or {}).get("followers_count") if user else None
+        metrics = tweet.get("public_metrics") or {}
+        parent = next((str(ref["id"]) for ref in refs if isinstance(ref, dict)
+                       and ref.get("type") == "replied_to" and ref.get("id")), None)
+        return Mention(
+            source=SOURCE, external_id=tweet_id, text=text, created_at=created, brand=query.brand,
+            url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
+            author_id=str(author_id) if author_id is not None else None, author_handle=handle,
+            author_reach=int(followers) if followers is not None else None, language=language,
+            fetched_at=now, matched_query=query.matched_query,
+            engagement=Engagement(likes=int(metrics.get("like_count", 0)),
+                                  reposts=int(metrics.get("retweet_count", 0)),
+                                  replies=int(metrics.get("reply_count", 0)),
+                                  quotes=int(metrics.get("quote_count", 0)),
+                                  views=(int(metrics["impression_count"]) if metrics.get("impression_count")
+                                         is not None else None)),
+            thread_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
+            parent_id=parent,
+            raw={"data": tweet, "author": user} if user else {"data": tweet},
+        )
+
+    @staticmethod
+    def _users(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        users = (body.get("includes") or {}).get("users") or []
+        return {str(u["id"]): u for u in users if isinstance(u, dict) and u.get("id") is not None}
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        if self.settings.bearer_token is None or not self.settings.bearer_token.get_secret_value():
+            raise AuthError(SOURCE, self._env, "no bearer token is set")
+        if self.settings.mode == "stream":
+            yield from self._stream(query, cursor)
+        else:
+            yield from self._search(query, cursor)
+
+    # -- search -------------------------------------------------------------------------------------
+
+    def _new_walk(self, state: dict[str, Any], now: datetime) -> dict[str, Any]:
+        if state.get("since_id"):
+            return {"endpoint": "recent", "next_token": None, "newest_id": None, "start_time": None}
+        hours = _RECENT_WINDOW.total_seconds() / 3600 if state.pop("widest", False) else self.settings.lookback_hours
+        start = now - timedelta(hours=hours)
+        endpoint = "recent"
+        if now - start > _RECENT_WINDOW - timedelta(minutes=1):
+            if self.settings.full_archive:
+                endpoint = "all"
+            else:
+                log.warning("x: lookback of %.0f hours exceeds recent search's 7 days and full_archive is "
+                            "off; backfilling 7 days only", self.settings.lookback_hours)
+                start = now - _RECENT_WINDOW + timedelta(minutes=1)
+        return {"endpoint": endpoint, "next_token": None, "newest_id": None,
+                "start_time": start.isoformat()}
+
+    def _search(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        q = to_x(query, max_length=self.settings.max_query_length)
+        state: dict[str, Any] = {"since_id": None, "walk": None}
+        if isinstance(cursor, dict):
+            state["since_id"] = cursor.get("since_id")
+            state["walk"] = cursor.get("walk") if isinstance(cursor.get("walk"), dict) else None
+        collector = Collector(SOURCE, log)
+        token_retried = False
+        for page in range(self.settings.max_pages):
+            stats = BatchStats()
+            now = self.clock()
+            walk = state["walk"] or self._new_walk(state, now)
+            state["walk"] = walk
+            allowed = self._allowance(self.settings.page_size)
+            if allowed is None:
+                stats.stop_reason = "read budget exhausted"
+                yield Batch([], self._cursor(state), stats)
+                return
+            params: dict[str, Any] = {
+                "max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
+                "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS,
+            }
+            if state["since_id"]:
+                params["since_id"] = state["since_id"]
+            elif walk.get("start_time"):
+                params["start_time"] = parse_time(walk["start_time"])
+            if walk.get("next_token"):
+                params["next_token"] = walk["next_token"]
+            endpoint = walk.get("endpoint", "recent")
+            method = self.client.search_all_tweets if endpoint == "all" else self.client.search_recent_tweets
+            what = "full-archive search" if endpoint == "all" else "recent search"
+            try:
+                response = self.retrier.call(what, lambda m=method, p=params: m(q, **p),
+                                             lambda e, ep=endpoint: self._classify(e, endpoint=ep), stats)
+            except SourceUnavailable as exc:
+                if endpoint == "all" and isinstance(exc.__cause__, tweepy.Forbidden):
+                    log.warning("x: %s; falling back to recent search (7 days)", exc.detail)
+                    self.settings = self.settings.model_copy(update={"full_archive": False})
+                    state["walk"] = None
+                    continue
+                saved = "next_token" if walk.get("next_token") else "since_id" if state["since_id"] else None
+                if saved and not token_retried and isinstance(exc.__cause__, tweepy.BadRequest):
+                    # tokens expire, and since_id must lie within recent search's 7 days
+                    log.warning("x: the saved %s was refused (%s); restarting the walk from the newest post",
+                                saved, exc.detail)
+                    token_retried = True
+                    if saved == "since_id":
+                        state["since_id"] = None
+                        state["widest"] = True
+                    state["walk"] = None
+                    continue
+                raise
+            self.retrier.gate.note_headers(response.headers, "x-rate-limit-remaining", "x-rate-limit-reset")
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
+            data = body.get("data") or []
+            if not isinstance(data, list):
+                data = []
+            meta = body.get("meta") or {}
+            self._spend(len(data), stats)
+            users = self._users(body)
+            mentions = collector.collect(data, lambda t, u=users, n=now: self._mention(t, u, query, n),
+                                         lambda t: t.get("id") if isinstance(t, dict) else None, stats)
+            newest = meta.get("newest_id")
+            if newest is None:
+                ids = [str(t["id"]) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+                newest = max(ids, key=int) if ids else None
+            walk["newest_id"] = _max_id(walk.get("newest_id"), str(newest) if newest else None)
+            next_token = meta.get("next_token")
+            if next_token:
+                walk["next_token"] = next_token
+            else:
+                state["since_id"] = _max_id(state["since_id"], walk.get("newest_id"))
+                state["walk"] = None
+            if state["walk"] is not None and page == self.settings.max_pages - 1:
+                stats.stop_reason = "page limit; the next run resumes the walk"
+            yield Batch(mentions, self._cursor(state), stats)
+            if state["walk"] is None:
+                return
+
+    @staticmethod
+    def _cursor(state: dict[str, Any]) -> Cursor:
+        return json.loads(json.dumps({"since_id": state.get("since_id"), "walk": state.get("walk")}))
+
+    # -- stream -------------------------------------------------------------------------------------
+
+    def _rule_tag(self, query: BrandQuery) -> str:
+        return f"{self.settings.rule_tag_prefix}:{query.brand}:{query.name}"
+
+    def _stream_client(self) -> tweepy.StreamingClient:
+        client = tweepy.StreamingClient(_PLACEHOLDER, return_type=dict, wait_on_rate_limit=False)
+        client.user_agent = self.settings.user_agent
+        _mount(client.session, self.base_url, self.settings)
+        return client
+
+    def _sync_rules(self, client: tweepy.StreamingClient, tag: str, value: str, stats: BatchStats) -> None:
+        if self._synced_rules.get(tag) == value:
+            return
+        existing = self.retrier.call("list stream rules", client.get_rules, self._classify, stats)
+        rules = existing.get("data") or []
+        ours = [r for r in rules if r.get("tag") == tag]
+        stale = [str(r["id"]) for r in ours if r.get("value") != value]
+        if stale:
+            self.retrier.call("delete stale stream rules", lambda: client.delete_rules(stale),
+                              self._classify, stats)
+            log.info("x: deleted %d stale stream rule(s) tagged %s", len(stale), tag)
+        if not any(r.get("value") == value for r in ours):
+            result = self.retrier.call("add the stream rule",
+                                       lambda: client.add_rules(tweepy.StreamRule(value=value, tag=tag)),
+                                       self._classify, stats)
+            errors = result.get("errors") if isinstance(result, dict) else None
+            if errors and not (result.get("data")):
+                raise SourceUnavailable(SOURCE, f"the stream rule was rejected: {errors[0]}")
+            log.info("x: added stream rule tagged %s", tag)
+        self._synced_rules[tag] = value
+
+    def _open_stream(self, client: tweepy.StreamingClient) -> requests.Response:
+        params: dict[str, Any] = {"tweet.fields": ",".join(_TWEET_FIELDS),
+                                  "user.fields": ",".join(_USER_FIELDS), "expansions": ",".join(_EXPANSIONS)}
+        if self.settings.stream_backfill_minutes:
+            params["backfill_minutes"] = self.settings.stream_backfill_minutes
+        response = client.session.get(
+            f"{_HOSTS[0]}/2/tweets/search/stream", params=params,
+            headers={"Authorization": f"Bearer {_PLACEHOLDER}", "User-Agent": self.settings.user_agent},
+            stream=True, timeout=(self.settings.timeout_seconds, self.settings.stream_stall_seconds))
+        if response.status_code != 200:
+            try:
+                response.raise_for_status()
+            finally:
+                response.close()
+        return response
+
+    def _stream(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        settings = self.settings
+        value = to_x(query, max_length=settings.max_query_length)
+        tag = self._rule_tag(query)
+        client = self._stream_client()
+        since_id = cursor.get("since_id") if isinstance(cursor, dict) else None
+        stats = BatchStats()
+        self._sync_rules(client, tag, value, stats)
+        collector = Collector(SOURCE, log)
+        pending: list[Mention] = []
+        started = self.clock()
+        last_post = started
+        first_pending: datetime | None = None
+        reconnects = 0
+        stop: str | None = None
+
+        def batch(reason: str | None = None) -> Batch:
+            nonlocal stats, pending, first_pending
+            stats.stop_reason = reason
+            out = Batch(pending, {"since_id": since_id, "walk": None}, stats)
+            stats, pending, first_pending = BatchStats(), [], None
+            return out
+
+        try:
+            while stop is None:
+                remaining = self.budget.remaining() if self.budget is not None else None
+                if remaining is not None and remaining <= 0:
+                    log.warning("x: monthly read budget spent; not connecting to the stream")
+                    stop = "read budget exhausted"
+                    break
+                response = self.retrier.call("connect to the filtered stream",
+                                             lambda: self._open_stream(client), self._classify, stats)
+                log.info("x: filtered stream connected (rule %s)", tag)
+                try:
+                    for line in _lines(response):
+                        now = self.clock()
+                        if line:
+                            reconnects = 0
+                            got = self._stream_line(line, tag, query, collector, stats, now)
+                            if got is not None:
+                                since_id = _max_id(since_id, got[0])
+                                if got[1] is not None:
+                                    pending.append(got[1])
+                                    last_post = now
+                                    first_pending = first_pending or now
+                        if pending and (len(pending) >= settings.page_size or (
+                                first_pending and (now - first_pending).total_seconds()
+                                >= settings.stream_flush_seconds)):
+                            yield batch()
+                        stop = self._stream_stop(started, last_post, now)
+                        if stop is None and self.budget is not None and self.budget.remaining() == 0:
+                            log.warning("x: monthly read budget spent; closing the stream before the cap "
+                                        "is passed")
+                            stop = "read budget exhausted"
+                        if stop:
+                            break
+                    else:
+                        log.warning("x: the filtered stream was closed by the server")
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                    log.warning("x: filtered stream interrupted (%s)", type(exc).__name__)
+                finally:
+                    response.close()
+                if stop is None:
+                    stop = self._stream_stop(started, last_post, self.clock())
+                if stop is not None:
+                    break
+                if pending:  # store what arrived before the drop, whatever the reconnect brings
+                    yield batch()
+                reconnects += 1
+                stats.errors += 1
+                if reconnects > settings.stream_max_reconnects:
+                    raise SourceUnavailable(SOURCE, f"the filtered stream dropped {reconnects} times in a "
+                                                    f"row; giving up for this run")
+                delay = self.retrier.backoff(reconnects, "network")
+                log.info("x: reconnecting to the filtered stream in %.1fs (%d/%d)", delay, reconnects,
+                         settings.stream_max_reconnects)
+                self.sleep(delay)
+        finally:
+            client.session.close()
+        log.info("x: filtered stream run ended: %s", stop)
+        yield batch(stop)
+
+    def _stream_stop(self, started: datetime, last_post: datetime, now: datetime) -> str | None:
+        if (now - started).total_seconds() >= self.settings.stream_max_seconds:
+            return "stream run reached stream_max_seconds"
+        if (now - last_post).total_seconds() >= self.settings.stream_idle_timeout_seconds:
+            return "stream idle timeout"
+        return None
+
+    def _stream_line(self, line: bytes, tag: str, query: BrandQuery, collector: Collector,
+                     stats: BatchStats, now: datetime) -> tuple[str, Mention | None] | None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            stats.skipped += 1
+            stats.skipped_ids.append("<unparseable line>")
+            log.warning("x: skipping an unparseable stream line (%d bytes)", len(line))
+            return None
+        if not isinstance(message, dict):
+            return None
+        tweet = message.get("data")
+        if not isinstance(tweet, dict):
+            if message.get("errors"):
+                log.warning("x: stream message: %s", str(message["errors"])[:300])
+            return None
+        self._spend(1, stats)
+        tweet_id = str(tweet.get("id", ""))
+        position = tweet_id if tweet_id.isdigit() else None
+        rules = message.get("matching_rules")
+        if isinstance(rules, list) and rules and not any(
+                isinstance(r, dict) and r.get("tag") == tag for r in rules):
+            stats.fetched += 1
+            stats.filtered += 1  # delivered for another brand's rule
+            return (position, None) if position else None
+        users = self._users(message)
+        mentions = collector.collect([tweet], lambda t: self._mention(t, users, query, now),
+                                     lambda t: t.get("id"), stats)
+        if position is None:
+            return None
+        return position, (mentions[0] if mentions else None)
+
+
+create = XListener.create
