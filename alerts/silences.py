@@ -50,7 +50,7 @@ def find(silences: Iterable[Silence], silence_id: str) -> Silence:
 def listing(silences: Iterable[Silence], now: datetime, include_expired: bool = False) -> list[dict]:
     """Rows for ``brandpulse silence list``: id, state, matchers, creator, comment, start and end."""
     rows = []
-    for s in sorted(silences, key=lambda s: (s.ends_at, s.id)):
+    for s in sorted(silences, key=lambda s: (s.starts_at, s.ends_at, s.id)):
         state = s.state(now)
         if state == "expired" and not include_expired:
             continue
