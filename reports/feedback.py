@@ -288,6 +288,21 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
     return document
 
 
+def report_period(kind: str, now: datetime) -> tuple[datetime, datetime]:
+    """The last complete period before `now` (UTC) for a scheduled report: "daily" (yesterday),
+    "weekly" (Monday to Sunday) or "monthly" (the calendar month)."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "daily":
+        return today - timedelta(days=1), today
+    if kind == "weekly":
+        end = today - timedelta(days=today.weekday())
+        return end - timedelta(days=7), end
+    if kind == "monthly":
+        end = today.replace(day=1)
+        return (end - timedelta(days=1)).replace(day=1), end
+    raise ValueError(f"unknown report period {kind!r} (daily, weekly or monthly)")
+
+
 # ----------------------------------------------------------------------------------------------------
 # PDF through headless chromium
 

@@ -146,7 +146,7 @@ def serve(ctx: typer.Context,
     app = create_app(runtime.engine, model_id=configured_model_id(runtime), brands=[b.name for b in config.brands],
                      competitors={b.name: b.competitors for b in config.brands}, token=token,
                      dashboard_url=config.dashboard_url, embed=lazy_embed(runtime) if themes else None,
-                     exclude_terms=brand_terms(config))
+                     exclude_terms=brand_terms(config), warm_days=90)
     console.print(f"Dashboard on http://{host}:{port}/ (API schema: /openapi.json)"
                   + (" - token required" if token else ""), highlight=False)
     try:

@@ -19,9 +19,11 @@ import hashlib
 import hmac
 import io
 import ipaddress
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,6 +52,7 @@ from storage.queries import (
 )
 from storage.silences import create_silence, expire_silence, list_silences, silence_matches
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SESSION_COOKIE = "brandpulse_session"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver"}
@@ -161,12 +164,14 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
                competitors: Mapping[str, Sequence[str]] | None = None, token: str | None = None,
                dashboard_url: str = "http://127.0.0.1:8765", embed: Embed | None = None,
                exclude_terms: Mapping[str, Sequence[str]] | None = None, now: Callable[[], datetime] | None = None,
-               cache_ttl: float = 600.0, theme_sample: int = 600) -> FastAPI:
+               cache_ttl: float = 600.0, theme_sample: int = 600, warm_days: int = 0) -> FastAPI:
     """The dashboard app over `engine`, counting only `model_id`'s scores.
 
     `brands` are the configured brands (in display order), `competitors` each brand's competitive set
     for share of voice, `token` the shared secret (None: loopback only), `embed` the sentence encoder
     for the themes page (None: the page says themes are unavailable), `now` a clock for tests.
+    `warm_days` > 0 starts a background thread that keeps that many days of overview counts cached
+    (refreshed every `cache_ttl / 2` seconds), so overview requests only ever read today's mentions.
     """
     clock = now or (lambda: datetime.now(UTC))
     brands = list(brands)
@@ -175,8 +180,27 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
     daily = DailyCountsCache(engine, model_id, ttl=cache_ttl)
     themes_cache = ThemesCache()
     facets_cache: dict[str, tuple[float, dict]] = {}
-    app = FastAPI(title="BrandPulse dashboard", version="1", description="Brand mentions, sentiment, alerts and "
-                  "complaint themes. Every page of the dashboard reads this API.",
+    stop = threading.Event()
+
+    def warm() -> None:
+        while not stop.is_set():
+            try:
+                daily.refresh(warm_days, clock())
+            except Exception:  # the database may be briefly unavailable; requests still work
+                log.exception("refreshing the overview cache failed")
+            stop.wait(cache_ttl / 2)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        worker = threading.Thread(target=warm, name="overview-cache", daemon=True) if warm_days > 0 else None
+        if worker:
+            worker.start()
+        yield
+        stop.set()
+
+    app = FastAPI(lifespan=lifespan, title="BrandPulse dashboard", version="1",
+                  description="Brand mentions, sentiment, alerts and complaint themes. "
+                              "Every page of the dashboard reads this API.",
                   docs_url=None, redoc_url=None)  # both load scripts from a CDN; the schema is /openapi.json
     app.state.model_id = model_id
     app.state.daily = daily

@@ -3,8 +3,9 @@
 The overview sums a month of mentions per brand, day and label: on a million mentions that is about
 150k rows joined to their scores, half a second on SQLite. Days that are over change rarely (late
 posts from a backfill, scores of a re-run), so days older than `live_days` are kept for `ttl`
-seconds and only the recent days are read on every call. A cached day is therefore at most `ttl`
-seconds stale; today and yesterday are always exact.
+seconds and only today is read on every call. A cached day is therefore at most `ttl` seconds
+stale; today is always exact. `refresh` (run by the dashboard's background warmer every `ttl / 2`)
+recomputes the closed days ahead of time, so no request pays for them after start-up.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def floor_day(moment: datetime) -> datetime:
 
 
 class DailyCountsCache:
-    def __init__(self, engine: Engine, model_id: str, *, ttl: float = 600.0, live_days: int = 2,
+    def __init__(self, engine: Engine, model_id: str, *, ttl: float = 600.0, live_days: int = 1,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.model_id, self.ttl, self.live_days, self.clock = engine, model_id, ttl, live_days, clock
         self._days: dict[datetime, tuple[float, pd.DataFrame]] = {}
@@ -67,6 +68,19 @@ class DailyCountsCache:
             parts = [self._days[day][1] for day in days if day in self._days]
         parts = [part for part in parts if not part.empty]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+
+    def refresh(self, days: int, now: datetime) -> None:
+        """Recompute the closed days of the last `days` days (the slow part of a cold overview)."""
+        end = floor_day(now) - timedelta(days=self.live_days - 1)
+        start = end - timedelta(days=days)
+        with self.engine.connect() as connection:
+            fresh = daily_counts(connection, model_id=self.model_id, start=start, end=end)
+        by_day = {day: group for day, group in fresh.groupby("day")}
+        empty = pd.DataFrame(columns=COLUMNS)
+        stamp = self.clock()
+        with self._lock:
+            for day in pd.date_range(start, end, freq="D", inclusive="left").to_pydatetime():
+                self._days[day] = (stamp, by_day.get(pd.Timestamp(day), empty))
 
     def clear(self) -> None:
         with self._lock:

@@ -130,3 +130,15 @@ def test_the_pdf_is_printed_by_headless_chromium(document, tmp_path):
     assert pdf.startswith(b"%PDF-")
     assert len(pdf) > 20_000
     (tmp_path / "report.pdf").write_bytes(pdf)
+
+
+@pytest.mark.parametrize(("kind", "start", "end"), [
+    ("daily", "2026-03-17", "2026-03-18"), ("weekly", "2026-03-09", "2026-03-16"),
+    ("monthly", "2026-02-01", "2026-03-01")])
+def test_scheduled_reports_cover_the_last_complete_period(kind, start, end):
+    from datetime import UTC, datetime
+
+    from reports.feedback import report_period
+
+    first, last = report_period(kind, datetime(2026, 3, 18, 6, 30, tzinfo=UTC))  # a Wednesday
+    assert (first.date().isoformat(), last.date().isoformat()) == (start, end)

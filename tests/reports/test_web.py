@@ -178,3 +178,18 @@ def test_binding_beyond_loopback_requires_a_token(host, token, ok):
     else:
         with pytest.raises(ValueError, match="token"):
             check_bind(host, token)
+
+
+def test_the_background_warmer_fills_the_overview_cache(sqlite_seeded):
+    import time as clock
+
+    with TestClient(make_app(sqlite_seeded[0], warm_days=60)) as client:
+        daily = client.app.state.daily
+        deadline = clock.monotonic() + 10
+        while len(daily._days) < 60 and clock.monotonic() < deadline:
+            clock.sleep(0.05)
+        assert len(daily._days) >= 60
+        cold = make_app(sqlite_seeded[0])
+        with TestClient(cold) as reference:
+            assert client.get("/api/overview", params={"days": 60}).json() == \
+                reference.get("/api/overview", params={"days": 60}).json()
