@@ -169,7 +169,12 @@ def _compute_themes(engine: Engine, brand: str, start: datetime, end: datetime, 
     chosen = pd.concat([sample_for_themes(now, sample).assign(period="current"),
                         sample_for_themes(before, previous_sample).assign(period="previous")], ignore_index=True)
     texts = [text[:THEME_TEXT_CHARS] for text in chosen["text"]]
-    embeddings = np.asarray(embed(texts), dtype=np.float32)
+    try:
+        embeddings = np.asarray(embed(texts), dtype=np.float32)
+    except Exception as error:  # a missing or broken model must not cost the rest of the report
+        log.exception("embedding complaints for %s failed", brand)
+        reason = f"{type(error).__name__}: {error}"
+        return None, f"Complaint themes were not computed: the embedding model failed ({reason})."
     result = find_themes(chosen, embeddings, exclude=exclude, total=len(now))
     note = ""
     if len(now) > sample or len(before) > previous_sample:

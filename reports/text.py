@@ -2,10 +2,11 @@
 
 Latin, Cyrillic, Greek, Arabic... scripts are split on word boundaries; Chinese and Japanese, written
 without spaces, are cut into overlapping character bigrams (the usual choice for keyword statistics
-without a segmenter), keeping only bigrams with at least one ideograph or katakana, since hiragana-only
-pairs are mostly grammar. Stopwords of the major languages, social-media noise and the caller's own
-excluded terms (the brand's name) are dropped. Adjacent content words also form bigrams ("battery
-drain"), which name a complaint better than either word alone.
+without a segmenter), keeping only bigrams with at least one ideograph or katakana, since
+hiragana-only pairs are mostly grammar; katakana words (loanwords such as バッテリー) stay whole.
+Stopwords of the major languages, social-media noise and the caller's own excluded terms (the
+brand's name) are dropped. Adjacent content words also form bigrams ("battery drain"), which name a
+complaint better than either word alone.
 """
 
 from __future__ import annotations
@@ -66,7 +67,18 @@ _STOPWORDS_BY_LANGUAGE = {
 STOPWORDS: frozenset[str] = frozenset(word for words in _STOPWORDS_BY_LANGUAGE.values() for word in words.split())
 
 
+_KATAKANA_WORD = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff]{2,}")
+
+
 def _cjk_bigrams(run: str) -> list[str]:
+    """Character bigrams of a CJK run; katakana words (loanwords such as バッテリー) stay whole."""
+    if _KATAKANA_WORD.search(run):
+        grams, position = [], 0
+        for word in _KATAKANA_WORD.finditer(run):
+            grams += _cjk_bigrams(run[position:word.start()]) if word.start() > position else []
+            grams.append(word.group(0))
+            position = word.end()
+        return grams + (_cjk_bigrams(run[position:]) if position < len(run) else [])
     if len(run) == 1:
         return [run] if _IDEOGRAPH_OR_KATAKANA.match(run) and run not in _CJK_PARTICLES else []
     grams = []

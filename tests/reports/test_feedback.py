@@ -142,3 +142,14 @@ def test_scheduled_reports_cover_the_last_complete_period(kind, start, end):
 
     first, last = report_period(kind, datetime(2026, 3, 18, 6, 30, tzinfo=UTC))  # a Wednesday
     assert (first.date().isoformat(), last.date().isoformat()) == (start, end)
+
+
+def test_a_failing_encoder_costs_only_the_themes(sqlite_seeded):
+    engine, _ = sqlite_seeded
+
+    def broken(texts):
+        raise FileNotFoundError("no trained adapter")
+
+    data = gather(engine, "Lumora", START, END, model_id=MODEL, embed=broken)
+    assert data.themes is None and "no trained adapter" in data.themes_note
+    assert data.current.volume > 0

@@ -21,6 +21,7 @@ def test_tokens_are_words_cjk_bigrams_and_word_pairs_without_stopwords_or_the_br
     assert tokenize("La batería se agota muy rápido") == ["batería", "agota", "rápido"]
     assert tokenize("Der Akku ist nach dem Update leer", bigrams=False) == ["akku", "update", "leer"]
     assert tokenize("iphone太卡了", bigrams=False) == ["iphone", "太卡"]  # 了 is grammar
+    assert tokenize("バッテリーの持ちが悪い") == ["バッテリー", "の持", "持ち", "が悪", "悪い"]
 
 
 def test_class_tfidf_favours_terms_distinctive_of_a_class():
