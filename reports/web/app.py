@@ -358,9 +358,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
             with engine.connect() as connection:
                 for frame in iter_mentions(connection, filters):
                     for row in frame.itertuples(index=False):
-                        writer.writerow([value.isoformat() if isinstance(value, datetime) else
-                                         "" if value is None or (isinstance(value, float) and value != value)
-                                         else value for value in row])
+                        writer.writerow([_csv_cell(value) for value in row])
                     yield buffer.getvalue()
                     buffer.seek(0)
                     buffer.truncate()
@@ -466,6 +464,17 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         return {"brand": brand, "start": start.isoformat(), "end": end.isoformat(), **result}
 
     return app
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with '."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _host_name(header: str) -> str:

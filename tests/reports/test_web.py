@@ -88,6 +88,13 @@ def test_csv_export_streams_the_filtered_mentions(reader):
     assert rows[0]["created_at"].endswith("+00:00")
 
 
+def test_csv_cells_never_run_as_spreadsheet_formulas():
+    from reports.web.app import _csv_cell
+
+    assert _csv_cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
+    assert _csv_cell("@everyone") == "'@everyone" and _csv_cell("fine") == "fine" and _csv_cell(-3) == -3
+
+
 def test_facets_list_sources_and_languages(reader):
     facets = reader.get("/api/facets").json()
     assert facets["brands"] == BRANDS
