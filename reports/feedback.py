@@ -156,9 +156,12 @@ def _breakdown_rows(frame: pd.DataFrame, brand: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _compute_themes(engine: Engine, brand: str, start: datetime, end: datetime, previous_start: datetime,
-                    model_id: str, embed: Embed | None, exclude: Sequence[str], sample: int,
-                    previous_sample: int) -> tuple[ThemeResult | None, str]:
+def complaint_themes(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
+                     embed: Embed | None, exclude: Sequence[str] = (), sample: int = THEME_SAMPLE,
+                     previous_sample: int = PREVIOUS_THEME_SAMPLE) -> tuple[ThemeResult | None, str]:
+    """The complaint themes of `brand` in [start, end) against the period of the same length before,
+    and a note for the reader (sampling, or why there are none). Used by the report and the dashboard."""
+    previous_start = start - (end - start)
     with engine.connect() as connection:
         now = labelled_mentions(connection, model_id=model_id, brand=brand, start=start, end=end)
         before = labelled_mentions(connection, model_id=model_id, brand=brand, start=previous_start, end=start)
@@ -219,8 +222,9 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
               "net_sentiment_change": change(totals_now[name].net_sentiment, totals_before[name].net_sentiment)}
              for name in names]
     clock = time.perf_counter()
-    themes, note = _compute_themes(engine, brand, start, end, previous_start, model_id, embed,
-                                   [brand, *exclude_terms], theme_sample, previous_theme_sample)
+    themes, note = complaint_themes(engine, brand, start, end, model_id=model_id, embed=embed,
+                                    exclude=[brand, *exclude_terms], sample=theme_sample,
+                                    previous_sample=previous_theme_sample)
     timings["themes"] = time.perf_counter() - clock
     return ReportData(
         brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,

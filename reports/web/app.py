@@ -38,7 +38,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from reports.alerts_view import alert_records, jsonable
-from reports.themes import Embed, find_themes, sample_for_themes
+from reports.feedback import complaint_themes
+from reports.themes import Embed
 from reports.web.cache import DailyCountsCache, floor_day
 from storage.queries import (
     MENTION_COLUMNS,
@@ -47,7 +48,6 @@ from storage.queries import (
     distinct_values,
     find_mentions,
     iter_mentions,
-    labelled_mentions,
     list_alerts,
 )
 from storage.silences import create_silence, expire_silence, list_silences, silence_matches
@@ -446,19 +446,12 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         start = end - timedelta(days=days)
 
         def compute() -> dict:
-            with engine.connect() as connection:
-                now_frame = labelled_mentions(connection, model_id=model_id, brand=brand, start=start, end=end)
-                before = labelled_mentions(connection, model_id=model_id, brand=brand, start=start - (end - start),
-                                           end=start)
-            if now_frame.empty:
-                return {"available": True, "themes": [], "total": 0, "sampled": 0, "clustered": 0}
-            chosen = pd.concat([sample_for_themes(now_frame, theme_sample).assign(period="current"),
-                                sample_for_themes(before, theme_sample // 2).assign(period="previous")],
-                               ignore_index=True)
-            vectors = embed([text[:600] for text in chosen["text"]])
-            result = find_themes(chosen, vectors, exclude=[brand, *exclude_terms.get(brand, [])],
-                                 total=len(now_frame))
-            return {"available": True, **result.to_dict()}
+            result, note = complaint_themes(engine, brand, start, end, model_id=model_id, embed=embed,
+                                            exclude=[brand, *exclude_terms.get(brand, [])], sample=theme_sample,
+                                            previous_sample=theme_sample // 2)
+            if result is None:
+                return {"available": True, "themes": [], "total": 0, "sampled": 0, "clustered": 0, "note": note}
+            return {"available": True, **result.to_dict(), "note": note}
 
         result = themes_cache.get((brand, start, end), compute)
         return {"brand": brand, "start": start.isoformat(), "end": end.isoformat(), **result}

@@ -241,7 +241,7 @@ async function loadThemes() {
   if (!data.available) { summary.textContent = `Themes unavailable: ${data.reason}`; box.replaceChildren(); return; }
   summary.textContent = data.themes.length
     ? `${data.total} negative mentions; ${data.clustered} of ${data.sampled} analysed fall into a theme. New and fast-growing themes first.`
-    : "No complaint themes stood out in this window.";
+    : (data.note || "No complaint themes stood out in this window.");
   box.replaceChildren(...data.themes.map((t) => el("article", { className: "theme" },
     el("h2", {}, el("span", { text: t.name }), " ", el("span", { className: `pill ${t.status === "new" || t.status === "growing" ? "negative" : ""}`,
       text: t.status === "new" ? "new" : `${t.status} ${t.change === null ? "" : `${t.change >= 0 ? "+" : ""}${(t.change * 100).toFixed(0)}%`}` })),
