@@ -1,0 +1,1 @@
+"""The `brandpulse demo` sample stream: its generator (`generate`) and the shipped output (`data/`)."""
