@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-_STARTS = ("starts_at", "startsAt", "fired_at", "firing_since", "active_at", "activeAt", "pending_since")
+_STARTS = ("starts_at", "startsAt", "fired_at", "active_since", "firing_since", "active_at", "activeAt")
 _ENDS = ("ends_at", "endsAt", "resolved_at", "resolvedAt")
 
 

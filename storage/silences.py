@@ -9,7 +9,6 @@ history stays readable.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, select, update
 
 from alerts.matchers import Matcher, matches_all
+from alerts.model import Acknowledgement, Silence
+from storage.alert_store import acknowledge, load_acknowledgements
 from storage.schema import silences
 
 SILENCE_COLUMNS = ["id", "matchers", "created_by", "comment", "starts_at", "ends_at", "created_at"]
@@ -43,17 +44,18 @@ def silence_matches(matchers: Sequence[Mapping[str, Any]], labels: Mapping[str, 
 
 def create_silence(connection: Connection, *, matchers: Sequence[Mapping[str, Any]], created_by: str, comment: str,
                    starts_at: datetime, ends_at: datetime, now: datetime, silence_id: str | None = None) -> str:
-    """Store a silence and return its id."""
+    """Store a silence and return its id. It is checked as the alert router will read it back
+    (`alerts.model.Silence`: a creator and a comment, not matching every alert, a valid window), so
+    a bad silence is refused here rather than breaking alert evaluation later."""
     rows = [normalise_matcher(m) for m in matchers]
-    if not rows:
-        raise ValueError("a silence needs at least one matcher")
     if ends_at <= starts_at:
         raise ValueError("a silence must end after it starts")
-    silence_id = silence_id or uuid.uuid4().hex
-    connection.execute(silences.insert().values(id=silence_id, matchers=rows, created_by=created_by or "unknown",
-                                                comment=comment or "", starts_at=starts_at, ends_at=ends_at,
-                                                created_at=now))
-    return silence_id
+    record = Silence(matchers=[Matcher.from_dict(m) for m in rows], created_by=created_by, comment=comment,
+                     starts_at=starts_at, ends_at=ends_at, **({"id": silence_id} if silence_id else {}))
+    connection.execute(silences.insert().values(id=record.id, matchers=rows, created_by=record.created_by,
+                                                comment=record.comment, starts_at=record.starts_at,
+                                                ends_at=record.ends_at, created_at=now))
+    return record.id
 
 
 def list_silences(connection: Connection, *, active_at: datetime | None = None) -> pd.DataFrame:
@@ -63,6 +65,20 @@ def list_silences(connection: Connection, *, active_at: datetime | None = None) 
     if active_at is not None:
         query = query.where(silences.c.ends_at > active_at)
     return pd.DataFrame(connection.execute(query).all(), columns=SILENCE_COLUMNS)
+
+
+def acknowledge_alert(connection: Connection, fingerprint: str, *, by: str, comment: str, now: datetime,
+                      expires_at: datetime | None = None) -> None:
+    """Someone is on this alert: no repeat notifications while it keeps firing (until `expires_at`)."""
+    if not by:
+        raise ValueError("an acknowledgement needs the name of who is on it")
+    acknowledge(connection, Acknowledgement(fingerprint=fingerprint, acknowledged_by=by, at=now, comment=comment,
+                                            expires_at=expires_at), now)
+
+
+def active_acknowledgements(connection: Connection, now: datetime) -> dict[str, dict[str, Any]]:
+    """Acknowledgements in force, by alert fingerprint."""
+    return {ack.fingerprint: ack.to_dict() for ack in load_acknowledgements(connection) if ack.is_active(now)}
 
 
 def expire_silence(connection: Connection, silence_id: str, *, now: datetime) -> bool:

@@ -50,7 +50,14 @@ from storage.queries import (
     iter_mentions,
     list_alerts,
 )
-from storage.silences import create_silence, expire_silence, list_silences, silence_matches
+from storage.silences import (
+    acknowledge_alert,
+    active_acknowledgements,
+    create_silence,
+    expire_silence,
+    list_silences,
+    silence_matches,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -106,16 +113,17 @@ class MatcherIn(BaseModel):
 
 class SilenceIn(BaseModel):
     matchers: list[MatcherIn] = Field(min_length=1)
-    comment: str = Field(default="", max_length=2000)
-    created_by: str = Field(default="dashboard", max_length=200)
+    comment: str = Field(max_length=2000, description="Why (required, as in Alertmanager)")
+    created_by: str = Field(default="dashboard", min_length=1, max_length=200)
     duration_hours: float = Field(default=24.0, gt=0, le=24 * 365)
     starts_at: datetime | None = None
 
 
 class AcknowledgeIn(BaseModel):
-    comment: str = Field(default="acknowledged", max_length=2000)
-    created_by: str = Field(default="dashboard", max_length=200)
-    duration_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    comment: str = Field(default="", max_length=2000)
+    created_by: str = Field(default="dashboard", min_length=1, max_length=200)
+    duration_hours: float | None = Field(default=None, gt=0, le=24 * 365,
+                                         description="Stop muting repeats after this long (default: until resolved)")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -204,6 +212,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
                   docs_url=None, redoc_url=None)  # both load scripts from a CDN; the schema is /openapi.json
     app.state.model_id = model_id
     app.state.daily = daily
+    app.state.engine = engine
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -387,6 +396,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         with engine.connect() as connection:
             records = alert_records(list_alerts(connection, states=state))
             silences = list_silences(connection)
+            acks = active_acknowledgements(connection, moment)
         since = moment - timedelta(days=days)
         records = [r for r in records if r["state"] != "resolved" or (r["updated_at"] and r["updated_at"] >= since)]
         silence_rows = _records(silences)
@@ -397,6 +407,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         for record in records:
             record["silenced_by"] = [s["id"] for s in silence_rows
                                      if s["status"] == "active" and silence_matches(s["matchers"], record["labels"])]
+            record["acknowledged"] = acks.get(record["fingerprint"])
         return {"alerts": [jsonable(r) for r in records], "silences": silence_rows}
 
     @app.post("/api/silences", tags=["alerts"], status_code=201, summary="Create a silence")
@@ -421,20 +432,22 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         return {"id": silence_id, "expired": True}
 
     @app.post("/api/alerts/{fingerprint}/acknowledge", tags=["alerts"], status_code=201,
-              summary="Acknowledge an alert: silence exactly its labels for a while")
+              summary="Acknowledge an alert: no repeat notifications while it keeps firing")
     def acknowledge(fingerprint: str, body: AcknowledgeIn) -> dict:
         with engine.connect() as connection:
-            records = [r for r in alert_records(list_alerts(connection)) if r["fingerprint"] == fingerprint]
-        if not records:
+            known = any(r["fingerprint"] == fingerprint for r in alert_records(list_alerts(connection)))
+        if not known:
             raise HTTPException(404, "no such alert")
-        labels = records[0]["labels"] or {"alertname": records[0]["rule"]}
         moment = clock()
-        with engine.begin() as connection:
-            silence_id = create_silence(
-                connection, matchers=[{"name": k, "value": str(v)} for k, v in sorted(labels.items())],
-                created_by=body.created_by, comment=body.comment or "acknowledged", starts_at=moment,
-                ends_at=moment + timedelta(hours=body.duration_hours), now=moment)
-        return {"id": silence_id}
+        expires = moment + timedelta(hours=body.duration_hours) if body.duration_hours else None
+        try:
+            with engine.begin() as connection:
+                acknowledge_alert(connection, fingerprint, by=body.created_by, comment=body.comment, now=moment,
+                                  expires_at=expires)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        return {"fingerprint": fingerprint, "acknowledged_by": body.created_by,
+                "expires_at": expires.isoformat() if expires else None}
 
     @app.get("/api/themes", tags=["themes"], summary="Complaint themes of a brand over the last days")
     def themes(brand: str = Query(..., description="Brand name"), days: int = Query(30, ge=1, le=366)) -> dict:

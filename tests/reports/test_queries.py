@@ -105,6 +105,9 @@ def test_silences_are_stored_listed_matched_and_expired(seeded):
                            ends_at=now + timedelta(hours=1), now=now)
         with pytest.raises(ValueError):
             create_silence(connection, matchers=[{"name": "brand", "value": "(", "op": "=~"}], created_by="ana",
+                           comment="bad regex", starts_at=now, ends_at=now + timedelta(hours=1), now=now)
+        with pytest.raises(ValueError, match="comment"):
+            create_silence(connection, matchers=[{"name": "brand", "value": "Lumora"}], created_by="ana",
                            comment="", starts_at=now, ends_at=now + timedelta(hours=1), now=now)
     with engine.connect() as connection:
         stored = list_silences(connection, active_at=now)

@@ -108,21 +108,30 @@ def test_silence_and_acknowledge_from_the_alerts_api(client):
     created = client.post("/api/silences", json={"matchers": [{"name": "brand", "value": "Lumora"}],
                                                  "comment": "campaign", "created_by": "ana", "duration_hours": 2})
     assert created.status_code == 201
-    acked = client.post("/api/alerts/f-novex/acknowledge", json={"created_by": "bo"})
-    assert acked.status_code == 201
+    acked = client.post("/api/alerts/f-novex/acknowledge", json={"created_by": "bo", "comment": "on it"})
+    assert acked.status_code == 201 and acked.json()["expires_at"] is None
     data = client.get("/api/alerts").json()
-    silenced = {a["fingerprint"]: a["silenced_by"] for a in data["alerts"]}
-    assert silenced["f-firing"] == [created.json()["id"]] and silenced["f-novex"] == [acked.json()["id"]]
-    by_id = {s["id"]: s for s in data["silences"]}
-    assert by_id[acked.json()["id"]]["matchers"] == [
-        {"name": "alertname", "value": "volume-spike", "op": "="}, {"name": "brand", "value": "Novex", "op": "="},
-        {"name": "kind", "value": "volume", "op": "="}]
+    by_fingerprint = {a["fingerprint"]: a for a in data["alerts"]}
+    assert by_fingerprint["f-firing"]["silenced_by"] == [created.json()["id"]]
+    assert by_fingerprint["f-novex"]["silenced_by"] == []
+    assert by_fingerprint["f-novex"]["acknowledged"]["acknowledged_by"] == "bo"
+    assert by_fingerprint["f-firing"]["acknowledged"] is None
+    assert data["silences"][0]["matchers"] == [{"name": "brand", "value": "Lumora", "op": "="}]
+    with client.app.state.engine.connect() as connection:
+        from storage.alert_store import load_acknowledgements, load_silences
+
+        assert [s.id for s in load_silences(connection, END)] == [created.json()["id"]]  # the router reads it back
+        assert [a.fingerprint for a in load_acknowledgements(connection)] == ["f-novex"]
     assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 200
     assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 404
     assert client.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
-    bad_regex = {"matchers": [{"name": "brand", "value": "(", "op": "=~"}]}
+    bad_regex = {"matchers": [{"name": "brand", "value": "(", "op": "=~"}], "comment": "x"}
     assert client.post("/api/silences", json=bad_regex).status_code == 422
-    assert client.post("/api/silences", json={"matchers": []}).status_code == 422
+    assert client.post("/api/silences", json={"matchers": [], "comment": "x"}).status_code == 422
+    no_comment = {"matchers": [{"name": "brand", "value": "Lumora"}], "comment": ""}
+    assert client.post("/api/silences", json=no_comment).status_code == 422
+    everything = {"matchers": [{"name": "brand", "value": ".*", "op": "=~"}], "comment": "all"}
+    assert client.post("/api/silences", json=everything).status_code == 422
 
 
 def test_state_changing_calls_take_json_only(client):

@@ -201,8 +201,10 @@ async function submitSilence(event) {
 }
 
 async function acknowledge(alert) {
+  const who = window.prompt("Acknowledge: who is on it?", "dashboard");
+  if (!who) return;
   await api(`/api/alerts/${encodeURIComponent(alert.fingerprint)}/acknowledge`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ comment: "acknowledged" }) });
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ created_by: who }) });
   await loadAlerts();
 }
 
@@ -216,11 +218,12 @@ async function loadAlerts() {
   const data = await api(`/api/alerts${state ? `?state=${encodeURIComponent(state)}` : ""}`);
   const onError = (e) => showError(e.message);
   document.getElementById("alerts").replaceChildren(...(data.alerts.length ? data.alerts.map((a) => el("tr", { "data-fingerprint": a.fingerprint },
-    el("td", {}, el("span", { className: `pill ${a.state}`, text: a.state }), a.silenced_by.length ? el("span", { className: "pill", text: "silenced" }) : null),
+    el("td", {}, el("span", { className: `pill ${a.state}`, text: a.state }), a.silenced_by.length ? el("span", { className: "pill", text: "silenced" }) : null,
+      a.acknowledged ? el("span", { className: "pill", title: a.acknowledged.comment || "", text: `ack: ${a.acknowledged.acknowledged_by}` }) : null),
     el("td", { text: a.brand || "" }), el("td", { text: a.rule }), el("td", { text: a.summary }),
     el("td", { text: when(a.starts_at) }), el("td", { text: when(a.ends_at) }),
     el("td", {}, a.state === "resolved" ? null : el("button", { type: "button", className: "silence", text: "Silence…", onclick: () => openSilence(a) }),
-      " ", a.state === "resolved" ? null : el("button", { type: "button", className: "ack", text: "Acknowledge", onclick: () => acknowledge(a).catch(onError) }))))
+      " ", a.state === "resolved" || a.acknowledged ? null : el("button", { type: "button", className: "ack", text: "Acknowledge", onclick: () => acknowledge(a).catch(onError) }))))
     : [el("tr", {}, el("td", { colspan: 7, className: "muted", text: "No alerts." }))]));
   document.getElementById("silences").replaceChildren(...(data.silences.length ? data.silences.map((s) => el("tr", { "data-silence": s.id },
     el("td", {}, el("span", { className: "pill", text: s.status })),
