@@ -1,2 +1,22 @@
 """Spike detection over plain time series, alert rules and their lifecycle, Alertmanager-style
-routing, and notifier channels. State comes in and goes out as data; imports nothing else of ours."""
+routing, and notifier channels. State comes in and goes out as data; imports nothing else of ours.
+
+One evaluation, as the service wires it (all pure, the clock passed in)::
+
+    from alerts.config import AlertsConfig          # the config file's `alerts:` section
+    from alerts.engine import evaluate               # rules -> lifecycle (pending/firing/resolved)
+    from alerts.routing import Router                # Alertmanager grouping, timers, silences, inhibition
+    from alerts.outbox import deliver                # drain the outbox through the channels, with retries
+
+    result = evaluate(config, series_by_labels, book, now, context)     # -> .state, .events, .alerts
+    routing, notifications = Router(config).process(result.alerts, routing, silences, now, acks)
+    # store result.state, routing and the notifications (outbox) in one transaction, then:
+    deliver(outbox, alerts.channels.build_all(config.receivers), now)
+
+Modules: ``config`` (pydantic models), ``detectors`` (seasonal, online, envelope novelty),
+``stats`` (tail probabilities), ``engine`` (rules), ``routing``, ``model`` (records: Alert,
+AlertState/AlertBook, Notification, Silence, Acknowledgement), ``silences``, ``urgent`` (single urgent
+mentions), ``render`` (message payloads), ``channels`` (Slack, email, webhook, PagerDuty, Teams,
+console, file), ``outbox`` (protocol, in-memory outbox, sender, retry policy, receiver health),
+``matchers`` and ``durations``.
+"""

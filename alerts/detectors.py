@@ -376,9 +376,7 @@ def _share_dispersion(negative: np.ndarray, total: np.ndarray, p0: float) -> flo
 
 def _as_frame(frame: pd.DataFrame | pd.Series, metric: str) -> pd.DataFrame:
     if isinstance(frame, pd.Series):
-        frame = frame.to_frame(name=metric if frame.name is None or frame.name != metric else frame.name)
-        if metric not in frame.columns:
-            frame.columns = [metric]
+        frame = frame.rename(metric).to_frame()
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise TypeError("series need a DatetimeIndex of bucket starts")
     if metric not in frame.columns:
@@ -551,7 +549,8 @@ def _warmup(when: datetime, value: float, volume: float | None) -> Assessment:
 @dataclass(frozen=True)
 class EnvelopeParams:
     """Parameters of :class:`EnvelopeDetector`. Weights scale each component's novelty; a weight of
-    0 switches a component off. Windows and the warm-up are in points (buckets)."""
+    0 switches a component off. Windows and the warm-up are in points (buckets). The defaults are the
+    weights benchmarks/nab_score.py chose on half of the NAB corpus (records there: 5% of the warm-up)."""
 
     w_value: float = 1.0
     w_mean: float = 1.0
@@ -559,10 +558,10 @@ class EnvelopeParams:
     w_season: float = 0.7
     period: int | None = None          # points per season (24 for hourly buckets and a daily cycle)
     season_cycles: int = 3             # the seasonal baseline is the median of this many past cycles
-    w_local: float = 0.3
+    w_local: float = 0.0
     local_window: int = 50
-    records: int = 50                  # a score counts only if it beats every raw score this far back
-    age_exponent: float = 0.5          # later records weigh more: (points seen / warm-up) ** exponent
+    records: int = 50                  # a score counts only if it beats every score this far back
+    age_exponent: float = 1.0          # older envelopes weigh more: (values seen / warm-up) ** exponent
     max_age_factor: float = 8.0
     warmup: int = 100
     direction: str = "both"
@@ -576,13 +575,16 @@ class EnvelopeParams:
 
 
 class _Envelope:
-    __slots__ = ("hi", "lo")
+    """Running min and max of one component, and how many values it has seen."""
 
-    def __init__(self, lo: float | None = None, hi: float | None = None):
-        self.lo, self.hi = lo, hi
+    __slots__ = ("count", "hi", "lo")
+
+    def __init__(self, lo: float | None = None, hi: float | None = None, count: int = 0):
+        self.lo, self.hi, self.count = lo, hi, count
 
     def novelty(self, value: float, direction: str) -> float:
         """How far ``value`` lies outside [lo, hi], in widths; then widen to include it."""
+        self.count += 1
         out = 0.0
         if self.lo is None or self.hi is None:
             self.lo = self.hi = value
@@ -606,9 +608,11 @@ class EnvelopeDetector:
     the value itself; the mean of the last ``mean_window`` values (level shifts); the residual from the
     median of the same phase over the last ``season_cycles`` cycles (broken daily patterns); the
     residual from the median of the last ``local_window`` values (jumps relative to the local level).
-    The point's raw score is the largest weighted novelty; it is reported only when it beats every raw
-    score of the last ``records`` points (one alert per event, not one per point), multiplied by an age
-    factor that grows with the history behind it (a new extreme after a long history says more).
+    Each component's novelty is weighted, and multiplied by an age factor that grows with the
+    history behind that component's envelope, ``(values seen / warmup) ** age_exponent`` (a new extreme
+    after a long history says more than one in a young envelope). The point's score is the largest of
+    these; it is reported only when it beats every score of the last ``records`` points (one alert per
+    event, not one per point).
 
     ``update`` takes and returns plain state, so the service can persist it between buckets.
     """
@@ -628,7 +632,7 @@ class EnvelopeDetector:
     def state(self) -> dict[str, Any]:
         return {"params": self.params.to_dict(), "count": self.count, "recent": list(self._recent),
                 "cycle": list(self._cycle),
-                "envelopes": {k: [e.lo, e.hi] for k, e in self._envelopes.items()},
+                "envelopes": {k: [e.lo, e.hi, e.count] for k, e in self._envelopes.items()},
                 "raw": [list(item) for item in self._raw]}
 
     @classmethod
@@ -639,8 +643,8 @@ class EnvelopeDetector:
         mean_window = detector.params.mean_window
         detector._sum = float(sum(list(detector._recent)[-mean_window:])) if mean_window else 0.0
         detector._cycle.extend(data["cycle"])
-        for name, (lo, hi) in data["envelopes"].items():
-            detector._envelopes[name] = _Envelope(lo, hi)
+        for name, (lo, hi, count) in data["envelopes"].items():
+            detector._envelopes[name] = _Envelope(lo, hi, int(count))
         detector._raw.extend((int(i), float(s)) for i, s in data["raw"])
         return detector
 
@@ -669,12 +673,21 @@ class EnvelopeDetector:
             self._cycle.append(value)
         return out
 
+    def seen(self, component: str) -> int:
+        """How many values a component's envelope has taken in."""
+        return self._envelopes[component].count
+
+    def age(self, component: str) -> float:
+        """The age factor of a component: (values its envelope has seen / warmup) ** age_exponent."""
+        p = self.params
+        return min(p.max_age_factor, (self.seen(component) / max(p.warmup, 1)) ** p.age_exponent)
+
     def update(self, value: float) -> float:
         """Score one new point (0 during the warm-up and between records)."""
         p = self.params
         parts = self.components(float(value))
         weights = {"value": p.w_value, "mean": p.w_mean, "season": p.w_season, "local": p.w_local}
-        raw = max((weights[k] * v for k, v in parts.items()), default=0.0)
+        raw = max((weights[k] * v * self.age(k) for k, v in parts.items()), default=0.0)
         index = self.count
         self.count += 1
         while self._raw and self._raw[0][0] < index - p.records:
@@ -685,8 +698,7 @@ class EnvelopeDetector:
         self._raw.append((index, raw))
         if self.count <= p.warmup or not beaten or raw <= 0:
             return 0.0
-        age = min(p.max_age_factor, (self.count / max(p.warmup, 1)) ** p.age_exponent)
-        return raw * age
+        return raw
 
     def run(self, values: Any) -> np.ndarray:
         return np.array([self.update(v) for v in values], dtype=float)

@@ -39,8 +39,8 @@ from benchmarks.nab import scoring  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "anomaly" / "nab"
 COMPONENTS = ("value", "mean", "season", "local")
 
-#: The search grid (chosen on half A). Window sizes are fixed; weights, the records window (as a
-#: fraction of the warm-up) and the age exponent are searched.
+#: The search grid (chosen on half A): component weights, the records window (as a fraction of the
+#: warm-up) and the age exponent.
 GRID = {
     "w_mean": (0.5, 1.0, 1.5),
     "w_season": (0.0, 0.3, 0.7, 1.5),
@@ -48,7 +48,9 @@ GRID = {
     "records_fraction": (0.05, 0.1, 0.3),
     "age_exponent": (0.0, 0.5, 1.0),
 }
-BASE = EnvelopeParams(mean_window=20, local_window=50, season_cycles=3, direction="both")
+#: Window sizes are fixed; every component is switched on for the pass that computes their novelties.
+BASE = EnvelopeParams(w_mean=1.0, w_season=1.0, w_local=1.0, mean_window=20, local_window=50, season_cycles=3,
+                      direction="both")
 
 
 def split_halves(files: list[scoring.DataFile]) -> tuple[list[scoring.DataFile], list[scoring.DataFile]]:
@@ -71,29 +73,34 @@ def file_params(f: scoring.DataFile, **overrides) -> EnvelopeParams:
     return replace(BASE, period=period, warmup=warmup, records=max(1, int(fraction * warmup)), **overrides)
 
 
-def components(f: scoring.DataFile) -> np.ndarray:
-    """Per point, the novelty of each component (columns in COMPONENTS order; 0 where absent)."""
+def components(f: scoring.DataFile) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the novelty of each component and how many values its envelope has seen
+    (columns in COMPONENTS order; 0 where the component has not started)."""
     detector = EnvelopeDetector(file_params(f))
-    out = np.zeros((len(f), len(COMPONENTS)))
+    novelty = np.zeros((len(f), len(COMPONENTS)))
+    seen = np.zeros((len(f), len(COMPONENTS)))
     for i, value in enumerate(f.values):
-        for name, novelty in detector.components(float(value)).items():
-            out[i, COMPONENTS.index(name)] = novelty
-    return out
+        for name, amount in detector.components(float(value)).items():
+            novelty[i, COMPONENTS.index(name)] = amount
+        for k, name in enumerate(COMPONENTS):
+            seen[i, k] = detector.seen(name)
+    return novelty, seen
 
 
-def combine(parts: np.ndarray, params: EnvelopeParams) -> np.ndarray:
+def combine(parts: tuple[np.ndarray, np.ndarray], params: EnvelopeParams) -> np.ndarray:
     """Vectorised twin of EnvelopeDetector.update for given component novelties (checked against
     the detector itself for the chosen parameters)."""
+    novelty, seen = parts
     weights = np.array([params.w_value, params.w_mean, params.w_season, params.w_local])
-    raw = (parts * weights).max(axis=1)
+    age = np.minimum(params.max_age_factor, (seen / max(params.warmup, 1)) ** params.age_exponent)
+    raw = (novelty * weights * age).max(axis=1)
     previous = pd.Series(raw).rolling(params.records, min_periods=1).max().shift(1).to_numpy()
     beaten = np.isnan(previous) | (raw > previous)
     count = np.arange(1, len(raw) + 1)
-    age = np.minimum(params.max_age_factor, (count / max(params.warmup, 1)) ** params.age_exponent)
-    return np.where((count > params.warmup) & beaten & (raw > 0), raw * age, 0.0)
+    return np.where((count > params.warmup) & beaten & (raw > 0), raw, 0.0)
 
 
-def _components_job(f: scoring.DataFile) -> tuple[str, np.ndarray, float]:
+def _components_job(f: scoring.DataFile) -> tuple[str, tuple[np.ndarray, np.ndarray], float]:
     start = time.perf_counter()
     parts = components(f)
     return f.name, parts, time.perf_counter() - start
@@ -133,11 +140,11 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
 
     print("1/3 computing component novelties per file", flush=True)
-    parts: dict[str, np.ndarray] = {}
+    parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with multiprocessing.Pool(args.jobs) as pool:
         for done, (name, array, seconds) in enumerate(pool.imap_unordered(_components_job, files), 1):
             parts[name] = array
-            print(f"  [{done:2d}/{len(files)}] {name} ({len(array):,} rows, {seconds:.1f}s)", flush=True)
+            print(f"  [{done:2d}/{len(files)}] {name} ({len(array[0]):,} rows, {seconds:.1f}s)", flush=True)
 
     print(f"2/3 choosing parameters on half A ({np.prod([len(v) for v in GRID.values()])} settings)",
           flush=True)

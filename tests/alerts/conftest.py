@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import ipaddress
 import json
 import socket
 import ssl
@@ -106,8 +107,6 @@ def closed_port() -> int:
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 / localhost (cert, key)."""
-    import ipaddress
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

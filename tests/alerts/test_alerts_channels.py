@@ -7,10 +7,12 @@ import email
 import email.policy
 import hashlib
 import hmac
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from alerts import channels
 from alerts.config import ReceiverConfig
@@ -189,8 +191,6 @@ def test_email_to_a_closed_port_is_retried_later(closed_port):
 
 
 def test_email_refuses_to_send_in_clear_without_starttls(closed_port):
-    from aiosmtpd.controller import Controller
-
     class Handler:
         async def handle_DATA(self, server, session, envelope):
             return "250 OK"
@@ -242,8 +242,6 @@ def test_a_4xx_is_permanent_and_marks_the_row_dead(http_server):
 
 
 def test_console_and_file_sinks(tmp_path):
-    import io
-
     buffer = io.StringIO()
     channels.ConsoleChannel("c", receiver(console={}).console, stream=buffer).send(spike())
     assert buffer.getvalue().startswith("[FIRING:1] NegativeSpike acme\n\nFIRING: ")

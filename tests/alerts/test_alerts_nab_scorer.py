@@ -6,11 +6,14 @@ The toy file: 20 rows, so the probationary period is floor(0.15 * 20) = 3 rows; 
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
+from alerts.detectors import EnvelopeDetector
+from benchmarks import nab_score
 from benchmarks.nab import scoring
 
 STANDARD = scoring.PROFILES["standard"]
@@ -126,3 +129,28 @@ def test_window_limits_are_matched_to_timestamps_with_nab_suffix():
     assert scoring.window_indices(f.timestamps, limits) == [(10, 13)]
     with pytest.raises(ValueError):
         scoring.window_indices(f.timestamps, [["2024-01-01 00:10:30", "2024-01-01 00:13:00"]])
+
+
+def test_benchmark_vectorised_scores_equal_the_online_detector():
+    rng = np.random.default_rng(3)
+    n = 3000
+    stamps = (np.datetime64("2024-01-01T00:00") + np.arange(n) * np.timedelta64(5, "m")).astype("datetime64[ns]")
+    values = 10 + 3 * np.sin(np.arange(n) * 2 * np.pi / 288) + rng.normal(0, 0.5, n)
+    values[2000:2050] += 6
+    f = scoring.DataFile("synthetic.csv", stamps, values, [(1900, 2100)])
+    parts = nab_score.components(f)
+    overrides = {"w_mean": 1.5, "w_season": 0.7, "w_local": 0.3, "records_fraction": 0.1, "age_exponent": 0.5}
+    online = EnvelopeDetector(nab_score.file_params(f, **overrides)).run(values)
+    assert np.allclose(nab_score.combine(parts, nab_score.file_params(f, **overrides)), online)
+    assert online[2000:2100].max() == online[450:].max() > 0
+
+
+@pytest.mark.slow
+def test_nab_benchmark_end_to_end(tmp_path):
+    if not (nab_score.DEFAULT_DATA / "combined_windows.json").exists():
+        pytest.skip("the NAB corpus is not in ../shared/data/anomaly/nab")
+    out = tmp_path / "nab.json"
+    assert nab_score.main(["--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    standard = next(r for r in results["profiles"] if r["profile"] == "standard")
+    assert standard["all_nab"] >= 70.0 and standard["B"] >= 65.0

@@ -12,6 +12,7 @@ from alerts.model import AlertBook
 from alerts.outbox import MAX_ATTEMPTS, MemoryOutbox, OutboxItem, deliver, next_attempt, receiver_health
 from alerts.routing import Router, RoutingState
 from tests.alerts.conftest import T0
+from tests.alerts.test_alerts_channels import spike
 from tests.alerts.test_alerts_engine import SPIKE, frame
 
 
@@ -39,8 +40,6 @@ class Flaky:
 
 
 def test_failures_are_retried_until_sent_and_visible_meanwhile():
-    from tests.alerts.test_alerts_channels import spike
-
     outbox = MemoryOutbox()
     assert outbox.enqueue([spike()], T0) == 1
     assert outbox.enqueue([spike()], T0) == 0                     # same id: kept once
@@ -64,8 +63,6 @@ def test_failures_are_retried_until_sent_and_visible_meanwhile():
 
 
 def test_unknown_receiver_rows_are_dead_not_stuck():
-    from tests.alerts.test_alerts_channels import spike
-
     outbox = MemoryOutbox()
     outbox.enqueue([spike()], T0)
     assert deliver(outbox, {}, T0).dead == ["abc-1"]

@@ -10,7 +10,7 @@ import pytest
 
 from alerts.config import AlertsConfig
 from alerts.model import Acknowledgement, Alert
-from alerts.routing import Router, RoutingState
+from alerts.routing import Router, RoutingState, inhibited
 from alerts.silences import expire, new_silence
 from tests.alerts.conftest import T0
 
@@ -176,8 +176,6 @@ def test_brand_wide_critical_alert_inhibits_its_narrower_alerts_only():
 def test_the_default_inhibit_rules_cover_source_and_language():
     router = Router(AlertsConfig())
     crisis = Alert(labels={"alertname": "X", "brand": "acme", "severity": "critical"})
-    from alerts.routing import inhibited
-
     assert inhibited(alert("acme", language="de"), [crisis], router.inhibitions)
     assert inhibited(alert("acme", source="x"), [crisis], router.inhibitions)
     assert not inhibited(alert("acme"), [crisis], router.inhibitions)
