@@ -221,9 +221,11 @@ class InhibitRuleConfig(_Model):
     equal: list[str] = Field(default_factory=list)
 
 
+#: Phrases that signal a crisis rather than a complaint (whole words, any case). Kept specific on
+#: purpose: "died" or "fire" alone mostly mean a dead battery or slang.
 DEFAULT_CRISIS_TERMS = [
-    "injury", "injured", "lawsuit", "sued", "class action", "data breach", "breach", "hacked",
-    "boycott", "recall", "food poisoning", "fire", "explosion", "death", "died", "fraud", "scam",
+    "injury", "injured", "injuries", "hospital", "lawsuit", "sued", "class action", "data breach", "data leak",
+    "hacked", "boycott", "recall", "caught fire", "exploded", "explosion", "burns", "food poisoning", "fraud",
 ]
 
 
@@ -253,9 +255,9 @@ def default_receivers() -> list[ReceiverConfig]:
 
 
 def default_route() -> RouteConfig:
-    # Urgent mentions go out at once, one message per mention; spikes are grouped per rule and brand.
-    urgent = RouteConfig(matchers=['kind="urgent"'], group_by=["alertname", "brand", "mention"],
-                         group_wait=timedelta(0))
+    # Urgent mentions go out at once (more for the same brand follow at the group interval, batched);
+    # spikes are grouped per rule and brand.
+    urgent = RouteConfig(matchers=['kind="urgent"'], group_by=["alertname", "brand"], group_wait=timedelta(0))
     return RouteConfig(receiver="console", group_by=["alertname", "brand"],
                        group_wait=timedelta(seconds=30), group_interval=timedelta(minutes=5),
                        repeat_interval=timedelta(hours=4), routes=[urgent])

@@ -6,7 +6,8 @@ its text contains one of ``urgent.crisis_terms`` (by default only in mentions sc
 "no injuries, great service" does not page anyone).
 
 Each urgent mention becomes its own alert (label ``mention`` = its id, ``kind="urgent"``), firing at
-once and lapsing after ``urgent.ttl``; the default route sends these without a group wait.
+once and lapsing after ``urgent.ttl``. The default route sends the first for a brand without a group
+wait; more for the same brand follow batched, one message per group interval.
 """
 
 from __future__ import annotations
