@@ -15,7 +15,8 @@ an anomalous bucket makes the alert ``pending`` (``active_since`` = that bucket'
 once the anomalous episode has lasted ``for`` (a bucket starting ``for`` or more after
 ``active_since`` is still anomalous; ``for: 0`` fires at once); a normal bucket cancels a pending alert
 and resolves a firing one, unless the last anomalous bucket is less than ``keep_firing_for`` old.
-Evaluating the same bucket twice changes nothing.
+Evaluating the same bucket twice changes nothing. An alert whose rule or series is no longer passed
+in ends (resolved if it was firing), as in Prometheus.
 """
 
 from __future__ import annotations
@@ -88,12 +89,16 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
     now = utc(now)
     book = state.copy() if state is not None else AlertBook()
     result = Evaluation(state=book)
+    present: set[str] = set()
     for rule in config.rules:
         matchers = rule.matcher_objects()
         for key, frame in series.items():
             labels = series_labels(key)
             if not matches_all(matchers, labels):
                 continue
+            full = alert_labels(rule, labels)
+            fp = fingerprint(full)
+            present.add(fp)
             if rule.metric not in frame.columns:
                 result.errors.append(f"{rule.name}: series {labels} has no column {rule.metric!r}")
                 continue
@@ -101,8 +106,6 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
             bucket = latest_complete_bucket(frame.index, config.bucket, now)
             if bucket is None:
                 continue
-            full = alert_labels(rule, labels)
-            fp = fingerprint(full)
             entry = book.states.get(fp) or AlertState(fingerprint=fp, rule=rule.name, labels=full)
             if entry.last_bucket is not None and pd.Timestamp(entry.last_bucket) >= bucket:
                 continue  # this bucket was judged already
@@ -117,6 +120,14 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
             book.states[fp] = entry
             if event:
                 result.events.append(AlertEvent(kind=event, fingerprint=fp, at=now, alert=entry.alert()))
+    # Like Prometheus: when a rule or its series is gone, its alert ends.
+    for fp, entry in book.states.items():
+        if fp in present or entry.state not in ("pending", "firing"):
+            continue
+        kind = "resolved" if entry.state == "firing" else "cancelled"
+        entry.state = "resolved" if kind == "resolved" else "inactive"
+        entry.resolved_at = now if kind == "resolved" else entry.resolved_at
+        result.events.append(AlertEvent(kind=kind, fingerprint=fp, at=now, alert=entry.alert()))
     result.alerts = book.alerts()
     return result
 

@@ -92,6 +92,16 @@ def test_keep_firing_for_bridges_a_quiet_bucket():
     assert events == [("firing", at(11)), ("resolved", at(15))]
 
 
+def test_an_alert_ends_when_its_series_or_rule_goes_away():
+    cfg = config()
+    first = evaluate(cfg, {"acme": frame(SPIKE), "globex": frame(SPIKE)}, None, at(11))
+    assert len(first.state.firing()) == 2
+    later = evaluate(cfg, {"acme": frame(SPIKE)}, first.state, at(11, 30))
+    assert [(e.kind, e.alert.labels["brand"]) for e in later.events] == [("resolved", "globex")]
+    gone = evaluate(config(name="OtherRule"), {"acme": frame(SPIKE)}, later.state, at(12))
+    assert ("resolved", "NegativeSpike") in [(e.kind, e.alert.name) for e in gone.events]
+
+
 def test_alert_identity_is_its_labels_never_its_values():
     cfg = config(labels={"team": "social"}, severity="critical")
     key = frozenset({("brand", "acme"), ("source", "reddit")})
