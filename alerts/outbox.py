@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from alerts.channels import DeliveryError
 from alerts.model import Notification, iso, parse_time, utc
 
 OutboxStatus = Literal["pending", "sent", "dead"]
@@ -154,8 +155,6 @@ def deliver(outbox: Outbox, channels: Mapping[str, Any], now: datetime, *, limit
     ``channels`` maps receiver names to objects with ``send(notification)`` (see alerts.channels).
     A :class:`~alerts.channels.DeliveryError` with ``retryable=False``, or a receiver that no longer
     exists, makes the item dead at once; other errors are retried per ``policy``."""
-    from alerts.channels import DeliveryError
-
     report = DeliveryReport()
     for item in outbox.due(now, limit=limit):
         channel = channels.get(item.receiver)

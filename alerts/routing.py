@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.config import AlertsConfig, InhibitRuleConfig, RouteConfig
-from alerts.matchers import Matcher, matches_all
+from alerts.matchers import Matcher, matches_all, parse_matchers
 from alerts.model import Acknowledgement, Alert, Notification, Silence, iso, parse_time, utc
 
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
@@ -144,8 +144,6 @@ class Inhibition:
 
     @classmethod
     def from_config(cls, rule: InhibitRuleConfig) -> Inhibition:
-        from alerts.matchers import parse_matchers
-
         return cls(tuple(parse_matchers(rule.source_matchers)), tuple(parse_matchers(rule.target_matchers)),
                    tuple(rule.equal))
 
