@@ -112,6 +112,11 @@ def page_urgent(runtime: Runtime, urgent: list[Alert]) -> int:
 
 
 def send(runtime: Runtime) -> DeliveryReport:
-    """Deliver due outbox rows through their receivers' channels, retrying failures with backoff."""
+    """Flush the alert groups that are due (group_wait, group_interval and repeat_interval run on this
+    tick, not only on evaluations), then deliver due outbox rows, retrying failures with backoff."""
+    now = runtime.clock()
+    with _alert_state_lock, runtime.engine.begin() as connection:
+        lock_alert_state(connection)
+        _route_and_store(connection, runtime, load_alert_book(connection), [], now)
     channels = build_all(runtime.config.alerts.receivers)
-    return deliver(SqlOutbox(runtime.engine), channels, runtime.clock())
+    return deliver(SqlOutbox(runtime.engine), channels, now)
