@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -64,6 +64,30 @@ class ScheduleConfig(Strict):
     score_batch_size: int = Field(default=64, ge=1, le=4096)
 
 
+class DashboardConfig(Strict):
+    """Where `brandpulse serve` listens, and the address links in alerts and reports point to."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    url: str | None = Field(default=None, description="public address, if not http://host:port")
+    token: SecretStr | None = Field(default=None, description="required for any bind beyond loopback")
+
+    @property
+    def public_url(self) -> str:
+        return (self.url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class ReportSchedule(Strict):
+    """A feedback report made after every day, week or month, and mailed through an email receiver."""
+
+    every: Literal["daily", "weekly", "monthly"] = "weekly"
+    brands: list[str] = []
+    via: str = Field(description="an email receiver under alerts.receivers: its SMTP settings send the report")
+    recipients: list[str] = []
+    output: str = "reports"
+    pdf: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One configured source: its name and the listener's own validated settings."""
@@ -85,7 +109,8 @@ class Config(BaseModel):
 
     database: str = "sqlite:///brandpulse.db"
     model: str = "default"
-    dashboard_url: str = "http://127.0.0.1:8765"
+    dashboard: DashboardConfig = DashboardConfig()
+    reports: list[ReportSchedule] = []
     secrets_file: str | None = None
     schedule: ScheduleConfig = ScheduleConfig()
     brands: list[BrandConfig] = Field(min_length=1)
@@ -161,6 +186,20 @@ def _check_references(config: Config, document: LocatedDocument) -> None:
                 raise document.error(("brands", index, "sources"), f"source {source!r} is not configured under sources")
 
 
+def _check_reports(config: Config, document: LocatedDocument) -> None:
+    names = {brand.name for brand in config.brands}
+    receivers = {receiver.name: receiver for receiver in config.alerts.receivers}
+    for index, schedule in enumerate(config.reports):
+        receiver = receivers.get(schedule.via)
+        if receiver is None or receiver.kind != "email":
+            emails = ", ".join(n for n, r in receivers.items() if r.kind == "email") or "none configured"
+            raise document.error(("reports", index, "via"),
+                                 f"{schedule.via!r} is not an email receiver under alerts.receivers ({emails})")
+        unknown = sorted(set(schedule.brands) - names)
+        if unknown:
+            raise document.error(("reports", index, "brands"), f"not configured brands: {', '.join(unknown)}")
+
+
 def _resolve_database(url: str, base: Path) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -197,7 +236,11 @@ def load_config(file: Path | str = DEFAULT_FILE) -> Config:
     except ValidationError as error:
         raise _first_error(document, (), error) from None
     _check_references(config, document)
-    return config.model_copy(update={"database": _resolve_database(config.database, file.parent)})
+    _check_reports(config, document)
+    alerts = config.alerts
+    if alerts.dashboard_url is None:  # alert links point at the dashboard unless told otherwise
+        alerts = alerts.model_copy(update={"dashboard_url": config.dashboard.public_url})
+    return config.model_copy(update={"database": _resolve_database(config.database, file.parent), "alerts": alerts})
 
 
 def secret_values(value: Any) -> list[str]:

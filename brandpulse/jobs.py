@@ -130,3 +130,10 @@ def send(runtime: Runtime) -> dict[str, Any]:
         return {"sent": len(report.sent), "retrying": len(report.retrying), "dead": len(report.dead)}
 
     return recorded(runtime, "send", work)
+
+
+def report(runtime: Runtime, index: int) -> dict[str, Any]:
+    """Make and mail the scheduled report `index` of the config's `reports:` list."""
+    from brandpulse.reporting import run_schedule
+
+    return recorded(runtime, f"report:{index}", lambda: run_schedule(runtime, runtime.config.reports[index]))

@@ -61,6 +61,8 @@ alerts:
       - receiver: alert-log
         continue: true
       - receiver: console
+  urgent:
+    reach_threshold: 50000   # a strongly negative post from an audience this large pages at once
 """
 
 

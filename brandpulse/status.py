@@ -50,9 +50,7 @@ class Status:
 
 
 def gather_status(runtime: Runtime) -> Status:
-    from sentiment import model_id_for
-
-    model_id = model_id_for(runtime.config.model)
+    model_id = runtime.model_id()
     with runtime.engine.connect() as connection:
         return Status(model_id=model_id, runs=last_runs(connection), totals=brand_totals(connection, model_id),
                       backlog=scoring_backlog(connection, model_id), alerts=active_alerts(connection),

@@ -79,9 +79,7 @@ def mentions(ctx: typer.Context,
     """List and filter stored mentions with their sentiment; export as CSV or JSON."""
     state: CliState = ctx.obj
     runtime = state.runtime()
-    from sentiment import model_id_for
-
-    filters = MentionFilter(model_id=model_id_for(runtime.config.model), brands=brand or (),
+    filters = MentionFilter(model_id=runtime.model_id(), brands=brand or (),
                             sources=source or (), labels=sentiment or (), languages=language or (),
                             since=_date(since), until=_date(until), text=search, limit=limit or None)
     with runtime.engine.connect() as connection:

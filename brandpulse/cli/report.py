@@ -6,30 +6,21 @@ complaint themes, the brands and their competitors.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 import typer
 
 from brandpulse.cli.context import CliState, console, fail
 from brandpulse.config import Config
+from brandpulse.reporting import brand_terms, smtp_settings
 from brandpulse.runtime import Runtime
+from reports.feedback import SmtpSettings
 
 TOKEN_ENV = "BRANDPULSE_DASHBOARD_TOKEN"
-
-
-def configured_model_id(runtime: Runtime) -> str:
-    """The id stored with the configured model's scores, without loading the model when possible."""
-    try:
-        from sentiment import model_id_for
-    except ImportError:
-        return runtime.scorer().model_id
-    return model_id_for(runtime.config.model)
 
 
 def lazy_embed(runtime: Runtime) -> Callable[[list[str]], np.ndarray]:
@@ -47,10 +38,15 @@ def lazy_embed(runtime: Runtime) -> Callable[[list[str]], np.ndarray]:
     return embed
 
 
-def brand_terms(config: Config) -> dict[str, list[str]]:
-    """Each brand's own names, kept out of complaint theme names."""
-    return {brand.name: [*brand.terms, *brand.aliases, *(h.lstrip("@") for h in brand.handles),
-                         *(t.lstrip("#") for t in brand.hashtags)] for brand in config.brands}
+def mail_route(config: Config, via: str | None, recipients: list[str] | None) -> tuple[SmtpSettings, list[str]]:
+    """SMTP settings of an email receiver of the alert channels, and whom to mail."""
+    emails = [r for r in config.alerts.receivers if r.kind == "email"]
+    if via is None and len(emails) == 1:
+        via = emails[0].name
+    receiver = next((r for r in emails if r.name == via), None)
+    if receiver is None:
+        fail(f"choose an email receiver with --via (configured: {', '.join(r.name for r in emails) or 'none'})")
+    return smtp_settings(receiver.email), list(recipients or receiver.email.to)
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -70,16 +66,11 @@ def report(ctx: typer.Context,
            pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print a PDF (needs chromium)."),
            themes: bool = typer.Option(True, "--themes/--no-themes", help="Cluster complaints (loads the model)."),
            email: list[str] = typer.Option(None, "--email", help="Mail the report to this address (repeatable)."),
-           smtp_host: str = typer.Option(None, envvar="BRANDPULSE_SMTP_HOST", help="SMTP server for --email."),
-           smtp_port: int = typer.Option(587, envvar="BRANDPULSE_SMTP_PORT"),
-           smtp_user: str = typer.Option(None, envvar="BRANDPULSE_SMTP_USER"),
-           smtp_password_env: str = typer.Option("BRANDPULSE_SMTP_PASSWORD",
-                                                 help="Environment variable holding the SMTP password."),
-           smtp_security: str = typer.Option("starttls", help="starttls, ssl or none."),
-           sender: str = typer.Option("brandpulse@localhost", envvar="BRANDPULSE_SMTP_FROM", help="From address."),
+           via: str = typer.Option(None, help="Email receiver (under alerts.receivers) to send through; "
+                                              "without --email, mails its own recipients."),
            ) -> None:
     """Write the product feedback report: trend, share of voice, complaint themes, top negative posts, alerts."""
-    from reports.feedback import PdfError, SmtpSettings, build_report, email_report
+    from reports.feedback import PdfError, build_report, email_report
 
     state: CliState = ctx.obj
     runtime = state.runtime(progress=True)
@@ -93,11 +84,12 @@ def report(ctx: typer.Context,
     first = _day(from_, "from") or (last - timedelta(days=29))
     if first > last:
         fail("--from is after --to")
-    if email and not smtp_host:
-        fail("--email needs an SMTP server (--smtp-host or $BRANDPULSE_SMTP_HOST)")
+    mail = None
+    if email or via:
+        mail = mail_route(config, via, email)
     start = datetime.combine(first, time(), UTC)
     end = datetime.combine(last + timedelta(days=1), time(), UTC)
-    model_id = configured_model_id(runtime)
+    model_id = runtime.model_id()
     terms = brand_terms(config)
     embed = lazy_embed(runtime) if themes else None
     try:
@@ -112,18 +104,17 @@ def report(ctx: typer.Context,
             timings = ", ".join(f"{k} {v:.1f}s" for k, v in document.data.timings.items())
             console.print(f"[bold]{name}[/]: {document.data.current.volume:,} mentions -> "
                           f"{', '.join(str(p) for p in paths)} ({timings})", highlight=False)
-            if email:
-                settings = SmtpSettings(host=smtp_host, port=smtp_port, sender=sender, username=smtp_user,
-                                        password=os.environ.get(smtp_password_env), security=smtp_security)
-                email_report(document, settings, email, dashboard_url=config.dashboard_url)
-                console.print(f"  mailed to {', '.join(email)}")
+            if mail:
+                settings, recipients = mail
+                email_report(document, settings, recipients, dashboard_url=config.dashboard.public_url)
+                console.print(f"  mailed to {', '.join(recipients)}")
     finally:
         runtime.close()
 
 
 def serve(ctx: typer.Context,
-          host: str = typer.Option(None, help="Address to bind (default: the host of dashboard_url, 127.0.0.1)."),
-          port: int = typer.Option(None, help="Port (default: the port of dashboard_url, 8765)."),
+          host: str = typer.Option(None, help="Address to bind (default: dashboard.host, 127.0.0.1)."),
+          port: int = typer.Option(None, help="Port (default: dashboard.port, 8765)."),
           token: str = typer.Option(None, envvar=TOKEN_ENV, show_envvar=True,
                                     help="Token or password required to use the dashboard (needed beyond loopback)."),
           themes: bool = typer.Option(True, "--themes/--no-themes", help="Offer the themes page (loads the model).")
@@ -136,16 +127,16 @@ def serve(ctx: typer.Context,
     state: CliState = ctx.obj
     runtime = state.runtime()
     config = runtime.config
-    url = urlparse(config.dashboard_url)
-    host = host or url.hostname or "127.0.0.1"
-    port = port or url.port or 8765
+    host = host or config.dashboard.host
+    port = port or config.dashboard.port
+    token = token or (config.dashboard.token.get_secret_value() if config.dashboard.token else None)
     try:
         check_bind(host, token)
     except ValueError as error:
         fail(str(error), code=2)
-    app = create_app(runtime.engine, model_id=configured_model_id(runtime), brands=[b.name for b in config.brands],
+    app = create_app(runtime.engine, model_id=runtime.model_id(), brands=[b.name for b in config.brands],
                      competitors={b.name: b.competitors for b in config.brands}, token=token,
-                     dashboard_url=config.dashboard_url, embed=lazy_embed(runtime) if themes else None,
+                     dashboard_url=config.dashboard.public_url, embed=lazy_embed(runtime) if themes else None,
                      exclude_terms=brand_terms(config), warm_days=90)
     console.print(f"Dashboard on http://{host}:{port}/ (API schema: /openapi.json)"
                   + (" - token required" if token else ""), highlight=False)

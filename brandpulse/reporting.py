@@ -1,0 +1,42 @@
+"""Scheduled feedback reports: the report job, and how the alert channels' SMTP settings send them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alerts.config import EmailConfig
+from brandpulse.config import Config, ReportSchedule
+from brandpulse.runtime import Runtime
+from reports.feedback import SmtpSettings, build_report, email_report, report_period
+
+
+def smtp_settings(email: EmailConfig) -> SmtpSettings:
+    host, _, port = email.smarthost.rpartition(":")
+    security = "starttls" if email.starttls else ("ssl" if port == "465" else "none")
+    return SmtpSettings(host=host, port=int(port), sender=email.from_, username=email.username,
+                        password=email.password.get_secret_value() if email.password else None, security=security)
+
+
+def brand_terms(config: Config) -> dict[str, list[str]]:
+    """Each brand's own names, kept out of complaint theme names."""
+    return {brand.name: [*brand.terms, *brand.aliases, *(h.lstrip("@") for h in brand.handles),
+                         *(t.lstrip("#") for t in brand.hashtags)] for brand in config.brands}
+
+
+def run_schedule(runtime: Runtime, schedule: ReportSchedule) -> dict[str, Any]:
+    """Make and mail the reports of the last complete period of `schedule`."""
+    config = runtime.config
+    start, end = report_period(schedule.every, runtime.clock())
+    receiver = config.alerts.receiver(schedule.via)
+    recipients = schedule.recipients or receiver.email.to
+    scorer = runtime.scorer()
+    terms = brand_terms(config)
+    written = []
+    for name in schedule.brands or [brand.name for brand in config.brands]:
+        document = build_report(runtime.engine, name, start, end, model_id=scorer.model_id,
+                                competitors=config.brand(name).competitors, embed=scorer.embed,
+                                exclude_terms=terms[name], pdf=schedule.pdf)
+        written += document.write(Path(schedule.output))
+        email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
+    return {"reports": len(written), "period": f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "mailed": len(recipients)}
