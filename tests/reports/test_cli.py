@@ -27,9 +27,9 @@ brands:
 @pytest.fixture
 def cli(monkeypatch):
     from brandpulse import cli as package
-    from brandpulse.cli import report
+    from brandpulse.runtime import Runtime
 
-    monkeypatch.setattr(report, "configured_model_id", lambda runtime: MODEL)
+    monkeypatch.setattr(Runtime, "model_id", lambda runtime: MODEL)  # the seeded scores' model
     return package.app
 
 
