@@ -40,6 +40,7 @@ class BrandConfig(Strict):
     languages: list[str] = []
     query: str | None = None
     include_reposts: bool = False
+    include_own_posts: bool = Field(default=False, description="keep posts by the brand's own handles")
     competitors: list[str] = []
     sources: list[str] | None = None
 
@@ -48,6 +49,12 @@ class BrandConfig(Strict):
         if not (self.terms or self.aliases or self.handles or self.hashtags or self.query):
             raise ValueError("a brand needs at least one of terms, aliases, handles, hashtags or query")
         return self
+
+    def is_own_post(self, author_handle: str | None) -> bool:
+        """Written by one of the brand's own accounts: its replies and statements are not customer voice."""
+        if self.include_own_posts or not author_handle:
+            return False
+        return author_handle.lstrip("@").casefold() in {h.lstrip("@").casefold() for h in self.handles}
 
     def to_query(self) -> BrandQuery:
         return BrandQuery(brand=self.name, terms=tuple(self.terms), aliases=tuple(self.aliases),

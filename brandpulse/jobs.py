@@ -63,9 +63,11 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
             cursor = load_cursor(connection, source_name, brand.name, query.name)
         try:
             for batch in listener.fetch(query, cursor):
+                voices = [m for m in batch.mentions if not brand.is_own_post(m.author_handle)]
+                counts["own_posts"] += len(batch.mentions) - len(voices)
                 with runtime.engine.begin() as connection:
                     stored = store_batch(connection, source=source_name, brand=brand.name, query_name=query.name,
-                                         batch=batch.mentions, cursor=batch.cursor)
+                                         batch=voices, cursor=batch.cursor)
                 counts.update(calls=batch.stats.calls, fetched=batch.stats.fetched, filtered=batch.stats.filtered,
                               skipped=batch.stats.skipped,
                               errors=batch.stats.errors, budget_used=batch.stats.budget_used,

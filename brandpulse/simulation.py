@@ -84,7 +84,8 @@ class StreamSpan:
 def stream_span(path: Path) -> StreamSpan:
     first = last = None
     lines = 0
-    with gzip.open(path, "rt", encoding="utf-8") as stream:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as stream:
         for line in stream:
             moment = datetime.fromisoformat(json.loads(line)["created_at"])
             first = moment if first is None or moment < first else first

@@ -30,13 +30,14 @@ def make_runtime(tmp_path, database_url):
     """A runtime over a config with a replay source reading `stream`, on the test's database."""
     opened: list[Runtime] = []
 
-    def make(stream: Path, *, page_size: int = 5, clock=None, extra: str = "") -> Runtime:
+    def make(stream: Path, *, page_size: int = 5, clock=None, extra: str = "", brand: str = "") -> Runtime:
         config_path = tmp_path / "brandpulse.yaml"
         config_path.write_text(textwrap.dedent(f"""\
             database: {database_url}
             brands:
               - name: Lumora
                 terms: [Lumora]
+                {brand}
             sources:
               replay:
                 path: {stream}

@@ -72,3 +72,10 @@ def test_only_mentions_published_by_now_are_collected(tmp_path, make_runtime):
     assert jobs.collect(runtime, "replay")["new"] == 5
     now[0] += timedelta(hours=3)
     assert jobs.collect(runtime, "replay")["new"] == 3
+
+
+def test_posts_by_the_brands_own_accounts_are_not_counted_as_mentions(tmp_path, make_runtime):
+    stream = write_stream(tmp_path / "stream.jsonl", 14)  # authors user0..user6 in turn
+    runtime = make_runtime(stream, clock=lambda: START + timedelta(days=1), brand='handles: ["@User3"]')
+    counts = jobs.collect(runtime, "replay")
+    assert counts["own_posts"] == 2 and counts["new"] == 12
