@@ -18,6 +18,7 @@ database (an outage, a restart) is logged and retried with backoff: the worker c
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ class PeriodicJob:
 
 def run_worker(runtime: Runtime, role: str, *, poll: float = 2.0, sources: list[str] | None = None) -> None:
     """Work at `role` until `runtime.stop` is set."""
+    log.info("%s worker started (pid %d)", role, os.getpid())
     if role == "score":
         _score_loop(runtime, poll)
     elif role in ("collect", "evaluate"):

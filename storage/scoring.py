@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, exists, func, select, update
 
 from sentiment.records import Sentiment
 from storage.dialect import insert_ignoring_conflicts, supports_skip_locked
-from storage.schema import mentions, sentiments
+from storage.schema import mentions, scoring_queue, sentiments
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +40,33 @@ def claim_unscored(connection: Connection, model_id: str, limit: int, *, rescore
     On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never
     claim the same mention and a crashed worker's claim ends with its transaction. SQLite has one
     writer at a time, which gives the same guarantee.
+
+    New work comes from `scoring_queue` (mentions no model has scored), so a claim costs the same
+    with ten or ten million scored mentions; the claim locks the queue rows, never the mentions,
+    which collectors may be linking to another brand meanwhile. Re-scoring history for a new model
+    (`rescore`) scans the mentions instead.
     """
-    query = (select(mentions.c.id, mentions.c.text, mentions.c.language)
-             .where(_unscored(model_id, rescore)).order_by(mentions.c.id).limit(limit))
+    columns = (mentions.c.id, mentions.c.text, mentions.c.language)
+    if rescore:
+        query = select(*columns).where(_unscored(model_id, rescore)).order_by(mentions.c.id).limit(limit)
+        if supports_skip_locked(connection):
+            query = query.with_for_update(skip_locked=True, of=mentions)
+        return [ScoringTask(*row) for row in connection.execute(query)]
+    # The queue rows are claimed first, in a subquery of their own, so that the plan never depends
+    # on the planner's statistics (a freshly loaded table has none).
+    claimed = select(scoring_queue.c.mention_id).order_by(scoring_queue.c.mention_id).limit(limit)
     if supports_skip_locked(connection):
-        query = query.with_for_update(skip_locked=True, of=mentions)
+        claimed = claimed.with_for_update(skip_locked=True)
+    claimed = claimed.subquery()
+    query = select(*columns).join(claimed, claimed.c.mention_id == mentions.c.id).order_by(mentions.c.id)
     return [ScoringTask(*row) for row in connection.execute(query)]
 
 
 def scoring_backlog(connection: Connection, model_id: str, *, rescore: bool = False) -> int:
+    """Mentions waiting for `model_id`: those no model has scored (the queue), or with `rescore`,
+    every mention without a score from `model_id`."""
+    if not rescore:
+        return connection.execute(select(func.count()).select_from(scoring_queue)).scalar_one()
     query = select(func.count()).select_from(mentions).where(_unscored(model_id, rescore))
     return connection.execute(query).scalar_one()
 
@@ -63,6 +81,8 @@ def save_scores(connection: Connection, scored: Sequence[tuple[int, Sentiment]],
             for mention_id, s in sorted(scored, key=lambda pair: pair[0])]
     if rows:
         connection.execute(insert_ignoring_conflicts(connection, sentiments, ["mention_id", "model_id"]), rows)
+        scored_ids = sorted({row["mention_id"] for row in rows})
+        connection.execute(delete(scoring_queue).where(scoring_queue.c.mention_id.in_(scored_ids)))
     detected = [{"mid": mention_id, "lang": language} for mention_id, language in sorted((languages or {}).items())
                 if language]
     if detected:

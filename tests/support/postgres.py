@@ -60,11 +60,37 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:
+        """Stop the server; `fast` ends every client session, `immediate` is a crash (recovery at start)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def start_again(self) -> None:
+        """Start a stopped server again, on the same port and data (an outage ends)."""
+        self._pg_ctl_start()
 
     def restart(self) -> None:
         self.stop()
         self._pg_ctl_start()
+
+    def is_running(self) -> bool:
+        command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]
+        if self._as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True).returncode == 0
+
+    def connect(self, database: str = "postgres") -> psycopg.Connection:
+        """A plain autocommit psycopg connection, for checks the tests make beside the application."""
+        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname={database}", autocommit=True)
+
+    def terminate_sessions(self, database: str, application_name: str | None = None) -> int:
+        """End the sessions on `database` (as a network cut or an administrator would); returns how many."""
+        query = ("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                 " WHERE datname = %s AND pid <> pg_backend_pid()")
+        params: list[str] = [database]
+        if application_name is not None:
+            query += " AND application_name = %s"
+            params.append(application_name)
+        with self.connect() as connection:
+            return connection.execute(query, params).fetchone()[0]
 
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
@@ -75,7 +101,6 @@ class PostgresCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as connection:
+        with self.connect() as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
