@@ -1,0 +1,175 @@
+"""`load_scorer`: the offline default model, or any Hugging Face sequence classifier by Hub id or path."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sentiment.base import cache_root, materialize_base
+from sentiment.scorer import TransformerScorer, label_matrix
+
+log = logging.getLogger(__name__)
+DEFAULT = "default"
+E5_PREFIX = "query: "  # what E5 expects for symmetric tasks such as clustering
+
+
+def configure_threads(num_threads: int | None = None) -> int:
+    """Use as many intra-op threads as this process may run on (or `num_threads`), never more."""
+    import torch
+
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = num_threads or min(torch.get_num_threads(), available)
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+    return wanted
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide transformers' load report (a newly initialised head is expected here) and progress bars."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress: bool = False,
+                label_map: dict[str, str] | None = None, num_threads: int | None = None,
+                adapter_dir: Path | None = None, **options) -> TransformerScorer:
+    """A scorer for `name`: "default" (our offline model), a Hub id, or a local model folder.
+
+    `label_map` maps a model's label names to negative/neutral/positive when they are not
+    self-explanatory. `options` go to `TransformerScorer` (batch_tokens, max_windows, ...).
+    """
+    configure_threads(num_threads)
+    if name == DEFAULT:
+        return _load_default(cache_dir, progress, adapter_dir, options)
+    return _load_named(name, cache_dir, label_map, options)
+
+
+def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScorer:
+    from transformers import AutoTokenizer, BertModel
+
+    from sentiment.modeling import (
+        ADAPTER_DIR,
+        MeanPoolClassifier,
+        apply_adapter,
+        classifier_config,
+        compact_word_embeddings,
+        default_model_id,
+    )
+
+    adapter_dir = Path(adapter_dir or ADAPTER_DIR)
+    if not (adapter_dir / "adapter.safetensors").is_file():
+        raise FileNotFoundError(f"no trained adapter in {adapter_dir}: run `brandpulse model train` first")
+    base = materialize_base(cache_dir, progress=progress)
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    with quiet_transformers():
+        model = MeanPoolClassifier.from_pretrained(str(base), config=classifier_config(base))
+    adapter = apply_adapter(model, adapter_dir)
+    adapted_embeddings = any(k.startswith("bert.embeddings") for k in adapter.get("trained", []))
+    if not adapted_embeddings:
+        compact_word_embeddings(model)
+    model.eval()
+
+    def base_encoder():
+        # The embeddings are identical in the base (the adapter leaves them alone), so share them and
+        # load only the 12 base encoder layers (about 85 MB) beside the adapted ones.
+        with quiet_transformers():
+            encoder = BertModel.from_pretrained(str(base), add_pooling_layer=False)
+        if not adapted_embeddings:
+            encoder.embeddings = model.bert.embeddings
+        return encoder.eval()
+
+    return TransformerScorer(model=model, tokenizer=tokenizer, model_id=default_model_id(adapter_dir),
+                             labels=np.eye(3), embed_prefix=E5_PREFIX, embedder_factory=base_encoder,
+                             **options)
+
+
+def _weights_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(p for p in path.iterdir() if p.suffix in {".safetensors", ".bin", ".json"} and p.is_file())
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def model_id_for(name: str = DEFAULT, *, cache_dir: Path | None = None) -> str:
+    """The id that `load_scorer(name).model_id` has, without loading the model.
+
+    default: our name + a hash of the shipped adapter; a local folder: its name + a hash of its weight
+    and config files; a Hub id: the id + the commit it was downloaded at (just the id before that).
+    """
+    if name == DEFAULT:
+        from sentiment.modeling import default_model_id
+
+        return default_model_id()
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return f"{local.resolve().name}@{_weights_digest(local)}"
+    ref = cache_root(cache_dir) / "hub" / f"models--{name.replace('/', '--')}" / "refs" / "main"
+    return f"{name}@{ref.read_text().strip()[:12]}" if ref.is_file() else name
+
+
+def _load_named(name, cache_dir, label_map, options) -> TransformerScorer:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    local = Path(name).expanduser()
+    hub_cache = str(cache_root(cache_dir) / "hub")
+    source = str(local) if local.is_dir() else name
+    tokenizer = AutoTokenizer.from_pretrained(source, cache_dir=hub_cache)
+    model = AutoModelForSequenceClassification.from_pretrained(source, cache_dir=hub_cache).eval()
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    if label_map:
+        from sentiment.records import LABELS
+
+        matrix = np.zeros((len(id2label), 3))
+        for i, label in id2label.items():
+            target = label_map.get(label, label_map.get(str(i)))
+            if target not in LABELS:
+                raise ValueError(f"label_map sends {label!r} to {target!r}, not one of {LABELS}")
+            matrix[i, LABELS.index(target)] = 1
+    else:
+        matrix = label_matrix(id2label)
+    model_id = model_id_for(name, cache_dir=cache_dir)
+    max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512),
+                     int(getattr(model.config, "max_position_embeddings", 512) or 512))
+    if getattr(model.config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"}:
+        max_length = min(max_length, int(model.config.max_position_embeddings) - 2)  # padding offset
+    options.setdefault("max_length", max_length)
+    return TransformerScorer(model=model, tokenizer=tokenizer, model_id=model_id, labels=matrix, **options)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Process-wide default scorer, for the module-level helpers
+_lock = threading.Lock()
+_cached: dict[str, TransformerScorer] = {}
+
+
+def default_scorer(cache_dir: Path | None = None) -> TransformerScorer:
+    key = str(cache_root(cache_dir))
+    with _lock:
+        if key not in _cached:
+            _cached[key] = load_scorer(DEFAULT, cache_dir=cache_dir)
+        return _cached[key]
+
+
+def embed(texts, *, cache_dir: Path | None = None) -> np.ndarray:
+    """L2-normalised multilingual-e5-small sentence embeddings (see `TransformerScorer.embed`)."""
+    return default_scorer(cache_dir).embed(texts)
