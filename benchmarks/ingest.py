@@ -9,7 +9,9 @@ Ingest goes through `storage.mentions.store_mentions`, a transaction per batch (
 a page), in a fresh process per engine so that its peak RSS is the ingest's own; peak RSS is read
 after a tenth of the mentions and at the end: flat memory means the two agree. mentions/s counts
 every mention offered (duplicates included) over the whole run, building the `Mention` records
-included; "store only" counts the time inside `store_mentions` and the commit.
+included; "store only" counts the time inside `store_mentions` and the commit; "per CPU-s" divides by
+the ingest process's own CPU time (user + system), what one idle core would give on a shared machine
+(for PostgreSQL the server's CPU is not in it).
 
 The drain claims batches with `storage.scoring.scoring_batch` (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL) and scores them with the tests' stand-in lexicon scorer (microseconds per text), so the
@@ -78,6 +80,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ingest(url: str, count: int, batch_size: int) -> dict:
     """Runs in its own process: store `count` mentions into `url`; rates and peak RSS."""
     from storage.engine import open_database
@@ -87,7 +94,7 @@ def ingest(url: str, count: int, batch_size: int) -> dict:
     new = duplicates = offered = 0
     store_seconds = 0.0
     rss_tenth = None
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     for brand, batch in mention_batches(count, batch_size):
         before = time.perf_counter()
         with engine.begin() as connection:
@@ -99,8 +106,10 @@ def ingest(url: str, count: int, batch_size: int) -> dict:
         if rss_tenth is None and offered >= count // 10:
             rss_tenth = peak_rss_mb()
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_started
     engine.dispose()
-    return {"rate": offered / elapsed, "store_rate": offered / store_seconds, "seconds": elapsed,
+    return {"rate": offered / elapsed, "store_rate": offered / store_seconds, "cpu_rate": offered / cpu,
+            "seconds": elapsed,
             "rss_tenth": rss_tenth, "rss_end": peak_rss_mb(), "new": new, "duplicates": duplicates}
 
 
@@ -215,12 +224,13 @@ def main(argv: list[str] | None = None) -> None:
             urls["postgresql"] = (cluster.create_database("ingest"), cluster.create_database("backlog"))
         if args.count:
             print(f"Ingest: {args.count:,} mentions (10% duplicates), {args.batch:,} per transaction", flush=True)
-            print(f"{'engine':<11} {'mentions/s':>11} {'store only':>11} {'seconds':>8} {'peak RSS @10%':>14} "
-                  f"{'peak RSS @100%':>15} {'new':>9} {'duplicates':>10}", flush=True)
+            print(f"{'engine':<11} {'mentions/s':>11} {'store only':>11} {'per CPU-s':>10} {'seconds':>8} "
+                  f"{'peak RSS @10%':>14} {'peak RSS @100%':>15} {'new':>9} {'duplicates':>10}", flush=True)
             for engine, (ingest_url, _) in urls.items():
                 with context.Pool(1) as pool:
                     result = pool.apply(ingest, (ingest_url, args.count, args.batch))
-                print(f"{engine:<11} {result['rate']:>11,.0f} {result['store_rate']:>11,.0f} {result['seconds']:>8.1f} "
+                print(f"{engine:<11} {result['rate']:>11,.0f} {result['store_rate']:>11,.0f} "
+                      f"{result['cpu_rate']:>10,.0f} {result['seconds']:>8.1f} "
                       f"{result['rss_tenth']:>11.0f} MB {result['rss_end']:>12.0f} MB {result['new']:>9,} "
                       f"{result['duplicates']:>10,}", flush=True)
         delay = f" sleeping {args.scorer_delay}s per batch" if args.scorer_delay else ""

@@ -284,7 +284,7 @@ def store_mentions(connection: Connection, brand: str, batch: Sequence[Mention])
     linked = _insert_ignoring_conflicts(connection, mention_brands, LINK_COLUMNS, links,
                                         ("mention_id", "brand_id"), ("mention_id",))
     by_id = {ids[key]: originals[key] for key in keys}
-    new = [by_id[mention_id] for (mention_id,) in sorted(linked)]
+    new = [by_id[mention_id] for mention_id in sorted(mention_id for (mention_id,) in linked)]
     return StoredBatch(new=new, duplicates=len(batch) - len(new))
 
 
