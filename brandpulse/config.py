@@ -13,14 +13,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 import listeners
 from alerts.config import AlertsConfig, Duration
 from alerts.durations import parse_duration
-from brandpulse.yamlsource import ConfigError, LocatedDocument, load_located, read_secrets_file
+from brandpulse.yamlsource import (
+    ConfigError,
+    LocatedDocument,
+    compose_file,
+    load_located,
+    read_secrets_file,
+    top_level_scalar,
+)
 from listeners.query import BrandQuery
 
 DEFAULT_FILE = Path("brandpulse.yaml")
@@ -84,6 +91,14 @@ class DashboardConfig(Strict):
         return (self.url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+class RetentionConfig(Strict):
+    """How long raw API payloads and mentions are kept; pruned days keep their daily counts."""
+
+    raw_payload_days: int | None = Field(default=None, ge=1)
+    mentions_days: int | None = Field(default=None, ge=1)
+    interval: Duration = timedelta(hours=6)
+
+
 class ReportSchedule(Strict):
     """A feedback report made after every day, week or month, and mailed through an email receiver."""
 
@@ -117,6 +132,8 @@ class Config(BaseModel):
     database: str = "sqlite:///brandpulse.db"
     model: str = "default"
     dashboard: DashboardConfig = DashboardConfig()
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, description="Prometheus /metrics on 127.0.0.1")
+    retention: RetentionConfig | None = None
     reports: list[ReportSchedule] = []
     secrets_file: str | None = None
     schedule: ScheduleConfig = ScheduleConfig()
@@ -207,8 +224,12 @@ def _check_reports(config: Config, document: LocatedDocument) -> None:
             raise document.error(("reports", index, "brands"), f"not configured brands: {', '.join(unknown)}")
 
 
-def _resolve_database(url: str, base: Path) -> str:
-    parsed = make_url(url)
+def _resolve_database(url: str, base: Path, document: LocatedDocument) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise document.error(("database",), "not a database URL (e.g. sqlite:///brandpulse.db or "
+                                            "postgresql://user@host/brandpulse)") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database).expanduser()
         if not path.is_absolute():
@@ -216,24 +237,28 @@ def _resolve_database(url: str, base: Path) -> str:
     return url
 
 
-def _declared_secrets_file(file: Path) -> str | None:
-    """The `secrets_file:` key, read before `${VAR}` references are resolved (they may need it)."""
+def _secrets(file: Path, root: Any) -> dict[str, str]:
+    """Values for `${VAR}` from $BRANDPULSE_SECRETS_FILE, else the file's `secrets_file:` (the
+    environment still wins over both)."""
+    if os.environ.get("BRANDPULSE_SECRETS_FILE"):
+        path, line, key = Path(os.environ["BRANDPULSE_SECRETS_FILE"]), None, "$BRANDPULSE_SECRETS_FILE"
+    elif declared := top_level_scalar(root, "secrets_file"):
+        path, line, key = file.parent / declared[0], declared[1], "secrets_file"
+    else:
+        return {}
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None  # load_located reports these with their line
-    declared = data.get("secrets_file") if isinstance(data, dict) else None
-    return str(file.parent / declared) if declared else None
+        return read_secrets_file(path)
+    except OSError as error:
+        raise ConfigError(file, line, key, f"cannot read the secrets file {path} ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(file, line, key, f"the secrets file {path} is not UTF-8 text") from None
 
 
 def load_config(file: Path | str = DEFAULT_FILE) -> Config:
     """Read and validate a config file; raises `ConfigError` naming file, line and key at fault."""
     file = Path(file)
-    secrets = {}
-    secrets_path = os.environ.get("BRANDPULSE_SECRETS_FILE") or _declared_secrets_file(file)
-    if secrets_path:
-        secrets = read_secrets_file(Path(secrets_path))
-    document = load_located(file, secrets)
+    root = compose_file(file)
+    document = load_located(file, _secrets(file, root), root)
     if not isinstance(document.data, dict):
         raise document.error((), "the file must be a mapping of settings (brands, sources, alerts...)")
     sources = _validate_sources(document)
@@ -247,7 +272,8 @@ def load_config(file: Path | str = DEFAULT_FILE) -> Config:
     alerts = config.alerts
     if alerts.dashboard_url is None:  # alert links point at the dashboard unless told otherwise
         alerts = alerts.model_copy(update={"dashboard_url": config.dashboard.public_url})
-    return config.model_copy(update={"database": _resolve_database(config.database, file.parent), "alerts": alerts})
+    database = _resolve_database(config.database, file.parent, document)
+    return config.model_copy(update={"database": database, "alerts": alerts})
 
 
 def secret_values(value: Any) -> list[str]:

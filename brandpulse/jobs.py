@@ -134,8 +134,8 @@ def send(runtime: Runtime) -> dict[str, Any]:
     return recorded(runtime, "send", work)
 
 
-def report(runtime: Runtime, index: int) -> dict[str, Any]:
-    """Make and mail the scheduled report `index` of the config's `reports:` list."""
+def report(runtime: Runtime, index: str) -> dict[str, Any]:
+    """Make and mail the scheduled report `index` (its position in the config's `reports:` list)."""
     from brandpulse.reporting import run_schedule
 
-    return recorded(runtime, f"report:{index}", lambda: run_schedule(runtime, runtime.config.reports[index]))
+    return recorded(runtime, f"report:{index}", lambda: run_schedule(runtime, int(index)))

@@ -1,6 +1,6 @@
 """The `prune` job: the config's retention policy applied by `storage.retention`.
 
-The config section it reads (pending in `brandpulse.config`)::
+The config section it reads::
 
     retention:
       raw_payload_days: 30     # API payloads of older mentions are dropped (the mentions stay)
@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from brandpulse.config import Config
 from brandpulse.jobs import recorded
 from brandpulse.runtime import Runtime
 from storage.retention import RetentionPolicy
@@ -23,18 +24,16 @@ from storage.retention import prune as prune_storage
 DEFAULT_INTERVAL = timedelta(hours=6)
 
 
-def retention_policy(config: Any) -> RetentionPolicy | None:
+def retention_policy(config: Config) -> RetentionPolicy | None:
     """The config's retention policy, or None when it keeps everything."""
-    section = getattr(config, "retention", None)
-    if section is None:
+    section = config.retention
+    if section is None or (section.raw_payload_days is None and section.mentions_days is None):
         return None
-    policy = RetentionPolicy(raw_payload_days=getattr(section, "raw_payload_days", None),
-                             mentions_days=getattr(section, "mentions_days", None))
-    return policy if policy.raw_payload_days is not None or policy.mentions_days is not None else None
+    return RetentionPolicy(raw_payload_days=section.raw_payload_days, mentions_days=section.mentions_days)
 
 
-def prune_interval(config: Any) -> timedelta:
-    return getattr(getattr(config, "retention", None), "interval", None) or DEFAULT_INTERVAL
+def prune_interval(config: Config) -> timedelta:
+    return config.retention.interval if config.retention else DEFAULT_INTERVAL
 
 
 def prune(runtime: Runtime, policy: RetentionPolicy | None = None) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from alerts.config import EmailConfig
-from brandpulse.config import Config, ReportSchedule
+from brandpulse.config import Config
 from brandpulse.runtime import Runtime
 from reports.feedback import SmtpSettings, build_report, email_report, report_period
+from storage.state import load_document, save_document
 
 
 def smtp_settings(email: EmailConfig) -> SmtpSettings:
@@ -24,10 +25,19 @@ def brand_terms(config: Config) -> dict[str, list[str]]:
                          *(t.lstrip("#") for t in brand.hashtags)] for brand in config.brands}
 
 
-def run_schedule(runtime: Runtime, schedule: ReportSchedule) -> dict[str, Any]:
-    """Make and mail the reports of the last complete period of `schedule`."""
+def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
+    """Make and mail the reports of the last complete period of schedule `index`, once per period.
+
+    The job runs every hour and does nothing until a new period has completed, so a service that was
+    down at midnight still sends the report when it comes back, and never sends one twice.
+    """
     config = runtime.config
+    schedule = config.reports[index]
     start, end = report_period(schedule.every, runtime.clock())
+    key = f"reports.{index}.{schedule.every}"
+    with runtime.engine.connect() as connection:
+        if load_document(connection, key) == start.isoformat():
+            return {"reports": 0, "period": "already sent"}
     receiver = config.alerts.receiver(schedule.via)
     recipients = schedule.recipients or receiver.email.to
     scorer = runtime.scorer()
@@ -39,4 +49,6 @@ def run_schedule(runtime: Runtime, schedule: ReportSchedule) -> dict[str, Any]:
                                 exclude_terms=terms[name], pdf=schedule.pdf)
         written += document.write(Path(schedule.output))
         email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
+    with runtime.engine.begin() as connection:
+        save_document(connection, key, start.isoformat(), runtime.clock())
     return {"reports": len(written), "period": f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "mailed": len(recipients)}

@@ -40,7 +40,9 @@ LEADER_LOCK = "scheduler"
 #: How often a standby tries the leader lock, and the leader checks that it still holds it.
 HEARTBEAT_SECONDS = 2.0
 #: Jobs that run in one process at a time, scheduler or worker, under a lock named by the job id.
-EXCLUSIVE_JOBS = {"collect", "evaluate", "send", "prune"}
+EXCLUSIVE_JOBS = {"collect", "evaluate", "send", "prune", "report"}
+#: Scheduled reports check hourly whether a new day, week or month has completed.
+REPORT_CHECK_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,8 @@ def planned_jobs(config: Config) -> list[PlannedJob]:
     plan += [PlannedJob("score", "score", (), schedule.score),
              PlannedJob("evaluate", "evaluate", (), schedule.evaluate),
              PlannedJob("send", "send", (), schedule.send)]
+    plan += [PlannedJob(f"report:{index}", "report", (str(index),), REPORT_CHECK_INTERVAL)
+             for index in range(len(config.reports))]
     if maintenance.retention_policy(config) is not None:
         plan.append(PlannedJob("prune", "prune", (), maintenance.prune_interval(config)))
     return plan
@@ -170,7 +174,7 @@ def serve(runtime: Runtime, *, install_signal_handlers: bool = True, heartbeat: 
     _process = _Process(runtime, leader)
     if install_signal_handlers:
         stop_on_signals(runtime.stop)
-    port = metrics_port if metrics_port is not None else getattr(runtime.config, "metrics_port", None)
+    port = metrics_port if metrics_port is not None else runtime.config.metrics_port
     metrics.serve_metrics(runtime.engine, port)
     scheduler: BackgroundScheduler | None = None
     standing_by = False

@@ -65,38 +65,67 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_located(file: Path, secrets: Mapping[str, str] | None = None) -> LocatedDocument:
-    """Parse `file`, resolving `${VAR}` from the environment, then from `secrets`."""
+def compose_file(file: Path) -> yaml.Node | None:
+    """The file's YAML node tree (kept for line numbers), or a `ConfigError` saying why not."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_bytes().decode("utf-8")
     except OSError as error:
         raise ConfigError(file, None, "", f"cannot read the file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(file, None, "", f"not UTF-8 text (byte {error.start} is {error.object[error.start]:#x})"
+                          ) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ConfigError(file, mark.line + 1 if mark else None, "",
                           f"not valid YAML ({getattr(error, 'problem', error)})") from None
+
+
+def top_level_scalar(root: yaml.Node | None, key: str) -> tuple[str, int] | None:
+    """A top-level string setting and its line, read before `${VAR}` references are resolved."""
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key_node, value_node in root.value:
+        if key_node.value == key and isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":str"):
+            return value_node.value, key_node.start_mark.line + 1
+    return None
+
+
+def load_located(file: Path, secrets: Mapping[str, str] | None = None,
+                 root: yaml.Node | None = None) -> LocatedDocument:
+    """Parse `file` (or its already composed `root`), resolving `${VAR}` from the environment, then `secrets`."""
+    root = compose_file(file) if root is None else root
     document = LocatedDocument(file=file, data=None)
     lookup = {**(secrets or {}), **os.environ}
-    document.data = {} if root is None else _build(root, (), document, lookup)
+    document.data = {} if root is None else _build(root, (), document, lookup, frozenset())
     return document
 
 
-def _build(node: yaml.Node, path: Path_, document: LocatedDocument, env: Mapping[str, str]) -> Any:
-    document.lines.setdefault(path, node.start_mark.line + 1)
+def _build(node: yaml.Node, path: Path_, document: LocatedDocument, env: Mapping[str, str],
+           enclosing: frozenset[int]) -> Any:
+    line = node.start_mark.line + 1
+    document.lines.setdefault(path, line)
+    if id(node) in enclosing:
+        raise ConfigError(document.file, line, dotted(path), "a YAML alias refers to itself")
+    inside = enclosing | {id(node)}
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
             key = key_node.value
+            if not isinstance(key, str):
+                raise ConfigError(document.file, key_node.start_mark.line + 1, dotted(path), "keys must be plain text")
             if key in result:
                 raise ConfigError(document.file, key_node.start_mark.line + 1, dotted((*path, key)), "duplicate key")
             document.lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, (*path, key), document, env)
+            result[key] = _build(value_node, (*path, key), document, env, inside)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, index), document, env) for index, item in enumerate(node.value)]
-    value = yaml.SafeLoader(b"").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+        return [_build(item, (*path, index), document, env, inside) for index, item in enumerate(node.value)]
+    try:
+        value = yaml.SafeLoader("").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    except yaml.YAMLError:
+        raise ConfigError(document.file, line, dotted(path), f"unsupported YAML tag {node.tag}") from None
     if isinstance(value, str) and "${" in value:
         return _resolve(value, path, document, env)
     return value

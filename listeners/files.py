@@ -107,7 +107,10 @@ def parse_date(value: Any) -> datetime:
     """A UTC datetime from the date forms exports use (see the module docstring)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value) / 1000 if abs(float(value)) > 1e11 else float(value)
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"date out of range: {value!r}") from None
     text = str(value).strip() if value is not None else ""
     if not text:
         raise ValueError("missing date")

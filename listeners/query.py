@@ -34,7 +34,7 @@ Matching rules (the same for the filter and, as far as they can express it, the 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from listeners.errors import QueryNotSupported, QuerySyntaxError
@@ -304,11 +304,26 @@ def _tokenize(expression: str) -> list[_Token]:
     return tokens
 
 
+#: Deeper nesting of parentheses and NOTs is refused: no real query needs it, and the recursive
+#: parser, matcher and compilers must never run out of stack on hostile input.
+MAX_NESTING = 50
+
+
 class _Parser:
     def __init__(self, expression: str) -> None:
         self.expression = expression
         self.tokens = _tokenize(expression)
         self.index = 0
+        self.depth = 0
+
+    def nested(self, token: _Token, parse: Callable[[], Node]) -> Node:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"nested more than {MAX_NESTING} levels deep", token)
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -355,8 +370,8 @@ class _Parser:
 
     def parse_not(self) -> Node:
         if self.peek().kind in {"NOT", "-"}:
-            self.take()
-            return Not(self.parse_not())
+            token = self.take()
+            return Not(self.nested(token, self.parse_not))
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -366,7 +381,7 @@ class _Parser:
         if token.kind == "(":
             if self.peek().kind == ")":
                 raise self.fail("empty parentheses")
-            node = self.parse_or()
+            node = self.nested(token, self.parse_or)
             if self.peek().kind != ")":
                 raise self.fail("unclosed '('", token)
             self.take()

@@ -15,6 +15,7 @@ from alerts.outbox import OutboxItem
 from alerts.routing import RoutingState
 from storage.dialect import insert_ignoring_conflicts, upsert
 from storage.schema import alert_state, brands, mention_brands, mentions, outbox, sentiments, service_state, silences
+from storage.state import load_document, save_document
 
 ROUTING_KEY = "alerts.routing"
 ACKS_KEY = "alerts.acknowledgements"
@@ -39,21 +40,12 @@ def save_alert_book(connection: Connection, book: AlertBook, now: datetime) -> N
               "data": s.to_dict(), "updated_at": now} for s in changed])
 
 
-def _load_document(connection: Connection, key: str) -> Any:
-    return connection.execute(select(service_state.c.data).where(service_state.c.key == key)).scalar_one_or_none()
-
-
-def _save_document(connection: Connection, key: str, data: Any, now: datetime) -> None:
-    connection.execute(upsert(connection, service_state, ["key"], ["data", "updated_at"]),
-                       {"key": key, "data": data, "updated_at": now})
-
-
 def load_routing_state(connection: Connection) -> RoutingState:
-    return RoutingState.from_dict(_load_document(connection, ROUTING_KEY))
+    return RoutingState.from_dict(load_document(connection, ROUTING_KEY))
 
 
 def save_routing_state(connection: Connection, state: RoutingState, now: datetime) -> None:
-    _save_document(connection, ROUTING_KEY, state.to_dict(), now)
+    save_document(connection, ROUTING_KEY, state.to_dict(), now)
 
 
 def load_silences(connection: Connection, now: datetime) -> list[Silence]:
@@ -64,13 +56,13 @@ def load_silences(connection: Connection, now: datetime) -> list[Silence]:
 
 
 def load_acknowledgements(connection: Connection) -> list[Acknowledgement]:
-    return [Acknowledgement.from_dict(item) for item in _load_document(connection, ACKS_KEY) or []]
+    return [Acknowledgement.from_dict(item) for item in load_document(connection, ACKS_KEY) or []]
 
 
 def acknowledge(connection: Connection, ack: Acknowledgement, now: datetime) -> None:
     """Record that someone is on an alert (replacing an earlier acknowledgement of it)."""
     kept = [a for a in load_acknowledgements(connection) if a.fingerprint != ack.fingerprint and a.is_active(now)]
-    _save_document(connection, ACKS_KEY, [a.to_dict() for a in [*kept, ack]], now)
+    save_document(connection, ACKS_KEY, [a.to_dict() for a in [*kept, ack]], now)
 
 
 def enqueue_notifications(connection: Connection, notifications: Iterable[Notification], now: datetime) -> int:

@@ -8,13 +8,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from brandpulse.cli.context import console
-from brandpulse.demo_summary import print_summary
-from brandpulse.simulation import STREAM, replay
 
 
 def demo(output: Path = typer.Option(Path("demo-output"), "--output", "-o", help="Folder for the results."),
          model: str = typer.Option("default", help="Sentiment model to score with.")) -> None:
     """Replay 14 days of sample mentions (3 brands, 6 sources, 9 languages) through the real pipeline."""
+    from brandpulse.demo_summary import print_summary  # charts: matplotlib loads only for the demo
+    from brandpulse.simulation import STREAM, replay
+
     console.print(f"Replaying {STREAM.name} into {output}/ in simulated time (one step per hour).")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:

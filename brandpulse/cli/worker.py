@@ -39,7 +39,7 @@ def worker(ctx: typer.Context,
         fail("--source applies to --role collect only")
     runtime = state.runtime()
     stop_on_signals(runtime.stop)
-    serve_metrics(runtime.engine, metrics_port if metrics_port is not None else getattr(config, "metrics_port", None))
+    serve_metrics(runtime.engine, metrics_port if metrics_port is not None else config.metrics_port)
     try:
         run_worker(runtime, role.value, poll=poll, sources=source or None)
     finally:

@@ -75,7 +75,7 @@ def test_mentions_filter_and_export_csv(tmp_path, config_file):
 
 def test_a_bad_config_fails_at_start_with_its_line(tmp_path):
     path = tmp_path / "brandpulse.yaml"
-    path.write_text("brands:\n  - name: Lumora\n    terms: Lumora\n    colour: blue\n", encoding="utf-8")
+    path.write_text("brands:\n  - name: Lumora\n    terms: [Lumora]\n    colour: blue\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["-c", str(path), "status"])
     assert result.exit_code == 2
-    assert f"{path}:4: brands[0].colour: unknown key" in " ".join(result.output.split())
+    assert f"{path}:4: brands[0].colour: unknown key" in result.output
