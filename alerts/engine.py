@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -210,18 +210,25 @@ def format_value(metric: str, value: float | None) -> str:
     return f"{value:.0f}" if abs(value - round(value)) < 1e-9 or abs(value) >= 10 else f"{value:.1f}"
 
 
-def dashboard_link(base: str | None, labels: Mapping[str, str], since: datetime | None = None) -> str | None:
-    """``{base}/brands/{brand}?metric=...&from=...`` (None without a base URL)."""
+def explorer_link(base: str | None, brand: str, *, since: datetime | None = None, **filters: str | None) -> str | None:
+    """The dashboard's mentions explorer filtered to what a message is about (None without a base URL):
+    ``{base}/mentions?brand=...&sentiment=...&since=YYYY-MM-DD``; filters are the explorer's own
+    (``source``, ``language``, ``sentiment``, ``q``)."""
     if not base:
         return None
-    query = {"metric": labels.get("metric", "")}
-    for name in ("source", "language"):
-        if labels.get(name):
-            query[name] = labels[name]
+    query = {"brand": brand, **{k: v for k, v in filters.items() if v}}
     if since is not None:
-        query["from"] = (since - timedelta(days=1)).isoformat()
-    brand = quote(labels.get("brand", ""), safe="")
-    return f"{base.rstrip('/')}/brands/{brand}?{urlencode({k: v for k, v in query.items() if v})}"
+        query["since"] = utc(since).date().isoformat()
+    return f"{base.rstrip('/')}/mentions?{urlencode(query)}"
+
+
+def dashboard_link(base: str | None, labels: Mapping[str, str], since: datetime | None = None) -> str | None:
+    """The explorer showing the alert's series: its brand (and source or language) from the day before
+    the episode began, negative mentions only when the metric is about negativity."""
+    negative = labels.get("metric") in ("negative", "negative_share", "net_sentiment")
+    return explorer_link(base, labels.get("brand", ""), since=since - timedelta(days=1) if since else None,
+                         source=labels.get("source"), language=labels.get("language"),
+                         sentiment="negative" if negative else None)
 
 
 def _context_for(context: Context | None, labels: dict[str, str]) -> dict[str, Any]:

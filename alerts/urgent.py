@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from alerts.config import AlertsConfig, UrgentConfig
+from alerts.engine import explorer_link
 from alerts.model import Alert, parse_time, utc
 
 
@@ -137,11 +137,8 @@ def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: dat
         who = mention.author or "an author"
         labels = {"alertname": "UrgentMention", "brand": mention.brand, "kind": "urgent",
                   "mention": mention.id, "severity": config.severity, **config.labels}
-        link = None
-        if dashboard_url:
-            query = urlencode({"mention": mention.id})
-            link = f"{dashboard_url.rstrip('/')}/brands/{quote(mention.brand, safe='')}?{query}"
         since = mention.created_at or now
+        link = explorer_link(dashboard_url, mention.brand, since=since, q=" ".join(mention.text.split())[:60])
         alerts.append(Alert(
             labels=labels,
             annotations={"summary": f"Urgent mention of {mention.brand} by {who}: {'; '.join(why)}",

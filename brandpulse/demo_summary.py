@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from alerts.model import Notification
 from brandpulse.runtime import Runtime
 from reports.charts import Span, sentiment_timeline
 from storage.alert_store import load_alert_book
@@ -59,13 +62,32 @@ def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
             samples = top_reached(connection, model_id=model_id, brand=brand, start=state.active_since,
                                   end=state.active_since + timedelta(hours=6), limit=3)
         for row in samples.itertuples():
-            console.print(f"  • [{row.language or '?'}] {row.author_handle} ({int(row.reach):,} reach): "
-                          f"{_clip(row.text)}", highlight=False)
-    chart = sentiment_timeline(hourly, output / "sentiment.png", spans=spans)
+            who = escape(row.author_handle or "")
+            console.print(f"  • \\[{row.language or '?'}] {who} ({int(row.reach):,} reach): {escape(_clip(row.text))}",
+                          highlight=False)
     alert_log = output / "alerts.jsonl"
+    sent = notification_counts(alert_log)
+    if sent:
+        console.print("\nNotifications delivered: " + ", ".join(
+            f"{name} for {brand} x{count} (first {first:%a %b %d %H:%M})"
+            for (name, brand), (count, first) in sent.items()))
+    chart = sentiment_timeline(hourly, output / "sentiment.png", spans=spans)
     console.print(f"\nChart: {chart}\nAlert log: {alert_log} ({_lines(alert_log)} notifications)\n"
                   f"Database: {runtime.config.database}\n"
                   f"Explore: brandpulse -c {output / 'brandpulse.yaml'} status | mentions | report | serve")
+
+
+def notification_counts(alert_log: Path) -> dict[tuple[str, str], tuple[int, datetime]]:
+    """Firing notifications in the file receiver's log, per alert name and brand: count and first time."""
+    counts: dict[tuple[str, str], tuple[int, datetime]] = {}
+    if not alert_log.exists():
+        return counts
+    for line in alert_log.open(encoding="utf-8"):
+        notification = Notification.from_dict(json.loads(line))
+        for key in {(a.labels.get("alertname", ""), a.labels.get("brand", "")) for a in notification.firing}:
+            count, first = counts.get(key, (0, notification.created_at))
+            counts[key] = (count + 1, min(first, notification.created_at))
+    return counts
 
 
 def _clip(text: str, width: int = 160) -> str:

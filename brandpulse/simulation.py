@@ -46,21 +46,15 @@ sources:
 alerts:
   bucket: 1h
   receivers:
-    - name: console
-      console: {{}}
     - name: alert-log
       file:
         path: {workdir}/alerts.jsonl
   route:
-    receiver: console
+    receiver: alert-log
     group_by: [alertname, brand]
     group_wait: 0s
     group_interval: 1h
     repeat_interval: 12h
-    routes:
-      - receiver: alert-log
-        continue: true
-      - receiver: console
   urgent:
     reach_threshold: 50000   # a strongly negative post from an audience this large pages at once
 """

@@ -133,7 +133,9 @@ def test_urgent_mentions_fire_at_once_with_post_and_author():
     assert big.context["top_mentions"][0]["author"] == "@big"
     assert "reach 250,000" in big.annotations["summary"]
     assert crisis.context["rising_terms"] == ["class action", "lawsuit", "data breach"]
-    assert crisis.context["dashboard_url"] == "https://pulse.example.com/brands/acme?mention=reddit%3A3"
+    assert crisis.context["dashboard_url"] == ("https://pulse.example.com/mentions?brand=acme"
+                                               "&q=Considering+a+Class+Action+lawsuit+over+the+data+breach"
+                                               "&since=2025-03-10")
     assert urgent.check(MENTIONS, config, T0)[0].fingerprint == big.fingerprint       # stable identity
 
 

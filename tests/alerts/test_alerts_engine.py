@@ -127,8 +127,8 @@ def test_messages_get_annotations_context_and_a_dashboard_link():
     assert alert.context["top_mentions"] == mentions
     assert alert.context["rising_terms"] == ["refund", "outage"]
     assert alert.context["since"] == "2025-03-06T10:00:00+00:00"
-    assert alert.context["dashboard_url"] == ("https://pulse.example.com/brands/acme?metric=negative"
-                                              "&from=2025-03-05T10%3A00%3A00%2B00%3A00")
+    assert alert.context["dashboard_url"] == ("https://pulse.example.com/mentions?brand=acme&sentiment=negative"
+                                              "&since=2025-03-05")
     assert result.assessments[alert.fingerprint].expected == 10
 
 
