@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-import time
 from datetime import timedelta
-from email import policy
 
 import pytest
 
 from reports.feedback import SmtpSettings, build_report, email_report, find_chromium, gather, html_to_pdf
 from tests.reports.conftest import END, MODEL, START
 from tests.reports.corpus import topic_embed
+from tests.support.smtp import smtp_inbox
 
 
 @pytest.fixture(scope="module")
@@ -84,36 +81,17 @@ def test_an_empty_period_still_renders(sqlite_seeded):
     assert "No negative mentions in this period." in document.html
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_report_is_mailed_with_both_files(document):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):
-            received.append(message)
-
     document.pdf = b"%PDF-1.4 stand-in"
-    controller = Controller(Collect(), hostname="127.0.0.1", port=_free_port())
-    controller.start()
     try:
-        email_report(document, SmtpSettings(host="127.0.0.1", port=controller.port, sender="bp@example.test",
-                                            security="none"),
-                     ["pm@example.test", "cx@example.test"], dashboard_url="http://127.0.0.1:8765")
-        deadline = time.monotonic() + 5
-        while not received and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with smtp_inbox() as inbox:
+            email_report(document, SmtpSettings(host="127.0.0.1", port=inbox.port, sender="bp@example.test",
+                                                security="none"),
+                         ["pm@example.test", "cx@example.test"], dashboard_url="http://127.0.0.1:8765")
+            received = inbox.wait_for(1)
     finally:
-        controller.stop()
         document.pdf = None
-    message = email.message_from_string(received[0].as_string(), policy=policy.default)
+    message = received[0]
     assert message["Subject"] == "[BrandPulse] Lumora feedback report, 2026-03-01 to 2026-03-28"
     assert message["To"] == "pm@example.test, cx@example.test"
     text = message.get_body(("plain",)).get_content()
