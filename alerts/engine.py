@@ -42,6 +42,8 @@ from alerts.detectors import (
 from alerts.matchers import matches_all
 from alerts.model import Alert, AlertBook, AlertEvent, AlertState, fingerprint, utc
 
+#: Labels that narrow a brand's series; only rules with a matcher on such a label evaluate those series.
+NARROWING_LABELS = ("source", "language")
 METRIC_TITLES = {"volume": "mention volume", "negative": "negative mentions",
                  "negative_share": "negative share", "net_sentiment": "net sentiment"}
 
@@ -92,8 +94,11 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
     present: set[str] = set()
     for rule in config.rules:
         matchers = rule.matcher_objects()
+        named = {matcher.name for matcher in matchers}
         for key, frame in series.items():
             labels = series_labels(key)
+            if any(dimension in labels and dimension not in named for dimension in NARROWING_LABELS):
+                continue  # a per-source or per-language series is watched only by rules that name it
             if not matches_all(matchers, labels):
                 continue
             full = alert_labels(rule, labels)

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection
 
 from alerts.channels import build_all
+from alerts.engine import NARROWING_LABELS
 from alerts.engine import evaluate as evaluate_rules
 from alerts.model import Alert
 from alerts.outbox import DeliveryReport, deliver
@@ -30,7 +32,7 @@ from storage.alert_store import (
     save_routing_state,
 )
 from storage.queries import labelled_mentions, top_reached
-from storage.series import brand_series
+from storage.series import brand_series, split_series
 
 #: In-process guard; `lock_alert_state` guards across processes.
 _alert_state_lock = threading.Lock()
@@ -84,14 +86,29 @@ def _route_and_store(connection: Connection, runtime: Runtime, book: Any, extra:
     return enqueue_notifications(connection, notifications, now)
 
 
+def watched_series(connection: Connection, runtime: Runtime, model_id: str, start: datetime,
+                   end: datetime) -> dict[Any, pd.DataFrame]:
+    """Every brand's series, plus its per-source or per-language series when a rule names that label."""
+    config = runtime.config.alerts
+    brands = [brand.name for brand in runtime.config.brands]
+    series: dict[Any, pd.DataFrame] = dict(brand_series(connection, model_id=model_id, start=start, end=end,
+                                                        bucket=config.bucket, brand_names=brands))
+    named = {matcher.name for rule in config.rules for matcher in rule.matcher_objects()}
+    for dimension in sorted(named & set(NARROWING_LABELS)):
+        split = split_series(connection, by=dimension, model_id=model_id, start=start, end=end,
+                             bucket=config.bucket, brand_names=brands)
+        series.update({frozenset({("brand", brand), (dimension, value)}): frame
+                       for (brand, value), frame in split.items() if value})
+    return series
+
+
 def evaluate(runtime: Runtime, model_id: str) -> dict[str, Any]:
     """Judge the latest complete bucket of every brand's series, then route what changed."""
     config = runtime.config.alerts
     now = runtime.clock()
     history = max((rule.history for rule in config.rules), default=timedelta(days=28)) + config.bucket
     with runtime.engine.connect() as connection:
-        series = brand_series(connection, model_id=model_id, start=now - history, end=now, bucket=config.bucket,
-                              brand_names=[brand.name for brand in runtime.config.brands])
+        series = watched_series(connection, runtime, model_id, now - history, now)
     context = message_context(runtime, model_id, now)
     with _alert_state_lock, runtime.engine.begin() as connection:
         lock_alert_state(connection)

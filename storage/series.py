@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
 from storage.dialect import epoch_seconds
-from storage.schema import brands, mention_brands, sentiments
+from storage.schema import brands, mention_brands, mentions, sentiments
 
 SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
 
@@ -29,6 +29,48 @@ def bucket_index(start: datetime, end: datetime, bucket: timedelta) -> pd.Dateti
                          freq=pd.Timedelta(seconds=step), name="bucket")
 
 
+#: Dimensions a brand's series can be split by, for rules that watch one source or language.
+DIMENSIONS = {"source": mentions.c.source, "language": mentions.c.language}
+_COUNTS = ["volume", "scored", "negative", "neutral", "positive"]
+
+
+def _counts_query(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
+                  by: str | None, brand_names: Sequence[str] | None):
+    bucket_start = epoch_seconds(connection, mention_brands.c.created_at) // step * step
+    label = sentiments.c.label
+    keys = [brands.c.name.label("brand")]
+    joined = mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+    if by is not None:
+        keys.append(func.coalesce(DIMENSIONS[by], "").label(by))
+        joined = joined.join(mentions, mentions.c.id == mention_brands.c.mention_id)
+    query = (
+        select(*keys, bucket_start.label("bucket"), func.count().label("volume"), func.count(label).label("scored"),
+               func.sum(case((label == "negative", 1), else_=0)).label("negative"),
+               func.sum(case((label == "neutral", 1), else_=0)).label("neutral"),
+               func.sum(case((label == "positive", 1), else_=0)).label("positive"))
+        .select_from(joined.outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                                       sentiments.c.model_id == model_id)))
+        .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+        .group_by(*keys, "bucket")
+    )
+    if brand_names is not None:
+        query = query.where(brands.c.name.in_(list(brand_names)))
+    return query
+
+
+def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
+    frame = _empty_frame(index)
+    if not rows.empty:
+        counts = rows[_COUNTS].astype(float)
+        counts.index = pd.to_datetime(rows["bucket"].astype("int64"), unit="s", utc=True)
+        present = counts.index.intersection(index)
+        frame.loc[present, _COUNTS] = counts.loc[present]
+    scored = frame["scored"].where(frame["scored"] > 0)
+    frame["negative_share"] = (frame["negative"] / scored).fillna(0.0)
+    frame["net_sentiment"] = ((frame["positive"] - frame["negative"]) / scored).fillna(0.0)
+    return frame
+
+
 def brand_series(connection: Connection, *, model_id: str, start: datetime, end: datetime,
                  bucket: timedelta = timedelta(hours=1),
                  brand_names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -39,37 +81,20 @@ def brand_series(connection: Connection, *, model_id: str, start: datetime, end:
     than as gaps. Only `model_id`'s scores count: series never mix models.
     """
     step = int(bucket.total_seconds())
-    bucket_start = epoch_seconds(connection, mention_brands.c.created_at) // step * step
-    label = sentiments.c.label
-    query = (
-        select(brands.c.name, bucket_start.label("bucket"), func.count().label("volume"),
-               func.count(label).label("scored"),
-               func.sum(case((label == "negative", 1), else_=0)).label("negative"),
-               func.sum(case((label == "neutral", 1), else_=0)).label("neutral"),
-               func.sum(case((label == "positive", 1), else_=0)).label("positive"))
-        .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
-                     .outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
-                                                 sentiments.c.model_id == model_id)))
-        .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
-        .group_by(brands.c.name, "bucket")
-    )
-    if brand_names is not None:
-        query = query.where(brands.c.name.in_(list(brand_names)))
-    rows = pd.DataFrame(connection.execute(query).all(),
-                        columns=["brand", "bucket", "volume", "scored", "negative", "neutral", "positive"])
+    query = _counts_query(connection, model_id, start, end, step, None, brand_names)
+    rows = pd.DataFrame(connection.execute(query).all(), columns=["brand", "bucket", *_COUNTS])
     index = bucket_index(start, end, bucket)
     names = list(brand_names) if brand_names is not None else sorted(set(rows["brand"]))
-    result = {}
-    for name in names:
-        frame = _empty_frame(index)
-        own = rows[rows["brand"] == name]
-        if not own.empty:
-            counts = own.drop(columns="brand").astype(float)
-            counts.index = pd.to_datetime(own["bucket"].astype("int64"), unit="s", utc=True)
-            counts = counts.drop(columns="bucket")
-            frame.loc[counts.index.intersection(index), counts.columns] = counts.loc[counts.index.intersection(index)]
-        scored = frame["scored"].where(frame["scored"] > 0)
-        frame["negative_share"] = (frame["negative"] / scored).fillna(0.0)
-        frame["net_sentiment"] = ((frame["positive"] - frame["negative"]) / scored).fillna(0.0)
-        result[name] = frame
-    return result
+    return {name: _frame(rows[rows["brand"] == name], index) for name in names}
+
+
+def split_series(connection: Connection, *, by: str, model_id: str, start: datetime, end: datetime,
+                 bucket: timedelta = timedelta(hours=1),
+                 brand_names: Sequence[str] | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """`brand_series` split by `by` ("source" or "language"): keyed by (brand, value), one per value seen
+    in [start, end); mentions of unknown language count under ""."""
+    step = int(bucket.total_seconds())
+    query = _counts_query(connection, model_id, start, end, step, by, brand_names)
+    rows = pd.DataFrame(connection.execute(query).all(), columns=["brand", by, "bucket", *_COUNTS])
+    index = bucket_index(start, end, bucket)
+    return {(brand, value): _frame(group, index) for (brand, value), group in rows.groupby(["brand", by])}

@@ -103,7 +103,7 @@ def test_an_alert_ends_when_its_series_or_rule_goes_away():
 
 
 def test_alert_identity_is_its_labels_never_its_values():
-    cfg = config(labels={"team": "social"}, severity="critical")
+    cfg = config(labels={"team": "social"}, severity="critical", matchers=['source=~".+"'])
     key = frozenset({("brand", "acme"), ("source", "reddit")})
     result = evaluate(cfg, {key: frame(SPIKE)}, None, at(11))
     (alert,) = result.alerts
@@ -112,6 +112,15 @@ def test_alert_identity_is_its_labels_never_its_values():
     assert alert.fingerprint == fingerprint(alert.labels)
     later = evaluate(cfg, {key: frame({**SPIKE, "2025-03-06 11:00": 250})}, result.state, at(12))
     assert later.alerts[0].fingerprint == alert.fingerprint and later.alerts[0].value == 250
+
+
+def test_per_source_series_are_watched_only_by_rules_that_name_the_source():
+    per_source = frozenset({("brand", "acme"), ("source", "reddit")})
+    series = {"acme": frame(SPIKE), per_source: frame(SPIKE)}
+    brand_wide = evaluate(config(), series, None, at(11))
+    assert [alert.labels.get("source") for alert in brand_wide.alerts] == [None]
+    narrow = evaluate(config(matchers=['source="reddit"']), series, None, at(11))
+    assert [alert.labels.get("source") for alert in narrow.alerts] == ["reddit"]
 
 
 def test_messages_get_annotations_context_and_a_dashboard_link():

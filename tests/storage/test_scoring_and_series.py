@@ -11,7 +11,7 @@ from sentiment.records import Sentiment
 from storage.engine import open_database
 from storage.mentions import store_mentions
 from storage.scoring import claim_unscored, save_scores, scoring_backlog
-from storage.series import brand_series
+from storage.series import brand_series, split_series
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -82,3 +82,19 @@ def test_series_never_mix_models(engine):
     other = _series(engine, model_id="m2")
     assert other["volume"].sum() == 6
     assert other["scored"].sum() == 0
+
+
+def test_series_split_by_source_or_language_add_up_to_the_brands(engine):
+    with engine.begin() as connection:
+        store_mentions(connection, "Lumora", [Mention(source="reddit", external_id="r1", text="thread",
+                                                      brand="Lumora", created_at=T0 + timedelta(minutes=5),
+                                                      language="de")])
+    score_all(engine, ["negative"] * 7)
+    with engine.connect() as connection:
+        by_source = split_series(connection, by="source", model_id="m1", start=T0, end=T0 + timedelta(hours=3))
+        by_language = split_series(connection, by="language", model_id="m1", start=T0,
+                                   end=T0 + timedelta(hours=3))
+    assert sorted(by_source) == [("Lumora", "reddit"), ("Lumora", "x")]
+    assert by_source[("Lumora", "x")]["volume"].tolist() == [3, 3, 0]
+    assert by_source[("Lumora", "reddit")]["negative"].tolist() == [1, 0, 0]
+    assert sorted(by_language) == [("Lumora", "de"), ("Lumora", "en")]  # scoring detected "en" for the rest
