@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 
+from alerts.outbox import ReceiverHealth, receiver_health
 from brandpulse.runtime import Runtime
+from storage.alert_store import SqlOutbox
 from storage.jobs import JobRun, last_runs
-from storage.queries import active_alerts, brand_totals, outbox_health
+from storage.queries import active_alerts, brand_totals
 from storage.scoring import scoring_backlog
 
 
@@ -21,7 +24,7 @@ class Status:
     totals: pd.DataFrame
     backlog: int
     alerts: pd.DataFrame
-    outbox: pd.DataFrame
+    channels: dict[str, ReceiverHealth]
 
     def render(self) -> Group:
         runs = Table("job", "last start (UTC)", "status", "took", "counts / error", title="Jobs")
@@ -39,13 +42,14 @@ class Status:
         for row in self.alerts.itertuples():
             labels = ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
             alerts.add_row(row.state, row.rule, labels, f"{row.since:%Y-%m-%d %H:%M}")
-        channels = Table("receiver", "pending", "sent", "failed", "last error", title="Notification channels")
-        for receiver, rows in self.outbox.groupby("receiver"):
-            counts = dict(zip(rows["status"], rows["count"], strict=True))
-            failed = counts.get("failed", 0) + counts.get("dead", 0)
-            error = rows["last_error"].dropna().iloc[-1] if failed and rows["last_error"].notna().any() else ""
-            channels.add_row(str(receiver), str(counts.get("pending", 0)), str(counts.get("sent", 0)),
-                             f"[red]{failed}[/]" if failed else "0", error)
+        channels = Table("receiver", "state", "sent", "pending", "gave up", "last success", "last error",
+                         title="Notification channels")
+        for health in sorted(self.channels.values(), key=lambda h: h.receiver):
+            state = (f"[red]failing ({health.consecutive_failures} failed attempts)[/]" if health.failing
+                     else "[green]ok[/]")
+            success = f"{health.last_success:%Y-%m-%d %H:%M}" if health.last_success else ""
+            channels.add_row(health.receiver, state, str(health.sent), str(health.pending), str(health.dead), success,
+                             escape(health.last_error or ""))
         return Group(runs, totals, alerts, channels)
 
 
@@ -54,4 +58,4 @@ def gather_status(runtime: Runtime) -> Status:
     with runtime.engine.connect() as connection:
         return Status(model_id=model_id, runs=last_runs(connection), totals=brand_totals(connection, model_id),
                       backlog=scoring_backlog(connection, model_id), alerts=active_alerts(connection),
-                      outbox=outbox_health(connection))
+                      channels=receiver_health(SqlOutbox(runtime.engine).items()))

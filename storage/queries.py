@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
 
-from storage.schema import alert_state, brands, mention_brands, mentions, outbox, sentiments
+from storage.schema import alert_state, brands, mention_brands, mentions, sentiments
 
 MENTION_COLUMNS = ["id", "brand", "source", "external_id", "created_at", "language", "label", "score",
                    "author_handle", "author_reach", "likes", "reposts", "replies", "url", "text"]
@@ -106,15 +106,6 @@ def active_alerts(connection: Connection) -> pd.DataFrame:
     query = select(alert_state.c.fingerprint, alert_state.c.rule, alert_state.c.labels, alert_state.c.state,
                    alert_state.c.updated_at).where(alert_state.c.state.in_(["pending", "firing"]))
     return pd.DataFrame(connection.execute(query).all(), columns=["fingerprint", "rule", "labels", "state", "since"])
-
-
-def outbox_health(connection: Connection) -> pd.DataFrame:
-    """Per receiver: pending, sent and failed notifications, and the last error."""
-    rows = connection.execute(
-        select(outbox.c.receiver, outbox.c.status, func.count(), func.max(outbox.c.last_error))
-        .group_by(outbox.c.receiver, outbox.c.status)).all()
-    frame = pd.DataFrame(rows, columns=["receiver", "status", "count", "last_error"])
-    return frame
 
 
 # ----------------------------------------------------------------------------------------------------
