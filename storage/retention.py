@@ -19,12 +19,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, exists, func, literal, null, select, update
 
 from storage.dialect import dialect_insert, supports_skip_locked
-from storage.queries import utc_day
+from storage.queries import COUNT_COLUMNS, daily_counts, utc_day
 from storage.schema import brands, daily_aggregates, mention_brands, mentions, scoring_queue, sentiments
 
 #: Mentions per transaction: short enough never to hold locks for long, large enough to be cheap.
 PRUNE_CHUNK = 2000
-SERIES_COLUMNS = ["brand", "day", "volume", "scored", "negative", "neutral", "positive"]
 LABELS = ("negative", "neutral", "positive")
 
 
@@ -144,15 +143,6 @@ def daily_series(connection: Connection, *, model_id: str, start: datetime, end:
     The same shape as `storage.queries.daily_counts`, which reads live mentions only; `day` is a
     midnight-UTC timestamp and only days with mentions appear. Only `model_id`'s scores count.
     """
-    day = utc_day(connection, mention_brands.c.created_at).label("day")
-    label = sentiments.c.label
-    live = (select(brands.c.name.label("brand"), day, func.count().label("volume"), func.count(label).label("scored"),
-                   *(func.sum(case((label == name, 1), else_=0)).label(name) for name in LABELS))
-            .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
-                         .outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
-                                                     sentiments.c.model_id == model_id)))
-            .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
-            .group_by(brands.c.name, day))
     stored = daily_aggregates.c
     is_volume = stored.model_id == ""
     of_model = stored.model_id == model_id
@@ -165,17 +155,15 @@ def daily_series(connection: Connection, *, model_id: str, start: datetime, end:
             .where(stored.day >= _first_day_from(start), stored.day < _first_day_from(end), is_volume | of_model)
             .group_by(brands.c.name, stored.day))
     if brand_names is not None:
-        live = live.where(brands.c.name.in_(list(brand_names)))
         kept = kept.where(brands.c.name.in_(list(brand_names)))
-    columns = SERIES_COLUMNS
-    frames = [pd.DataFrame(connection.execute(query).all(), columns=columns) for query in (live, kept)]
-    frames = [frame for frame in frames if not frame.empty]
-    if not frames:
-        return pd.DataFrame(columns=columns).astype({name: "int64" for name in columns[2:]})
-    frame = pd.concat(frames, ignore_index=True)
-    frame["day"] = pd.to_datetime(frame["day"].astype(str), utc=True)
-    frame[columns[2:]] = frame[columns[2:]].astype("int64")
-    return frame.groupby(["brand", "day"], as_index=False)[columns[2:]].sum().sort_values(
+    pruned = pd.DataFrame(connection.execute(kept).all(), columns=["brand", "day", *COUNT_COLUMNS])
+    live = daily_counts(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
+    if pruned.empty:
+        return live
+    pruned["day"] = pd.to_datetime(pruned["day"].astype(str), utc=True)
+    pruned[COUNT_COLUMNS] = pruned[COUNT_COLUMNS].astype("int64")
+    frame = pd.concat([frame for frame in (live, pruned) if not frame.empty], ignore_index=True)
+    return frame.groupby(["brand", "day"], as_index=False)[COUNT_COLUMNS].sum().sort_values(
         ["brand", "day"], ignore_index=True)
 
 

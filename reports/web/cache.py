@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
-from storage.queries import COUNT_COLUMNS, daily_counts
+from storage.queries import COUNT_COLUMNS
+from storage.retention import daily_series
 
 COLUMNS = ["brand", "day", *COUNT_COLUMNS]
 
@@ -44,7 +45,7 @@ class DailyCountsCache:
             frames.append(self._closed(start, cutoff))
         if cutoff < end:
             with self.engine.connect() as connection:
-                frames.append(daily_counts(connection, model_id=self.model_id, start=cutoff, end=end))
+                frames.append(daily_series(connection, model_id=self.model_id, start=cutoff, end=end))
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
         if brand_names is not None:
             frame = frame[frame["brand"].isin(list(brand_names))]
@@ -58,7 +59,7 @@ class DailyCountsCache:
         if missing:
             first, last = min(missing), max(missing) + timedelta(days=1)
             with self.engine.connect() as connection:
-                fresh = daily_counts(connection, model_id=self.model_id, start=first, end=last)
+                fresh = daily_series(connection, model_id=self.model_id, start=first, end=last)
             by_day = {day: group for day, group in fresh.groupby("day")}
             empty = pd.DataFrame(columns=COLUMNS)
             with self._lock:
@@ -74,7 +75,7 @@ class DailyCountsCache:
         end = floor_day(now) - timedelta(days=self.live_days - 1)
         start = end - timedelta(days=days)
         with self.engine.connect() as connection:
-            fresh = daily_counts(connection, model_id=self.model_id, start=start, end=end)
+            fresh = daily_series(connection, model_id=self.model_id, start=start, end=end)
         by_day = {day: group for day, group in fresh.groupby("day")}
         empty = pd.DataFrame(columns=COLUMNS)
         stamp = self.clock()
