@@ -11,8 +11,9 @@ from rich.table import Table
 
 from brandpulse import jobs
 from brandpulse.cli.context import CliState, console, fail
-from brandpulse.service import serve
+from brandpulse.service import serve, stop_on_signals
 from brandpulse.status import gather_status
+from brandpulse.worker import run_worker
 from storage.engine import open_database
 from storage.scoring import scoring_backlog
 
@@ -42,14 +43,23 @@ def run(ctx: typer.Context) -> None:
         runtime.close()
 
 
-def collect(ctx: typer.Context, once: bool = typer.Option(True, "--once", help="Collect once and exit."),
+def collect(ctx: typer.Context,
+            loop: bool = typer.Option(False, "--loop/--once", help="Keep collecting at each source's interval "
+                                                                  "until Ctrl-C, or collect once (default)."),
             source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources.")) -> None:
-    """Collect new mentions from every configured source once."""
+    """Collect new mentions from the configured sources once (or, with --loop, until stopped)."""
     runtime = ctx.obj.runtime()
     names = source or [name for name, s in runtime.config.sources.items() if s.enabled]
     unknown = sorted(set(names) - set(runtime.config.sources))
     if unknown:
         fail(f"source(s) not configured: {', '.join(unknown)}")
+    if loop:
+        stop_on_signals(runtime.stop)
+        try:
+            run_worker(runtime, "collect", sources=names)
+        finally:
+            runtime.close()
+        return
     table = Table("source", "calls", "fetched", "new", "duplicates", "skipped", "errors", title="Collected")
     for name in names:
         counts = jobs.collect(runtime, name)

@@ -79,3 +79,17 @@ def test_posts_by_the_brands_own_accounts_are_not_counted_as_mentions(tmp_path, 
     runtime = make_runtime(stream, clock=lambda: START + timedelta(days=1), brand='handles: ["@User3"]')
     counts = jobs.collect(runtime, "replay")
     assert counts["own_posts"] == 2 and counts["new"] == 12
+
+
+def test_collect_once_from_the_command_line_prints_what_each_source_did(tmp_path, make_runtime):
+    from typer.testing import CliRunner
+
+    from brandpulse.cli import app
+
+    stream = write_stream(tmp_path / "stream.jsonl", 7)
+    make_runtime(stream).close()  # writes the config file next to the stream
+    result = CliRunner().invoke(app, ["-c", str(tmp_path / "brandpulse.yaml"), "collect", "--once"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("│ replay"))
+    assert row.split("│")[1:8] == [" replay ", " 2 ", " 7 ", " 7 ", " 0 ", " 0 ", " 0 "]
