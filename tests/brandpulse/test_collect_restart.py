@@ -92,4 +92,4 @@ def test_collect_once_from_the_command_line_prints_what_each_source_did(tmp_path
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("│ replay"))
-    assert row.split("│")[1:8] == [" replay ", " 2 ", " 7 ", " 7 ", " 0 ", " 0 ", " 0 "]
+    assert [cell.strip() for cell in row.split("│")[1:8]] == ["replay", "2", "7", "7", "0", "0", "0"]
