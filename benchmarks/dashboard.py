@@ -13,8 +13,7 @@ product feedback report (HTML and PDF) of the busiest brand for the last 30 days
 excluding the first model load: `--embed model` uses the configured default model's encoder,
 `--embed hash` a hashing stand-in (no model), `--embed none` skips the themes.
 
-`--proposed-indexes` adds the indexes proposed for the next migration (PROPOSED_INDEXES below), to
-show what they change; the default measures the schema as shipped.
+The schema is the shipped one (its migrations include the explorer's and overview's indexes, 0003).
 """
 
 from __future__ import annotations
@@ -54,17 +53,6 @@ COMPLAINTS = {
     "ja": (["バッテリー", "アプリ", "画面"], ["すぐ切れる", "落ちる", "割れた"], ["", "。最悪"]),
 }
 
-#: Indexes proposed for the next migration (the schema belongs to storage/; see the closing note).
-PROPOSED_INDEXES = [
-    # the explorer across all brands, newest first (without it: a sort of every mention, ~20 s on 1M)
-    "CREATE INDEX IF NOT EXISTS ix_mention_brands_created_at_mention_id ON mention_brands (created_at, mention_id)",
-    # per brand, newest first with a stable tie-break, and covering for the overview's day counts
-    "CREATE INDEX IF NOT EXISTS ix_mention_brands_brand_id_created_at_mention_id "
-    "ON mention_brands (brand_id, created_at, mention_id)",
-    "DROP INDEX IF EXISTS ix_mention_brands_brand_id_created_at",
-    # every per-label count joins the score's label: covering avoids a table lookup per mention
-    "CREATE INDEX IF NOT EXISTS ix_sentiments_mention_id_model_id_label ON sentiments (mention_id, model_id, label)",
-]
 
 TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime on SQLite (storage.types.UTCDateTime)
 
@@ -244,7 +232,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="Timed calls per API.")
     parser.add_argument("--db", type=Path, help="Reuse (or create) this database file instead of a temporary one.")
     parser.add_argument("--embed", choices=["model", "hash", "none"], default="model")
-    parser.add_argument("--proposed-indexes", action="store_true", help="Add PROPOSED_INDEXES before timing.")
     parser.add_argument("--output", type=Path, default=Path("test-artifacts/benchmark-report"))
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--skip-api", action="store_true")
@@ -269,22 +256,10 @@ def main(argv: list[str] | None = None) -> None:
         connection.close()
         now = datetime.strptime(latest, TIMESTAMP).replace(tzinfo=UTC) + timedelta(seconds=1)
         print(f"reusing {path} (data up to {now:%Y-%m-%d %H:%M})")
-    if args.proposed_indexes:
-        import sqlite3
-
-        connection = sqlite3.connect(path)
-        started = time.perf_counter()
-        for statement in PROPOSED_INDEXES:
-            connection.execute(statement)
-        connection.execute("ANALYZE")
-        connection.commit()
-        connection.close()
-        print(f"added the proposed indexes in {time.perf_counter() - started:.0f} s")
-
     results = {} if args.skip_api else bench_api(path, args.calls, now)
     if results:
         print(f"\nAPI latency over {args.calls} calls each (ms), SQLite, {args.mentions:,} mentions, "
-              f"{os.cpu_count()} CPUs, schema {'+ proposed indexes' if args.proposed_indexes else 'as shipped'}")
+              f"{os.cpu_count()} CPUs")
         print(f"{'call':<42}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}")
     for name, values in results.items():
         print(f"{name:<42}{len(values):>5}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
