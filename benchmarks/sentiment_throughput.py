@@ -1,6 +1,6 @@
 """Throughput of the sentiment scorer against the naive `transformers.pipeline` baseline.
 
-    python benchmarks/sentiment_throughput.py [--model default] [--tweets 2200] [--posts 200]
+    python benchmarks/sentiment_throughput.py [--model default] [--tweets 2200] [--posts 200] [--backend auto]
 
 The sample is fixed (seed 7): tweets drawn from every development and training file under
 `../shared/data/sentiment` (9 sets, 8 languages) and long "Reddit-style" posts made by joining 3 to 24
@@ -9,8 +9,8 @@ fresh worker process (same thread settings) so that the peak RSS of each is its 
 
 - naive: `transformers.pipeline("text-classification")` on the very same model object and tokenizer,
   one text per call, truncated to the model window (it cannot take longer input);
-- ours:  `scorer.score(texts)` on the whole list (dedup, length-sorted dynamic batches, inference mode,
-  long texts chunked).
+- ours:  `scorer.score(texts)` on the whole list (dedup, length-sorted dynamic batches, long texts
+  chunked), with the classifier run by `--backend` (auto: ONNX Runtime when installed; torch: PyTorch).
 
 Model loading is excluded from the timings. Prints texts/s for each, their ratio, label agreement (overall
 and on texts that fit the window, where both compute the same function) and peak RSS.
@@ -59,13 +59,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(way: str, model: str, texts_file: Path, out_file: Path) -> None:
+def worker(way: str, model: str, backend: str, texts_file: Path, out_file: Path) -> None:
     import torch
 
     from sentiment import load_scorer
 
     texts = json.loads(texts_file.read_text())
-    scorer = load_scorer(model)
+    scorer = load_scorer(model, backend=backend if way == "ours" else "torch")
     loaded_rss = peak_rss_mb()
     started = time.perf_counter()
     if way == "naive":
@@ -89,7 +89,7 @@ def worker(way: str, model: str, texts_file: Path, out_file: Path) -> None:
     out_file.write_text(json.dumps({
         "way": way, "seconds": seconds, "labels": labels, "threads": torch.get_num_threads(),
         "rss_after_load_mb": loaded_rss, "peak_rss_mb": peak_rss_mb(), "model_id": scorer.model_id,
-        "lengths": lengths, "max_length": scorer.max_length,
+        "lengths": lengths, "max_length": scorer.max_length, "backend": scorer.backend,
     }))
 
 
@@ -98,12 +98,13 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--tweets", type=int, default=2200)
     parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
     parser.add_argument("--worker", choices=["naive", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.model, args.texts, args.out)
+        worker(args.worker, args.model, args.backend, args.texts, args.out)
         return
 
     texts = sample(args.tweets, args.posts)
@@ -113,7 +114,8 @@ def main() -> None:
         results = {}
         for way in ("ours", "naive"):
             out = Path(tmp) / f"{way}.json"
-            subprocess.run([sys.executable, __file__, "--model", args.model, "--worker", way,
+            subprocess.run([sys.executable, __file__, "--model", args.model, "--backend", args.backend,
+                            "--worker", way,
                             "--texts", str(texts_file), "--out", str(out)], check=True)
             results[way] = json.loads(out.read_text())
     ours, naive = results["ours"], results["naive"]
@@ -127,7 +129,7 @@ def main() -> None:
           f"{len(set(texts))} distinct; median {chars[len(chars) // 2]} chars, max {chars[-1]}; "
           f"tokens: median {sorted(lengths)[len(lengths) // 2]}, {sum(1 for f in fits if not f)} over the "
           f"{window}-token window")
-    for name, r in (("naive pipeline, one text per call", naive), ("our scorer", ours)):
+    for name, r in (("naive pipeline, one text per call", naive), (f"our scorer ({ours['backend']})", ours)):
         print(f"{name:36s} {len(texts) / r['seconds']:8.1f} texts/s  ({r['seconds']:.1f} s)  "
               f"peak RSS {r['peak_rss_mb']:.0f} MB (after load {r['rss_after_load_mb']:.0f} MB)")
     print(f"speed-up: {naive['seconds'] / ours['seconds']:.2f}x")

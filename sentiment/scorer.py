@@ -12,7 +12,8 @@ How a call to `score(texts)` runs:
    whole text, and a warning is logged.
 3. All windows are sorted by length and cut into batches under a token budget (and an attention-matrix
    budget, which keeps long windows to 4 a batch and the peak memory low), each padded only to its own
-   longest member, and run under `torch.inference_mode()`; identical windows run once.
+   longest member, and run by ONNX Runtime when `onnx` is set (`load_scorer`'s default for our model), else
+   by the PyTorch model under `torch.inference_mode()`; identical windows run once.
 4. The model's labels are mapped onto negative/neutral/positive (`label_matrix`), probabilities summed
    per class; `score` = p(positive) - p(negative).
 """
@@ -117,6 +118,9 @@ class TransformerScorer:
     max_batch: int = 64
     max_windows: int = 64
     embed_prefix: str = ""
+    #: runs the classifier instead of `model` when set (`sentiment.onnx_backend.OnnxClassifier`: the same
+    #: float32 model in ONNX Runtime); `model` stays the reference, and serves embed() and training
+    onnx: object | None = field(default=None, repr=False)
     #: builds the encoder used by embed() (called once, on first use); None: the model's own encoder
     embedder_factory: Callable[[], object] | None = field(default=None, repr=False)
     _embedder: object | None = field(default=None, repr=False)
@@ -154,6 +158,11 @@ class TransformerScorer:
         norms = np.linalg.norm(acc, axis=1, keepdims=True)
         acc = acc / np.maximum(norms, 1e-12)
         return acc[order].astype(np.float32) if order else np.zeros((0, dim), dtype=np.float32)
+
+    @property
+    def backend(self) -> str:
+        """What runs the classifier: "onnx" (ONNX Runtime) or "torch"."""
+        return "torch" if self.onnx is None else "onnx"
 
     # ------------------------------------------------------------------ internals
     def _hidden_size(self) -> int:
@@ -238,7 +247,10 @@ class TransformerScorer:
     def _classify(self, ids, mask) -> np.ndarray:
         import torch
 
-        logits = self.model(input_ids=ids, attention_mask=mask).logits
+        if self.onnx is not None:
+            logits = torch.from_numpy(self.onnx.logits(ids.numpy(), mask.numpy()))
+        else:
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
         probs = torch.softmax(logits.float(), dim=-1).double().numpy()
         return probs @ self.labels
 

@@ -114,6 +114,8 @@ def info(model: str = typer.Option("default", help="'default', a Hub id or a loc
     """Where the model comes from, its id, cache location and training summary."""
     from sentiment.base import BASE_NAME, base_dir, verify_base
     from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_DIR, default_model_id
+    from sentiment.onnx_backend import FILE_NAME as ONNX_FILE
+    from sentiment.onnx_backend import export_dir
 
     table = Table(show_header=False)
     if model == "default":
@@ -129,6 +131,9 @@ def info(model: str = typer.Option("default", help="'default', a Hub id or a loc
                           f"{', '.join(report['target_modules'])} + head")
             table.add_row("trained", f"{report['data']['examples']} examples, {report['run']['seconds']} s on "
                           f"{report['run']['device_name']}")
+            onnx = export_dir(default_model_id()) / ONNX_FILE
+            table.add_row("runtime", f"ONNX Runtime, {onnx}" if onnx.is_file()
+                          else "ONNX Runtime (exported into the cache on first load)")
             for row in report.get("dev", []):
                 if row["language"] in {"en", "mean"}:
                     table.add_row(f"dev {row['dataset']}/{row['language']}", f"{row['metric']} {row['value']:.3f}")
