@@ -102,6 +102,11 @@ def brand_totals(connection: Connection, model_id: str) -> pd.DataFrame:
     return pd.DataFrame(connection.execute(query).all(), columns=["brand", "mentions", "scored", "first", "last"])
 
 
+def latest_mention_at(connection: Connection) -> datetime | None:
+    """When the newest stored mention was posted (None: no mentions), e.g. to find imported history."""
+    return connection.execute(select(func.max(mentions.c.created_at))).scalar()
+
+
 def active_alerts(connection: Connection) -> pd.DataFrame:
     query = select(alert_state.c.fingerprint, alert_state.c.rule, alert_state.c.labels, alert_state.c.state,
                    alert_state.c.updated_at).where(alert_state.c.state.in_(["pending", "firing"]))

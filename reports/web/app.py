@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote
@@ -48,6 +48,7 @@ from storage.queries import (
     distinct_values,
     find_mentions,
     iter_mentions,
+    latest_mention_at,
     list_alerts,
 )
 from storage.silences import (
@@ -289,11 +290,18 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         with engine.connect() as connection:
             return alert_records(list_alerts(connection, states=["firing", "pending"]))
 
+    def window(days: int, until: date | None) -> tuple[datetime, datetime]:
+        """`days` whole UTC days ending with `until` (default: today)."""
+        last = datetime(until.year, until.month, until.day, tzinfo=UTC) if until else floor_day(clock())
+        return last + timedelta(days=1) - timedelta(days=days), last + timedelta(days=1)
+
+    until_doc = Query(None, description="Last day of the window (UTC, YYYY-MM-DD); default today")
+
     @app.get("/api/overview", tags=["overview"], summary="Each brand's trend, scores, share of voice and alerts")
-    def overview(days: int = Query(30, ge=1, le=366, description="Window length in days, ending today")) -> dict:
+    def overview(days: int = Query(30, ge=1, le=366, description="Window length in days"),
+                 until: date | None = until_doc) -> dict:
         moment = clock()
-        end = floor_day(moment) + timedelta(days=1)
-        start = end - timedelta(days=days)
+        start, end = window(days, until)
         counts = daily.counts(start, end, moment, brands)
         index = pd.date_range(start, end, freq="D", inclusive="left")
         alerts = firing()
@@ -318,8 +326,10 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
                            for day, row in zip(own.index, own.itertuples(), strict=True)],
                 "firing_alerts": [jsonable(a) for a in alerts if a["brand"] == brand],
             })
+        with engine.connect() as connection:
+            latest = latest_mention_at(connection)
         return {"start": start.isoformat(), "end": end.isoformat(), "model_id": model_id, "brands": result,
-                "alerts": [jsonable(a) for a in alerts]}
+                "alerts": [jsonable(a) for a in alerts], "latest_mention": latest.isoformat() if latest else None}
 
     def mention_filter(brand, source, sentiment, language, since, until, q, limit, offset) -> MentionFilter:
         unknown = sorted(set(sentiment or []) - set(LABELS))
@@ -450,13 +460,13 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
                 "expires_at": expires.isoformat() if expires else None}
 
     @app.get("/api/themes", tags=["themes"], summary="Complaint themes of a brand over the last days")
-    def themes(brand: str = Query(..., description="Brand name"), days: int = Query(30, ge=1, le=366)) -> dict:
+    def themes(brand: str = Query(..., description="Brand name"), days: int = Query(30, ge=1, le=366),
+               until: date | None = until_doc) -> dict:
         if brand not in brands:
             raise HTTPException(404, f"unknown brand {brand!r}")
         if embed is None:
             return {"available": False, "reason": "no embedding model is loaded", "themes": []}
-        end = floor_day(clock()) + timedelta(days=1)
-        start = end - timedelta(days=days)
+        start, end = window(days, until)
 
         def compute() -> dict:
             result, note = complaint_themes(engine, brand, start, end, model_id=model_id, embed=embed,

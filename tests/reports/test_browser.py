@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,11 +30,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_seeded):
-    engine, counts = sqlite_seeded
+@contextmanager
+def serving(engine, now):
+    """The dashboard over `engine` on a free loopback port, its clock at `now`."""
     app = create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], competitors={"Lumora": ["Novex"]},
-                     embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: END - timedelta(hours=1))
+                     embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: now)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
@@ -43,9 +44,18 @@ def server(sqlite_seeded):
     while not instance.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", counts
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_seeded):
+    engine, counts = sqlite_seeded
+    with serving(engine, END - timedelta(hours=1)) as url:
+        yield url, counts
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +81,20 @@ def test_overview_shows_every_brand_with_its_trend_and_firing_alerts(server, bro
     assert browser.evaluate("document.getElementById('firing').hidden") is False
     assert "firing" in browser.evaluate("document.querySelector('[data-brand=Lumora]').textContent")
     browser.screenshot(ARTIFACTS / "overview.png")
+
+
+def test_an_overview_after_the_data_links_to_the_window_that_holds_it(sqlite_seeded, browser):
+    engine, _ = sqlite_seeded
+    with serving(engine, END + timedelta(days=200)) as url:
+        browser.navigate(f"{url}/")
+        browser.wait_for("document.querySelector('#window-note a') !== null")
+        assert "No mentions in this window" in browser.evaluate("document.getElementById('window-note').textContent")
+        browser.evaluate("document.querySelector('#window-note a').click()")
+        browser.wait_for("location.search.startsWith('?until=2026-03-') && "
+                         "document.querySelectorAll('#brands article.card svg.trend rect').length > 20")
+        assert browser.evaluate("document.querySelector('#window-note a')") is None
+        volume = browser.evaluate("document.querySelector('[data-brand=Lumora] .stat .v').textContent")
+        assert int(volume.replace(",", "")) > 0
 
 
 def test_a_filter_narrows_the_mentions_list_and_script_stays_text(server, browser):

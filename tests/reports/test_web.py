@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,6 +51,24 @@ def test_overview_has_each_brands_trend_scores_share_and_alerts(client):
     assert lumora["share_of_voice"] + brands["Novex"]["share_of_voice"] == pytest.approx(1.0)
     assert [a["fingerprint"] for a in lumora["firing_alerts"]] == ["f-firing"]
     assert {a["fingerprint"] for a in data["alerts"]} == {"f-firing", "f-novex"}
+
+
+def test_overview_window_can_end_on_a_chosen_day(reader):
+    today = reader.get("/api/overview", params={"days": 28}).json()
+    last_day = (END - timedelta(days=1)).date().isoformat()
+    assert reader.get("/api/overview", params={"days": 28, "until": last_day}).json() == today
+    earlier = reader.get("/api/overview", params={"days": 7, "until": "2026-03-07"}).json()
+    assert (earlier["start"], earlier["end"]) == ("2026-03-01T00:00:00+00:00", "2026-03-08T00:00:00+00:00")
+    assert reader.get("/api/overview", params={"until": "March"}).status_code == 422
+
+
+def test_overview_of_a_window_after_the_data_says_where_the_data_is(sqlite_seeded):
+    engine, _ = sqlite_seeded
+    with TestClient(make_app(engine, now=lambda: END + timedelta(days=200))) as later:
+        empty = later.get("/api/overview", params={"days": 30}).json()
+        latest = datetime.fromisoformat(empty["latest_mention"])
+    assert sum(b["volume"] for b in empty["brands"]) == 0
+    assert START <= latest < END
 
 
 def test_overview_counts_the_same_with_a_cold_and_a_warm_cache(client):

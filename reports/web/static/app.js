@@ -83,9 +83,28 @@ function stat(label, value, cls) {
   return el("div", { className: "stat" }, el("div", { className: `v ${cls || ""}`, text: value }), el("div", { className: "l", text: label }));
 }
 
+// `?until=YYYY-MM-DD` on a page's own address ends its window on that day instead of today
+function windowQuery(days) {
+  const until = new URLSearchParams(location.search).get("until");
+  return `days=${encodeURIComponent(days)}${until ? `&until=${encodeURIComponent(until)}` : ""}`;
+}
+
+// Says which days the window covers, and where the data is when the window holds none (imported history, the demo)
+function describeWindow(data, days) {
+  const last = new Date(new Date(data.end).getTime() - 86400000).toISOString().slice(0, 10);
+  const note = document.getElementById("window-note");
+  note.replaceChildren(`${data.start.slice(0, 10)} to ${last} (UTC). `);
+  const latest = data.latest_mention && data.latest_mention.slice(0, 10);
+  if (latest && data.latest_mention < data.start) {
+    note.append("No mentions in this window; the latest is from ", el("strong", { text: latest }), ": ",
+      el("a", { href: `?until=${latest}`, text: `show the ${days} days up to it` }), ".");
+  }
+}
+
 async function loadOverview() {
   const days = document.getElementById("days").value;
-  const data = await api(`/api/overview?days=${encodeURIComponent(days)}`);
+  const data = await api(`/api/overview?${windowQuery(days)}`);
+  describeWindow(data, days);
   const cards = document.getElementById("brands");
   cards.replaceChildren();
   for (const brand of data.brands) {
@@ -239,7 +258,7 @@ async function loadThemes() {
   const days = document.getElementById("days").value;
   const summary = document.getElementById("themes-summary");
   summary.textContent = "Analysing complaints… (the first run embeds up to a few hundred posts)";
-  const data = await api(`/api/themes?brand=${encodeURIComponent(brand)}&days=${encodeURIComponent(days)}`);
+  const data = await api(`/api/themes?brand=${encodeURIComponent(brand)}&${windowQuery(days)}`);
   const box = document.getElementById("themes");
   if (!data.available) { summary.textContent = `Themes unavailable: ${data.reason}`; box.replaceChildren(); return; }
   summary.textContent = data.themes.length
