@@ -7,7 +7,9 @@ values live only in `SecretStr` fields, which never print.
 
 from __future__ import annotations
 
+import difflib
 import os
+import typing
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -172,21 +174,59 @@ def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
         try:
             result[name] = SourceConfig(name=name, settings=spec.settings(body))
         except ValidationError as error:
-            raise _first_error(document, path, error) from None
+            raise _first_error(document, path, error, spec.settings_model) from None
     return result
 
 
-def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError) -> ConfigError:
+def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError,
+                 model: type[BaseModel]) -> ConfigError:
     first = error.errors()[0]
     location = tuple(part for part in first["loc"] if not (isinstance(part, str) and part.startswith("function-")))
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "extra_forbidden":
-        message = "unknown key (check its spelling)"
+        message = _unknown_key_message(str(location[-1]), _keys_at(model, location[:-1]))
     elif "input" in first and first["type"] not in ("value_error", "assertion_error"):
         message += f" (got {_describe(first['input'], (*prefix, *location), document)})"
     return document.error((*prefix, *location), message)
+
+
+#: model fields the loader fills in, and how the file spells the ones it converts
+_INTERNAL_FIELDS = {"file": None, "credential_env": None, "interval_seconds": "interval"}
+
+
+def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
+    """The keys the file may write at `location` (walking fields, list items and mapping values)."""
+    annotation: Any = model
+    for part in location:
+        if isinstance(part, str) and _is_model(annotation) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+        else:  # a list index or a mapping key: the model the container holds
+            annotation = _model_in(annotation)
+    model = _model_in(annotation)
+    if model is None:
+        return []
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    return [_INTERNAL_FIELDS.get(name, name) for name in names if _INTERNAL_FIELDS.get(name, name)]
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """`annotation` itself when it is a model, else the first model inside it (list[M], dict[str, M], M | None)."""
+    if _is_model(annotation):
+        return annotation
+    return next((found for arg in typing.get_args(annotation) if (found := _model_in(arg))), None)
+
+
+def _unknown_key_message(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key (did you mean {close[0]!r}?)"
+    return f"unknown key (expected one of: {', '.join(known)})" if known else "unknown key (check its spelling)"
 
 
 def _describe(value: Any, path: tuple, document: LocatedDocument) -> str:
@@ -266,7 +306,7 @@ def load_config(file: Path | str = DEFAULT_FILE) -> Config:
     try:
         config = Config.model_validate({**body, "sources": sources, "file": file})
     except ValidationError as error:
-        raise _first_error(document, (), error) from None
+        raise _first_error(document, (), error, Config) from None
     _check_references(config, document)
     _check_reports(config, document)
     alerts = config.alerts

@@ -115,7 +115,20 @@ def test_a_misspelt_key_is_refused_rather_than_ignored(tmp_path):
             competitor: [Vexon]
         """)
     assert (error.line, error.key) == (4, "brands[0].competitor")
-    assert "unknown key" in str(error)
+    assert "unknown key (did you mean 'competitors'?)" in str(error)
+
+
+@pytest.mark.parametrize("text, key, hint", [
+    ("schedules: {}\n", "schedules", "did you mean 'schedule'?"),
+    ("sources:\n  hackernews:\n    intervall: 5m\n", "sources.hackernews.intervall", "did you mean 'interval'?"),
+    ("alerts:\n  receivers:\n    - name: team\n      slak: {}\n", "alerts.receivers[0].slak", "did you mean 'slack'?"),
+    ("colour: blue\n", "colour", "expected one of: database, model, dashboard,"),
+])
+def test_an_unknown_key_comes_with_the_keys_allowed_there(tmp_path, text, key, hint):
+    error = error_of(tmp_path, "brands:\n  - name: Lumora\n    terms: [Lumora]\n" + text)
+    assert error.key == key
+    assert f"unknown key ({hint}" in str(error)
+    assert "file" not in str(error).split("expected one of")[-1].split(", ")  # the loader's own fields stay hidden
 
 
 def test_a_competitor_must_be_a_configured_brand(tmp_path):
