@@ -86,8 +86,11 @@ def mentions(ctx: typer.Context,
         frame = find_mentions(connection, filters)
     runtime.close()
     if output_format is Format.table:
-        table = Table("created (UTC)", "brand", "source", "lang", "sentiment", "author", "text",
-                      title=f"{len(frame)} mention(s)")
+        table = Table(title=f"{len(frame)} mention(s)")
+        for name in ("created (UTC)", "brand", "source", "lang", "sentiment"):
+            table.add_column(name)
+        table.add_column("author", max_width=18, no_wrap=True, overflow="ellipsis")
+        table.add_column("text", ratio=1)  # the post gets what the metadata leaves
         for row in frame.itertuples():
             table.add_row(f"{row.created_at:%Y-%m-%d %H:%M}", row.brand, row.source, row.language or "",
                           f"{row.label} ({row.score:+.2f})" if row.label else "unscored", row.author_handle or "",
