@@ -101,6 +101,9 @@ class RetentionConfig(Strict):
     interval: Duration = timedelta(hours=6)
 
 
+REPORTS_FOLDER = "feedback-reports"
+
+
 class ReportSchedule(Strict):
     """A feedback report made after every day, week or month, and mailed through an email receiver."""
 
@@ -108,7 +111,7 @@ class ReportSchedule(Strict):
     brands: list[str] = []
     via: str = Field(description="an email receiver under alerts.receivers: its SMTP settings send the report")
     recipients: list[str] = []
-    output: str = "reports"
+    output: str = REPORTS_FOLDER  # relative paths start at the config file's folder
     pdf: bool = True
 
 
@@ -143,6 +146,11 @@ class Config(BaseModel):
     sources: dict[str, SourceConfig] = {}
     alerts: AlertsConfig = AlertsConfig()
     file: Path | None = None
+
+    def path(self, name: str | Path) -> Path:
+        """`name` taken from the config file's folder, as the SQLite database is (absolute paths stay)."""
+        path = Path(name).expanduser()
+        return path if path.is_absolute() or self.file is None else self.file.parent / path
 
     def brand(self, name: str) -> BrandConfig:
         return next(brand for brand in self.brands if brand.name == name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from alerts.config import EmailConfig
@@ -47,7 +46,7 @@ def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
         document = build_report(runtime.engine, name, start, end, model_id=scorer.model_id,
                                 competitors=config.brand(name).competitors, embed=scorer.embed,
                                 exclude_terms=terms[name], pdf=schedule.pdf)
-        written += document.write(Path(schedule.output))
+        written += document.write(config.path(schedule.output))
         email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
     with runtime.engine.begin() as connection:
         save_document(connection, key, start.isoformat(), runtime.clock())

@@ -15,7 +15,7 @@ import numpy as np
 import typer
 
 from brandpulse.cli.context import CliState, console, fail
-from brandpulse.config import Config
+from brandpulse.config import REPORTS_FOLDER, Config
 from brandpulse.reporting import brand_terms, smtp_settings
 from brandpulse.runtime import Runtime
 from reports.feedback import SmtpSettings
@@ -62,7 +62,8 @@ def report(ctx: typer.Context,
            brand: list[str] = typer.Option(None, "--brand", "-b", help="Brand (repeatable; default: every brand)."),
            from_: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (default: 30 days before --to)."),
            to: str = typer.Option(None, "--to", help="Last day included, YYYY-MM-DD (default: yesterday, UTC)."),
-           output: Path = typer.Option(Path("reports"), "--output", "-o", help="Folder for the files."),
+           output: Path = typer.Option(None, "--output", "-o",
+                                       help=f"Folder for the files (default: {REPORTS_FOLDER}/ beside the config)."),
            pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print a PDF (needs chromium)."),
            themes: bool = typer.Option(True, "--themes/--no-themes", help="Cluster complaints (loads the model)."),
            email: list[str] = typer.Option(None, "--email", help="Mail the report to this address (repeatable)."),
@@ -100,7 +101,7 @@ def report(ctx: typer.Context,
                                         exclude_terms=terms.get(name, []), pdf=pdf)
             except PdfError as error:
                 fail(str(error))
-            paths = document.write(output)
+            paths = document.write(output or config.path(REPORTS_FOLDER))
             timings = ", ".join(f"{k} {v:.1f}s" for k, v in document.data.timings.items())
             console.print(f"[bold]{name}[/]: {document.data.current.volume:,} mentions -> "
                           f"{', '.join(str(p) for p in paths)} ({timings})", highlight=False)

@@ -42,6 +42,17 @@ def test_report_writes_the_html_for_each_chosen_brand(cli, config_file, tmp_path
     assert "Lumora" in result.output and "mentions" in result.output
 
 
+def test_report_goes_beside_the_config_file_by_default(cli, config_file, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "report", "--brand", "Novex", "--from",
+                                      "2026-03-01", "--to", "2026-03-28", "--no-pdf", "--no-themes"])
+    assert result.exit_code == 0, result.output
+    assert (config_file.parent / "feedback-reports" / "Novex-2026-03-01-2026-03-28.html").exists()
+    assert not (elsewhere / "feedback-reports").exists()
+
+
 def test_report_refuses_unknown_brands_and_reversed_periods(cli, config_file):
     runner = CliRunner()
     unknown = runner.invoke(cli, ["--config", str(config_file), "report", "--brand", "Nobody", "--no-pdf"])
