@@ -233,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
                       f"{result['cpu_rate']:>10,.0f} {result['seconds']:>8.1f} "
                       f"{result['rss_tenth']:>11.0f} MB {result['rss_end']:>12.0f} MB {result['new']:>9,} "
                       f"{result['duplicates']:>10,}", flush=True)
+        if not args.backlog:
+            return
         delay = f" sleeping {args.scorer_delay}s per batch" if args.scorer_delay else ""
         print(f"\nScoring drain: {args.backlog:,} mentions, {args.claim} per claim, stand-in scorer{delay}",
               flush=True)
