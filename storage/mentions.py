@@ -12,6 +12,7 @@ from functools import cache
 from itertools import chain
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, String, Table, select
 
 from listeners.records import Cursor, Engagement, Mention
@@ -115,24 +116,29 @@ def json_document(value: Any) -> str | None:
     """`value` as JSON text that both SQLite and PostgreSQL's JSONB accept; None when empty.
 
     Values JSON cannot encode become their `str()`, NaN and infinities null, NULs and lone
-    surrogates U+FFFD (JSONB refuses `\\u0000` and unpaired surrogates). The check is a scan of the
-    encoded text: only the rare document that needs it is cleaned.
+    surrogates U+FFFD (JSONB refuses `\\u0000`, and UTF-8 cannot carry a lone surrogate). orjson
+    encodes the common document several times faster than the standard library (it is a third of
+    a stored mention's Python cost); the rare document it refuses (lone surrogates, integers
+    beyond 64 bits, keys that are not scalars) or that holds a NUL is cleaned and encoded by the
+    standard library.
     """
     if not value:
         return None
     try:
-        text = _JSON.encode(value)
-    except (TypeError, ValueError):
+        text = orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except (orjson.JSONEncodeError, TypeError):
         text = None
-    if text is None or "\\u0000" in text or "\\ud" in text:  # "\ud" also matches emoji pairs: harmless
-        try:
-            text = _JSON.encode(_clean_document(value))
-        except (TypeError, ValueError, RecursionError):
-            return None  # e.g. a circular structure: keep the mention, lose only its raw payload
-    return text
+    if text is not None and "\\u0000" not in text:
+        return text
+    try:
+        return _JSON.encode(_clean_document(value))
+    except (TypeError, ValueError, RecursionError):
+        return None  # e.g. a circular structure: keep the mention, lose only its raw payload
 
 
-_JSON = json.JSONEncoder(default=str, allow_nan=False)
+_JSON = json.JSONEncoder(default=str)
+#: Dates and dataclasses go through `default=str`, as they do with `json`.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _SOURCE, _EXTERNAL_ID = _LENGTHS["source"], _LENGTHS["external_id"]
 _AUTHOR_ID, _HANDLE, _LANGUAGE = _LENGTHS["author_id"], _LENGTHS["author_handle"], _LENGTHS["language"]
 _THREAD, _PARENT = _LENGTHS["thread_id"], _LENGTHS["parent_id"]
@@ -180,8 +186,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _sqlite_timestamp(moment: datetime) -> str:
-    """What `UTCDateTime` stores on SQLite (naive UTC, microseconds always written), 3x faster."""
-    return moment.astimezone(UTC).isoformat(sep=" ", timespec="microseconds")[:26]
+    """What `UTCDateTime` stores on SQLite (naive UTC, microseconds always written), 3x faster.
+
+    A `Mention`'s timestamps are already UTC: converting them again would cost a third of this."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from listeners.records import Engagement, Mention
 from storage.engine import open_database
-from storage.mentions import load_cursor, store_batch, store_mentions
+from storage.mentions import json_document, load_cursor, store_batch, store_mentions
 from storage.schema import mention_brands, mentions
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -79,3 +80,15 @@ def test_a_cursor_moves_only_with_the_mentions_it_covers(engine):
         assert load_cursor(connection, "x", "Lumora", "default") == {"since_id": "1"}
         ids = connection.execute(select(mentions.c.external_id)).scalars().all()
     assert ids == ["1"]
+
+
+def test_raw_payloads_become_json_every_engine_accepts_and_lose_nothing_they_can_keep():
+    assert json.loads(json_document({"id": 2**70, "ratio": 0.5, "tags": ["a", None, True]})) == {
+        "id": 2**70, "ratio": 0.5, "tags": ["a", None, True]}  # beyond 64 bits: still exact
+    assert json.loads(json_document({"text": "bad \ud800 pair", "nul": "a\x00b"})) == {
+        "text": "bad \ufffd pair", "nul": "a\ufffdb"}
+    assert json.loads(json_document({"score": float("nan"), "top": float("inf")})) == {"score": None, "top": None}
+    assert json.loads(json_document({1: "numeric key", "when": datetime(2026, 3, 2, tzinfo=UTC)})) == {
+        "1": "numeric key", "when": "2026-03-02 00:00:00+00:00"}
+    assert json.loads(json_document({"emoji": "😀 Ünïcødé"})) == {"emoji": "😀 Ünïcødé"}
+    assert json_document({}) is None
