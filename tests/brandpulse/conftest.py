@@ -1,4 +1,5 @@
-"""Fixtures for the application tests: config files written per test, with a replay source."""
+"""Fixtures for the application tests: config files written per test, with a replay source, and a
+local HTTP receiver (`http_server`, shared with the alerts tests) that records what it is sent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
+from sentiment.records import Scorer
+from tests.alerts.conftest import http_server  # noqa: F401 (a fixture: a webhook receiver on 127.0.0.1)
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -30,7 +33,8 @@ def make_runtime(tmp_path, database_url):
     """A runtime over a config with a replay source reading `stream`, on the test's database."""
     opened: list[Runtime] = []
 
-    def make(stream: Path, *, page_size: int = 5, clock=None, extra: str = "", brand: str = "") -> Runtime:
+    def make(stream: Path, *, page_size: int = 5, clock=None, extra: str = "", brand: str = "",
+             scorer: Scorer | None = None) -> Runtime:
         config_path = tmp_path / "brandpulse.yaml"
         config_path.write_text(textwrap.dedent(f"""\
             database: {database_url}
@@ -43,7 +47,8 @@ def make_runtime(tmp_path, database_url):
                 path: {stream}
                 page_size: {page_size}
             """) + textwrap.dedent(extra), encoding="utf-8")
-        runtime = Runtime.open(load_config(config_path), **({"clock": clock} if clock else {}))
+        runtime = Runtime.open(load_config(config_path), **({"clock": clock} if clock else {}),
+                               **({"_scorer": scorer} if scorer else {}))
         opened.append(runtime)
         return runtime
 

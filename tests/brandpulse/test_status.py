@@ -15,11 +15,11 @@ from storage.alert_store import SqlOutbox
 from tests.support.postgres import free_port
 
 
-def test_a_receiver_that_keeps_failing_is_reported_and_its_message_kept(tmp_path):
+def test_a_receiver_that_keeps_failing_is_reported_and_its_message_kept(tmp_path, database_url):
     closed = free_port()  # nothing listens there
     config_path = tmp_path / "brandpulse.yaml"
     config_path.write_text(textwrap.dedent(f"""\
-        database: sqlite:///{tmp_path / 'bp.db'}
+        database: {database_url}
         brands:
           - name: Lumora
             terms: [Lumora]

@@ -18,9 +18,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from sentiment.standin import MODEL_ID, StandInScorer
 from storage.leader import advisory_key
 from storage.schema import cursors, mention_brands, mentions, scoring_queue, sentiments
-from tests.scale.standin import MODEL_ID, StandInScorer
+from tests.scale.standin import LEDGER_ENV
 from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +76,11 @@ class Process:
     env: dict[str, str]
     popen: subprocess.Popen | None = None
     starts: int = 0
+    killed: set[int] = field(default_factory=set)  # the starts that ended by SIGKILL
+
+    def ledger(self, start: int) -> Path:
+        """Where start number `start` of this process logs the batches its stand-in scorer scored."""
+        return self.log.with_name(f"{self.name}.{start}.ledger.jsonl")
 
     def start(self) -> Process:
         self.starts += 1
@@ -82,7 +88,8 @@ class Process:
         handle.write(f"\n===== start {self.starts} at {datetime.now(UTC).isoformat()}\n")
         handle.flush()
         self.popen = subprocess.Popen([sys.executable, "-m", "tests.scale.launch", *self.args], cwd=ROOT,
-                                      env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+                                      env={**self.env, LEDGER_ENV: str(self.ledger(self.starts))},
+                                      stdout=handle, stderr=subprocess.STDOUT)
         handle.close()
         return self
 
@@ -95,6 +102,7 @@ class Process:
         if self.alive:
             self.popen.send_signal(signal.SIGKILL)
             self.popen.wait()
+            self.killed.add(self.starts)
 
     def terminate(self, timeout: float = 30, *, signal_sent: bool = False) -> int:
         """SIGTERM (once: a second one during interpreter shutdown would kill) and wait for the exit
@@ -188,7 +196,9 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 def check_invariants(engine: Engine, records: list[dict]) -> None:
-    """Nothing lost, nothing doubled, every score present once and right, the cursor at the end."""
+    """Nothing lost, nothing doubled, every score present and right, the cursor at the end. (A score
+    cannot be stored twice: the unique key forbids it. Whether one was computed twice is what
+    `check_work_done_once` proves.)"""
     with engine.connect() as connection:
         stored = connection.execute(select(mentions.c.id, mentions.c.external_id, mentions.c.text)).all()
         scores = connection.execute(select(sentiments.c.mention_id, sentiments.c.model_id, sentiments.c.label,
@@ -206,7 +216,7 @@ def check_invariants(engine: Engine, records: list[dict]) -> None:
     for score in scores:
         per_mention.setdefault(score.mention_id, []).append(score)
     assert set(per_mention) == {row.id for row in stored}, "a mention has no score"
-    assert all(len(rows) == 1 and rows[0].model_id == MODEL_ID for rows in per_mention.values()), "a doubled score"
+    assert all(rows[0].model_id == MODEL_ID for rows in per_mention.values()), "a score from another model"
     reference = StandInScorer(delay=0)
     by_id = {row.id: row for row in stored}
     for mention_id, (score,) in per_mention.items():
@@ -217,3 +227,29 @@ def check_invariants(engine: Engine, records: list[dict]) -> None:
     assert cursor["pos"] == len(records)
     assert cursor["last"][1] == last["external_id"]
     assert datetime.fromisoformat(cursor["last"][0]) == datetime.fromisoformat(last["created_at"])
+
+
+def check_work_done_once(fleet: Fleet, records: list[dict]) -> None:
+    """No mention was scored twice, except where a SIGKILL explains it.
+
+    The database cannot show this (a second save of a score is ignored by the unique key), so the
+    stand-in scorer's ledger does: every batch each process start scored, written before the save.
+    A killed start may have scored one batch whose transaction never committed (its last); that
+    batch's mentions went back to the queue and were scored again, legitimately. Every other
+    scoring must be the only one of its mention: a second one is work done twice by live workers
+    (two claims of one mention, or a committed batch claimed again).
+    """
+    texts = {record["text"] for record in records}
+    scorings: dict[str, list[bool]] = {}  # text -> for each time it was scored: may a crash explain it?
+    for process in fleet.processes.values():
+        for start in range(1, process.starts + 1):
+            path = process.ledger(start)
+            batches = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                       if line.endswith("}")] if path.exists() else []  # a SIGKILL may cut the last line
+            for batch in batches:
+                excused = start in process.killed and batch is batches[-1]
+                for text in batch["texts"]:
+                    scorings.setdefault(text, []).append(excused)
+    assert set(scorings) == texts, f"the ledgers miss {len(texts - set(scorings))} scored mentions"
+    twice = {text: times for text, times in scorings.items() if times.count(False) > 1}
+    assert not twice, f"{len(twice)} mentions scored more than once by live workers, e.g. {next(iter(twice))!r}"

@@ -1,54 +1,57 @@
-"""A stand-in scorer for the scale proofs and the ingest benchmark: NOT a sentiment model.
+"""`model: standin` for the scale proofs' processes: `sentiment.standin.StandInScorer`, plus a ledger.
 
-It implements `sentiment.records.Scorer` with a tiny word list, a few microseconds per text, so
-that the database, not a model, is what the proofs exercise and the benchmark measures. The real
-model (`sentiment.load_scorer(config.model)`) takes seconds to load and ~0.5 GB per process.
+`install()` makes `sentiment.load_scorer("standin")` return the stand-in, in this process only (the
+tests' launcher calls it in each worker subprocess). Two environment variables shape it:
 
-`install()` makes `sentiment.load_scorer("standin")` return it, in this process only (the tests'
-launcher calls it in each worker subprocess). `BRANDPULSE_STANDIN_DELAY` (seconds per batch) slows
-it down, so that SIGKILLs land while batches are claimed and being scored.
+- `BRANDPULSE_STANDIN_DELAY` (seconds per batch) slows it down, so that SIGKILLs land while
+  batches are claimed and being scored;
+- `BRANDPULSE_STANDIN_LEDGER` (a file path) makes it append one JSON line per batch it scores,
+  `{"batch": n, "texts": [...]}`, written before the scores are saved: every piece of work the
+  process did, committed or not, for the crash proof to account for (`fleet.check_work_done_once`).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
-import time
 from collections.abc import Callable, Sequence
 
 from sentiment.records import Sentiment
+from sentiment.standin import MODEL_ID, StandInScorer
 
 NAME = "standin"
-MODEL_ID = "standin-lexicon@1"
-POSITIVE = frozenset(["good", "great", "love", "excellent", "happy", "best", "amazing", "nice", "fast", "perfect"])
-NEGATIVE = frozenset(["bad", "awful", "hate", "terrible", "broken", "worst", "slow", "refund", "angry", "useless"])
-_WORDS = re.compile(r"\w+")
+DELAY_ENV = "BRANDPULSE_STANDIN_DELAY"
+LEDGER_ENV = "BRANDPULSE_STANDIN_LEDGER"
 
 
-class StandInScorer:
-    """Counts positive and negative words; deterministic, so re-scoring gives identical results."""
+class LedgerScorer(StandInScorer):
+    """The stand-in, appending what each batch scored to `path` (O_APPEND, one write per batch)."""
 
-    model_id = MODEL_ID
-
-    def __init__(self, delay: float | None = None) -> None:
-        self.delay = float(os.environ.get("BRANDPULSE_STANDIN_DELAY", "0")) if delay is None else delay
+    def __init__(self, path: str, delay: float = 0.0) -> None:
+        super().__init__(delay=delay)
+        self.path = path
+        self.batches = 0
 
     def score(self, texts: Sequence[str]) -> list[Sentiment]:
-        if self.delay:
-            time.sleep(self.delay)
-        return [self._one(text) for text in texts]
+        results = super().score(texts)
+        self.batches += 1
+        line = json.dumps({"batch": self.batches, "texts": list(texts)}) + "\n"
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line.encode())
+        finally:
+            os.close(descriptor)
+        return results
 
-    def _one(self, text: str) -> Sentiment:
-        words = _WORDS.findall(text.lower())
-        positive = sum(word in POSITIVE for word in words)
-        negative = sum(word in NEGATIVE for word in words)
-        total = positive + negative + 0.5
-        return Sentiment.from_probabilities(
-            {"negative": negative / total, "neutral": 0.5 / total, "positive": positive / total}, MODEL_ID)
+
+def from_environment() -> StandInScorer:
+    delay = float(os.environ.get(DELAY_ENV, "0"))
+    ledger = os.environ.get(LEDGER_ENV)
+    return LedgerScorer(ledger, delay=delay) if ledger else StandInScorer(delay=delay)
 
 
 def install() -> Callable[[], None]:
-    """`sentiment.load_scorer("standin")` returns a `StandInScorer` in this process (and
+    """`sentiment.load_scorer("standin")` returns the stand-in in this process (and
     `sentiment.model_id_for("standin")` its model id); returns the function that undoes it."""
     import sentiment
 
@@ -57,7 +60,7 @@ def install() -> Callable[[], None]:
     real_id = getattr(sentiment, "model_id_for", None)
 
     def load_scorer(name: str = "default", **options):
-        return StandInScorer() if name == NAME else real_load(name, **options)
+        return from_environment() if name == NAME else real_load(name, **options)
 
     def model_id_for(name: str = "default", **options):
         if name == NAME:
