@@ -16,7 +16,7 @@ a shared machine (for PostgreSQL the server's CPU is not in it). The run fails (
 misses the target or memory grows by more than a quarter between the two readings.
 
 The drain claims batches with `storage.scoring.scoring_batch` (`FOR UPDATE SKIP LOCKED` on
-PostgreSQL) and scores them with the tests' stand-in lexicon scorer (microseconds per text), so the
+PostgreSQL) and scores them with the stand-in lexicon scorer (`sentiment.standin`) (microseconds per text), so the
 database is what is measured, not a model; `--scorer-delay` adds a model's latency (a sleep, not its
 CPU) to show how workers overlap. SQLite has one writer and no row locks: its workers may claim the
 same rows, whose second save is ignored ("wasted" counts that work).
@@ -119,9 +119,9 @@ def ingest(url: str, count: int, batch_size: int) -> dict:
 
 def drain_worker(url: str, limit: int, delay: float, ready, go, results) -> None:
     """One scoring worker process: claim, score with the stand-in, save, until the queue is empty."""
+    from sentiment.standin import StandInScorer
     from storage.engine import create_database_engine
     from storage.scoring import scoring_batch
-    from tests.scale.standin import StandInScorer
 
     engine = create_database_engine(url)
     scorer = StandInScorer(delay=delay)
