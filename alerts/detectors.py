@@ -550,7 +550,8 @@ def _warmup(when: datetime, value: float, volume: float | None) -> Assessment:
 class EnvelopeParams:
     """Parameters of :class:`EnvelopeDetector`. Weights scale each component's novelty; a weight of
     0 switches a component off. Windows and the warm-up are in points (buckets). The defaults are the
-    weights benchmarks/nab_score.py chose on half of the NAB corpus (records there: 5% of the warm-up)."""
+    weights benchmarks/nab_score.py chose on half of the NAB corpus (records there: 5% of the warm-up):
+    standard profile 71.7 on that half, 70.8 on the held-out half, 71.3 on all 48 files."""
 
     w_value: float = 1.0
     w_mean: float = 1.0
@@ -610,9 +611,12 @@ class EnvelopeDetector:
     residual from the median of the last ``local_window`` values (jumps relative to the local level).
     Each component's novelty is weighted, and multiplied by an age factor that grows with the
     history behind that component's envelope, ``(values seen / warmup) ** age_exponent`` (a new extreme
-    after a long history says more than one in a young envelope). The point's score is the largest of
-    these; it is reported only when it beats every score of the last ``records`` points (one alert per
-    event, not one per point).
+    after a long history says more than one in a young envelope). The point's score is the Euclidean
+    norm of these, so that components which agree (a value beyond its envelope that also moves the short
+    mean and breaks the daily pattern) add up, while a lone component scores as much as it did alone
+    (on NAB's half A the norm scores 71.7 against 70.8 for the largest component, with the same chosen
+    weights); it is reported only when it beats every score of the last ``records`` points (one alert
+    per event, not one per point).
 
     ``update`` takes and returns plain state, so the service can persist it between buckets.
     """
@@ -687,7 +691,7 @@ class EnvelopeDetector:
         p = self.params
         parts = self.components(float(value))
         weights = {"value": p.w_value, "mean": p.w_mean, "season": p.w_season, "local": p.w_local}
-        raw = max((weights[k] * v * self.age(k) for k, v in parts.items()), default=0.0)
+        raw = math.sqrt(sum((weights[k] * v * self.age(k)) ** 2 for k, v in parts.items()))
         index = self.count
         self.count += 1
         while self._raw and self._raw[0][0] < index - p.records:

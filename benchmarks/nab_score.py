@@ -96,7 +96,7 @@ def combine(parts: tuple[np.ndarray, np.ndarray], params: EnvelopeParams) -> np.
     novelty, seen = parts
     weights = np.array([params.w_value, params.w_mean, params.w_season, params.w_local])
     age = np.minimum(params.max_age_factor, (seen / max(params.warmup, 1)) ** params.age_exponent)
-    raw = (novelty * weights * age).max(axis=1)
+    raw = np.sqrt(((novelty * weights * age) ** 2).sum(axis=1))
     previous = pd.Series(raw).rolling(params.records, min_periods=1).max().shift(1).to_numpy()
     beaten = np.isnan(previous) | (raw > previous)
     count = np.arange(1, len(raw) + 1)

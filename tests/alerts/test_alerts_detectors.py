@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -149,6 +150,18 @@ def test_envelope_detector_scores_new_extremes_once_per_event():
     assert scores[:100].sum() == 0
     assert scores[400] > 0 and scores[400] == scores.max()
     assert np.count_nonzero(scores[401:420]) <= 2          # records suppression: one alert per event
+
+
+def test_envelope_score_is_the_norm_of_the_components_that_agree():
+    rng = np.random.default_rng(2)
+    values = rng.normal(10, 1, 600)
+    values[400] += 40              # beyond the envelope of the values and of their short mean
+    params = EnvelopeParams(period=None, warmup=100, records=25, w_local=0.0)
+    both = EnvelopeDetector(params).run(values)[400]
+    value_only = EnvelopeDetector(replace(params, w_mean=0.0)).run(values)[400]
+    mean_only = EnvelopeDetector(replace(params, w_value=0.0)).run(values)[400]
+    assert value_only > 0 and mean_only > 0
+    assert both == pytest.approx(math.hypot(value_only, mean_only))
 
 
 def test_envelope_detector_state_round_trip_continues_identically():
