@@ -2,20 +2,26 @@
 
 Each is a plain function of the runtime that records a `job_runs` row; the logic lives in the
 packages it calls. They check `runtime.stop` between batches, so a signal ends them after a
-committed batch, never in the middle of one.
+committed batch, never in the middle of one. A streaming source (X's filtered stream) is handed
+`runtime.stop` itself: it ends its connection at once, even while silent, and yields what it holds.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.urgent import check as check_urgent
 from brandpulse import alerting
+from brandpulse.config import BrandConfig
 from brandpulse.runtime import Runtime
-from listeners.errors import ListenerError
+from listeners.errors import AuthError, ListenerError
+from listeners.query import BrandQuery
+from listeners.records import Batch, BrandStream, Cursor
 from sentiment import detect_languages
 from storage.alert_store import mentions_for_urgency
 from storage.jobs import finish_run, start_run
@@ -50,38 +56,75 @@ def collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
 
 
 def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
-    source = runtime.config.sources[source_name]
-    counts: Counter[str] = Counter()
-    failures: list[str] = []
-    notes: list[str] = []
-    listener = runtime.listener(source)
-    for brand in runtime.config.brands_for(source_name):
-        if runtime.stop.is_set():
-            break
-        query = brand.to_query()
-        with runtime.engine.connect() as connection:
-            cursor = load_cursor(connection, source_name, brand.name, query.name)
+    run = _CollectRun(runtime, source_name, {brand.name: brand for brand in runtime.config.brands_for(source_name)})
+    listener = runtime.listener(runtime.config.sources[source_name])
+    if isinstance(listener, BrandStream) and listener.streaming:
+        # One connection carries every brand; the listener ends it soon after runtime.stop is set,
+        # yielding what it collected, so its batches are all stored.
+        queries = [brand.to_query() for brand in run.brands.values()]
+        run.consume("all brands", listener.stream([(query, run.cursor(query)) for query in queries], stop=runtime.stop))
+    else:
+        for brand in run.brands.values():
+            if runtime.stop.is_set():
+                break
+            query = brand.to_query()
+            batches = ((query, batch) for batch in listener.fetch(query, run.cursor(query)))
+            if not run.consume(brand.name, batches, stop=runtime.stop):
+                break
+    log.info("collect %s: %s", source_name, dict(run.counts))
+    return run.result()
+
+
+@dataclass
+class _CollectRun:
+    """One collect run of one source: stores each brand's batches with their cursors and adds up
+    what they cost and brought."""
+
+    runtime: Runtime
+    source: str
+    brands: dict[str, BrandConfig]
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def cursor(self, query: BrandQuery) -> Cursor | None:
+        with self.runtime.engine.connect() as connection:
+            return load_cursor(connection, self.source, query.brand, query.name)
+
+    def consume(self, label: str, batches: Iterator[tuple[BrandQuery, Batch]], *,
+                stop: threading.Event | None = None) -> bool:
+        """Store every batch (stopping after a committed one once `stop` is set). A `ListenerError`
+        is recorded as a failure of `label`; False when the source refused the credentials, which
+        would fail every other brand the same way."""
         try:
-            for batch in listener.fetch(query, cursor):
-                voices = [m for m in batch.mentions if not brand.is_own_post(m.author_handle)]
-                counts["own_posts"] += len(batch.mentions) - len(voices)
-                with runtime.engine.begin() as connection:
-                    stored = store_batch(connection, source=source_name, brand=brand.name, query_name=query.name,
-                                         batch=voices, cursor=batch.cursor)
-                counts.update(calls=batch.stats.calls, fetched=batch.stats.fetched, filtered=batch.stats.filtered,
-                              skipped=batch.stats.skipped,
-                              errors=batch.stats.errors, budget_used=batch.stats.budget_used,
-                              new=len(stored.new), duplicates=stored.duplicates)
-                if batch.stats.stop_reason:
-                    notes.append(f"{brand.name}: {batch.stats.stop_reason}")
-                if runtime.stop.is_set():
+            for query, batch in batches:
+                self.store(query, batch)
+                if stop is not None and stop.is_set():
                     break
         except ListenerError as error:
-            counts["errors"] += 1
-            failures.append(f"{brand.name}: {error}")
-            log.error("collect %s for %s failed: %s", source_name, brand.name, error)
-    log.info("collect %s: %s", source_name, dict(counts))
-    return {**counts, **({"failures": failures} if failures else {}), **({"notes": notes} if notes else {})}
+            self.counts["errors"] += 1
+            self.failures.append(f"{label}: {error}")
+            log.error("collect %s for %s failed: %s", self.source, label, error)
+            return not isinstance(error, AuthError)
+        return True
+
+    def store(self, query: BrandQuery, batch: Batch) -> None:
+        brand = self.brands[query.brand]
+        voices = [m for m in batch.mentions if not brand.is_own_post(m.author_handle)]
+        self.counts["own_posts"] += len(batch.mentions) - len(voices)
+        with self.runtime.engine.begin() as connection:
+            stored = store_batch(connection, source=self.source, brand=brand.name, query_name=query.name,
+                                 batch=voices, cursor=batch.cursor)
+        stats = batch.stats
+        self.counts.update(calls=stats.calls, fetched=stats.fetched, filtered=stats.filtered, skipped=stats.skipped,
+                           errors=stats.errors, budget_used=stats.budget_used, new=len(stored.new),
+                           duplicates=stored.duplicates)
+        if stats.stop_reason:
+            self.notes.append(f"{brand.name}: {stats.stop_reason}")
+
+    def result(self) -> dict[str, Any]:
+        return {**self.counts, **({"failures": self.failures} if self.failures else {}),
+                **({"notes": self.notes} if self.notes else {})}
 
 
 def score(runtime: Runtime, *, rescore: bool = False, progress: Progress | None = None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from listeners.errors import (
     SourceUnavailable,
 )
 from listeners.query import BrandQuery
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Listener, Mention
+from listeners.records import Batch, BatchStats, BrandStream, Cursor, Engagement, Listener, Mention
 
 __all__ = [
     "SOURCES",
@@ -34,6 +34,7 @@ __all__ = [
     "Batch",
     "BatchStats",
     "BrandQuery",
+    "BrandStream",
     "Cursor",
     "Engagement",
     "InMemoryReadBudget",

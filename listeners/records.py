@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from listeners.query import BrandQuery
 
@@ -111,3 +112,19 @@ class Listener(Protocol):
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]: ...
 
+
+
+@runtime_checkable
+class BrandStream(Protocol):
+    """A listener that, when `streaming`, reads every brand through one connection (X's filtered
+    stream): `stream` takes each brand's query and cursor and yields `(query, batch)` pairs, each
+    batch holding that brand's mentions and its cursor. It ends when the source ends the run (idle
+    timeout, run limit, budget) or soon after `stop` is set, yielding what it collected first."""
+
+    source: str
+
+    @property
+    def streaming(self) -> bool: ...
+
+    def stream(self, queries: Sequence[tuple[BrandQuery, Cursor | None]],
+               stop: threading.Event | None = None) -> Iterator[tuple[BrandQuery, Batch]]: ...

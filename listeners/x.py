@@ -12,13 +12,17 @@ reached it, so no post between two runs is ever skipped. The first run reaches b
 ``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
 ``full_archive`` says the plan allows it (a 403 there falls back to recent search).
 
-Stream mode syncs one rule per brand query (tag ``<rule_tag_prefix>:<brand>:<query name>``; only
-rules with our prefix and that tag are touched), connects to ``/2/tweets/search/stream`` and yields a
-batch every ``page_size`` posts or ``stream_flush_seconds``. It reconnects with bounded backoff after
-a disconnect, a stall (no byte, not even the 20-second keep-alive, for ``stream_stall_seconds``), a
-429 or a 5xx, and ends the run after ``stream_idle_timeout_seconds`` without a matching post or
-``stream_max_seconds`` in all. Its cursor has the same shape (``since_id`` = newest post seen), so
-switching back to search mode continues from there.
+Stream mode (`XListener.stream`) reads every brand on one connection, as X allows one per app:
+it syncs one rule per brand query (tag ``<rule_tag_prefix>:<brand>:<query name>``), deleting rules
+under our prefix whose brand or query is gone (X bills every post a rule matches) and never touching
+others, connects to ``/2/tweets/search/stream`` and routes each post by its ``matching_rules`` tags to
+the brand(s) it matched, yielding per-brand batches every ``page_size`` posts or
+``stream_flush_seconds``. It reconnects with bounded backoff after a disconnect, a stall (no byte,
+not even the 20-second keep-alive, for ``stream_stall_seconds``), a 429 or a 5xx, and ends the run
+after ``stream_idle_timeout_seconds`` without a matching post, ``stream_max_seconds`` in all, or as
+soon as the caller's stop event is set (the socket is shut down, so a silent stream does not hold
+the shutdown). Each brand's cursor has the search cursor's shape (``since_id`` = newest post its
+rule delivered), so switching back to search mode continues from there.
 
 Read budget: before every call the listener asks the `ReadBudget` what remains, requests no more
 posts than that, and stops with a log line when even the smallest page (10 posts) could pass the
@@ -34,7 +38,9 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -58,7 +64,7 @@ from listeners.base import (
     retry_after_from_headers,
 )
 from listeners.budget import InMemoryReadBudget, ReadBudget
-from listeners.errors import AuthError, SourceUnavailable
+from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
 from listeners.query import BrandQuery, to_x
 from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
 
@@ -136,6 +142,31 @@ def _lines(response: requests.Response) -> Iterator[bytes]:
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             yield line.rstrip(b"\r")
+
+
+@contextmanager
+def _shutdown_on(stop: threading.Event | None, response: requests.Response) -> Iterator[None]:
+    """While the stream is read, a watcher shuts its socket down as soon as `stop` is set, so a read
+    blocked on a silent stream (keep-alives come every 20 seconds) returns at once."""
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if stop.wait(0.1):
+                with suppress(ValueError, RuntimeError, OSError):  # already closed or released
+                    response.raw.shutdown()
+                return
+
+    watcher = threading.Thread(target=watch, name="x-stream-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def _max_id(a: str | None, b: str | None) -> str | None:
@@ -260,13 +291,18 @@ class XListener(ApiListener):
         users = (body.get("includes") or {}).get("users") or []
         return {str(u["id"]): u for u in users if isinstance(u, dict) and u.get("id") is not None}
 
-    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+    def _require_token(self) -> None:
         if self.settings.bearer_token is None or not self.settings.bearer_token.get_secret_value():
             raise AuthError(SOURCE, self._env, "no bearer token is set")
-        if self.settings.mode == "stream":
-            yield from self._stream(query, cursor)
-        else:
-            yield from self._search(query, cursor)
+
+    def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+        """Search for one brand; in stream mode, the stream for this brand alone (a run's rules are
+        exactly its brands', so the collect job streams all brands at once through `stream`)."""
+        if self.streaming:
+            yield from (batch for _, batch in self.stream([(query, cursor)]))
+            return
+        self._require_token()
+        yield from self._search(query, cursor)
 
     # -- search -------------------------------------------------------------------------------------
 
@@ -374,6 +410,12 @@ class XListener(ApiListener):
 
     # -- stream -------------------------------------------------------------------------------------
 
+    @property
+    def streaming(self) -> bool:
+        """Whether runs read the filtered stream (`stream`, every brand on one connection) rather
+        than search brand by brand (`fetch`)."""
+        return self.settings.mode == "stream"
+
     def _rule_tag(self, query: BrandQuery) -> str:
         return f"{self.settings.rule_tag_prefix}:{query.brand}:{query.name}"
 
@@ -383,26 +425,35 @@ class XListener(ApiListener):
         _mount(client.session, self.base_url, self.settings)
         return client
 
-    def _sync_rules(self, client: tweepy.StreamingClient, tag: str, value: str, stats: BatchStats) -> None:
-        if self._synced_rules.get(tag) == value:
+    def _sync_rules(self, client: tweepy.StreamingClient, wanted: dict[str, str], stats: BatchStats) -> None:
+        """Make the rules tagged with our prefix exactly `wanted` (tag -> value): rules of brands no
+        longer configured, and rules whose query changed, are deleted (X bills every post they
+        match); missing ones are added. Rules without our prefix are never touched."""
+        if self._synced_rules == wanted:
             return
         existing = self.retrier.call("list stream rules", client.get_rules, self._classify, stats)
-        rules = existing.get("data") or []
-        ours = [r for r in rules if r.get("tag") == tag]
-        stale = [str(r["id"]) for r in ours if r.get("value") != value]
+        prefix = f"{self.settings.rule_tag_prefix}:"
+        ours = [r for r in existing.get("data") or [] if str(r.get("tag") or "").startswith(prefix)]
+        stale = [r for r in ours if wanted.get(r["tag"]) != r.get("value")]
         if stale:
-            self.retrier.call("delete stale stream rules", lambda: client.delete_rules(stale),
-                              self._classify, stats)
-            log.info("x: deleted %d stale stream rule(s) tagged %s", len(stale), tag)
-        if not any(r.get("value") == value for r in ours):
-            result = self.retrier.call("add the stream rule",
-                                       lambda: client.add_rules(tweepy.StreamRule(value=value, tag=tag)),
-                                       self._classify, stats)
+            ids = [str(r["id"]) for r in stale]
+            self.retrier.call("delete stale stream rules", lambda: client.delete_rules(ids), self._classify, stats)
+            log.info("x: deleted %d stale stream rule(s): %s", len(stale), ", ".join(r["tag"] for r in stale))
+        present = {(r["tag"], r.get("value")) for r in ours}
+        missing = [tweepy.StreamRule(value=value, tag=tag) for tag, value in wanted.items()
+                   if (tag, value) not in present]
+        if missing:
+            result = self.retrier.call("add stream rules", lambda: client.add_rules(missing), self._classify,
+                                       stats)
             errors = result.get("errors") if isinstance(result, dict) else None
-            if errors and not (result.get("data")):
+            if errors and not result.get("data"):
                 raise SourceUnavailable(SOURCE, f"the stream rule was rejected: {errors[0]}")
-            log.info("x: added stream rule tagged %s", tag)
-        self._synced_rules[tag] = value
+            for error in errors or ():
+                log.error("x: a stream rule was rejected: %s", str(error)[:300])
+            log.info("x: added stream rule(s): %s", ", ".join(rule.tag for rule in missing))
+            if errors:
+                return  # try the rejected ones again next run
+        self._synced_rules = dict(wanted)
 
     def _open_stream(self, client: tweepy.StreamingClient) -> requests.Response:
         params: dict[str, Any] = {"tweet.fields": ",".join(_TWEET_FIELDS),
@@ -420,74 +471,101 @@ class XListener(ApiListener):
                 response.close()
         return response
 
-    def _stream(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
+    def stream(self, queries: Sequence[tuple[BrandQuery, Cursor | None]],
+               stop: threading.Event | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
+        """Read the filtered stream for every brand in `queries` (its query and cursor) on one
+        connection, routing each post by its ``matching_rules`` tags to the brand(s) whose rule it
+        matched (a post without tags is offered to every brand's filter). Yields ``(query, batch)``:
+        a flush yields a batch for each brand with new posts or a newer position, the end of the run
+        one for every brand, its ``stop_reason`` set. Setting `stop` ends the run within a moment,
+        even while the stream is silent, after yielding what was collected."""
+        self._require_token()
         settings = self.settings
-        value = to_x(query, max_length=settings.max_query_length)
-        tag = self._rule_tag(query)
-        client = self._stream_client()
-        since_id = cursor.get("since_id") if isinstance(cursor, dict) else None
         stats = BatchStats()
-        self._sync_rules(client, tag, value, stats)
-        collector = Collector(SOURCE, log)
-        pending: list[Mention] = []
+        routes: dict[str, BrandQuery] = {}
+        wanted: dict[str, str] = {}
+        since: dict[str, str | None] = {}
+        for query, cursor in queries:
+            tag = self._rule_tag(query)
+            try:
+                wanted[tag] = to_x(query, max_length=settings.max_query_length)
+            except QueryNotSupported as error:  # one brand's query must not silence the others
+                log.error("x: no stream rule for %s: %s", query.brand, error)
+                stats.errors += 1
+                continue
+            routes[tag] = query
+            since[tag] = cursor.get("since_id") if isinstance(cursor, dict) else None
+        saved = dict(since)
+        collectors = {tag: Collector(SOURCE, log) for tag in routes}
+        pending: dict[str, list[Mention]] = {tag: [] for tag in routes}
+        client = self._stream_client()
         started = self.clock()
         last_post = started
         first_pending: datetime | None = None
         reconnects = 0
-        stop: str | None = None
+        reason: str | None = None
 
-        def batch(reason: str | None = None) -> Batch:
-            nonlocal stats, pending, first_pending
-            stats.stop_reason = reason
-            out = Batch(pending, {"since_id": since_id, "walk": None}, stats)
-            stats, pending, first_pending = BatchStats(), [], None
-            return out
+        def flush(end: str | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
+            nonlocal stats, first_pending
+            for tag, query in routes.items():
+                if end is not None or pending[tag] or since[tag] != saved[tag]:
+                    stats.stop_reason = end  # the connection's costs ride on the first batch
+                    yield query, Batch(pending[tag], {"since_id": since[tag], "walk": None}, stats)
+                    stats, pending[tag], saved[tag] = BatchStats(), [], since[tag]
+            first_pending = None
 
         try:
-            while stop is None:
+            self._sync_rules(client, wanted, stats)
+            if not routes:
+                return  # no brand left to listen for: their rules are deleted, nothing to connect for
+            while reason is None:
                 remaining = self.budget.remaining() if self.budget is not None else None
                 if remaining is not None and remaining <= 0:
                     log.warning("x: monthly read budget spent; not connecting to the stream")
-                    stop = "read budget exhausted"
+                    reason = "read budget exhausted"
                     break
                 response = self.retrier.call("connect to the filtered stream",
                                              lambda: self._open_stream(client), self._classify, stats)
-                log.info("x: filtered stream connected (rule %s)", tag)
+                log.info("x: filtered stream connected (%d rule(s))", len(routes))
                 try:
-                    for line in _lines(response):
-                        now = self.clock()
-                        if line:
-                            reconnects = 0
-                            got = self._stream_line(line, tag, query, collector, stats, now)
-                            if got is not None:
-                                since_id = _max_id(since_id, got[0])
-                                if got[1] is not None:
-                                    pending.append(got[1])
-                                    last_post = now
-                                    first_pending = first_pending or now
-                        if pending and (len(pending) >= settings.page_size or (
-                                first_pending and (now - first_pending).total_seconds()
-                                >= settings.stream_flush_seconds)):
-                            yield batch()
-                        stop = self._stream_stop(started, last_post, now)
-                        if stop is None and self.budget is not None and self.budget.remaining() == 0:
-                            log.warning("x: monthly read budget spent; closing the stream before the cap "
-                                        "is passed")
-                            stop = "read budget exhausted"
-                        if stop:
-                            break
-                    else:
-                        log.warning("x: the filtered stream was closed by the server")
+                    with _shutdown_on(stop, response):
+                        for line in _lines(response):
+                            now = self.clock()
+                            if line:
+                                reconnects = 0
+                                position, routed = self._stream_line(line, routes, collectors, stats, now)
+                                for tag, mention in routed:
+                                    since[tag] = _max_id(since[tag], position)
+                                    if mention is not None:
+                                        pending[tag].append(mention)
+                                        last_post = now
+                                        first_pending = first_pending or now
+                            waiting = sum(map(len, pending.values()))
+                            if waiting and (waiting >= settings.page_size or (
+                                    first_pending and (now - first_pending).total_seconds()
+                                    >= settings.stream_flush_seconds)):
+                                yield from flush()
+                            reason = self._stream_stop(started, last_post, now, stop)
+                            if reason is None and self.budget is not None and self.budget.remaining() == 0:
+                                log.warning("x: monthly read budget spent; closing the stream before the cap "
+                                            "is passed")
+                                reason = "read budget exhausted"
+                            if reason:
+                                break
+                        else:
+                            if not (stop and stop.is_set()):
+                                log.warning("x: the filtered stream was closed by the server")
                 except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                    log.warning("x: filtered stream interrupted (%s)", type(exc).__name__)
+                    if not (stop and stop.is_set()):
+                        log.warning("x: filtered stream interrupted (%s)", type(exc).__name__)
                 finally:
                     response.close()
-                if stop is None:
-                    stop = self._stream_stop(started, last_post, self.clock())
-                if stop is not None:
+                if reason is None:
+                    reason = self._stream_stop(started, last_post, self.clock(), stop)
+                if reason is not None:
                     break
-                if pending:  # store what arrived before the drop, whatever the reconnect brings
-                    yield batch()
+                if any(pending.values()):  # store what arrived before the drop, whatever the reconnect brings
+                    yield from flush()
                 reconnects += 1
                 stats.errors += 1
                 if reconnects > settings.stream_max_reconnects:
@@ -499,47 +577,55 @@ class XListener(ApiListener):
                 self.sleep(delay)
         finally:
             client.session.close()
-        log.info("x: filtered stream run ended: %s", stop)
-        yield batch(stop)
+        log.info("x: filtered stream run ended: %s", reason)
+        yield from flush(reason)
 
-    def _stream_stop(self, started: datetime, last_post: datetime, now: datetime) -> str | None:
+    def _stream_stop(self, started: datetime, last_post: datetime, now: datetime,
+                     stop: threading.Event | None) -> str | None:
+        if stop is not None and stop.is_set():
+            return "stop requested"
         if (now - started).total_seconds() >= self.settings.stream_max_seconds:
             return "stream run reached stream_max_seconds"
         if (now - last_post).total_seconds() >= self.settings.stream_idle_timeout_seconds:
             return "stream idle timeout"
         return None
 
-    def _stream_line(self, line: bytes, tag: str, query: BrandQuery, collector: Collector,
-                     stats: BatchStats, now: datetime) -> tuple[str, Mention | None] | None:
+    def _stream_line(self, line: bytes, routes: dict[str, BrandQuery], collectors: dict[str, Collector],
+                     stats: BatchStats, now: datetime) -> tuple[str | None, list[tuple[str, Mention | None]]]:
+        """The post's id (None when it has no usable one) and, for each brand whose rule delivered it,
+        the rule's tag and the brand's mention (None when the brand's filter leaves it out). A post
+        is read, billed and counted once, however many brands it goes to."""
         try:
             message = json.loads(line)
         except ValueError:
             stats.skipped += 1
             stats.skipped_ids.append("<unparseable line>")
             log.warning("x: skipping an unparseable stream line (%d bytes)", len(line))
-            return None
-        if not isinstance(message, dict):
-            return None
-        tweet = message.get("data")
+            return None, []
+        tweet = message.get("data") if isinstance(message, dict) else None
         if not isinstance(tweet, dict):
-            if message.get("errors"):
+            if isinstance(message, dict) and message.get("errors"):
                 log.warning("x: stream message: %s", str(message["errors"])[:300])
-            return None
+            return None, []
         self._spend(1, stats)
+        stats.fetched += 1
         tweet_id = str(tweet.get("id", ""))
-        position = tweet_id if tweet_id.isdigit() else None
         rules = message.get("matching_rules")
-        if isinstance(rules, list) and rules and not any(
-                isinstance(r, dict) and r.get("tag") == tag for r in rules):
-            stats.fetched += 1
-            stats.filtered += 1  # delivered for another brand's rule
-            return (position, None) if position else None
+        tags = [r.get("tag") for r in rules if isinstance(r, dict)] if isinstance(rules, list) and rules else None
+        targets = [tag for tag in routes if tags is None or tag in tags]
         users = self._users(message)
-        mentions = collector.collect([tweet], lambda t: self._mention(t, users, query, now),
-                                     lambda t: t.get("id"), stats)
-        if position is None:
-            return None
-        return position, (mentions[0] if mentions else None)
+        each = BatchStats()
+        routed: list[tuple[str, Mention | None]] = []
+        for tag in targets:
+            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: self._mention(t, users, q, now),
+                                           lambda t: t.get("id"), each)
+            routed.append((tag, kept[0] if kept else None))
+        if each.skipped:
+            stats.skipped += 1
+            stats.skipped_ids.append(each.skipped_ids[0])
+        elif not any(mention for _, mention in routed):
+            stats.filtered += 1  # not for any of our brands, or their filters leave it out
+        return (tweet_id if tweet_id.isdigit() else None), routed
 
 
 create = XListener.create

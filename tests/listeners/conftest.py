@@ -15,15 +15,13 @@ import pytest
 # The helpers sit next to the tests; make them importable whatever pytest's import mode is.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from listeners_testkit import FakeClock, LoopbackServer
+from listeners_testkit import FakeClock, serving
 
 
 @pytest.fixture
 def server():
-    srv = LoopbackServer()
-    yield srv
-    srv.close()
-    assert not srv.errors, srv.errors
+    with serving() as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -182,6 +183,17 @@ class LoopbackServer:
                 handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
+
+
+@contextmanager
+def serving() -> Iterator[LoopbackServer]:
+    """A `LoopbackServer` for the length of a test, which must have answered every request it got."""
+    srv = LoopbackServer()
+    try:
+        yield srv
+    finally:
+        srv.close()
+    assert not srv.errors, srv.errors
 
 
 class FakeClock:

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from listeners_testkit import Reply
+from x_fakes import T0, TOKEN, USERS, FakeStream, stream_line, tweet
 
 from listeners.budget import InMemoryReadBudget
 from listeners.errors import AuthError, RateLimited, SourceUnavailable
 from listeners.query import BrandQuery, to_x
 from listeners.x import Settings, create
 
-TOKEN = "secret-x-token-123"
 QUERY = BrandQuery("Acme", terms=("acme",))
-T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-
-
-def tweet(n: int, text: str | None = None, **extra):
-    data = {"id": str(1000 + n), "text": text or f"acme post {n}", "author_id": str(n % 3 + 1),
-            "created_at": (T0 - timedelta(minutes=100 - n)).isoformat().replace("+00:00", ".000Z"),
-            "lang": "en", "conversation_id": str(1000 + n),
-            "public_metrics": {"like_count": n, "retweet_count": 1, "reply_count": 2, "quote_count": 0,
-                               "impression_count": 10 * n}}
-    data.update(extra)
-    return data
-
-
-USERS = [{"id": str(i), "username": f"user{i}", "name": f"User {i}",
-          "public_metrics": {"followers_count": 100 * i}} for i in (1, 2, 3)]
 
 
 class FakeX:
@@ -332,42 +317,6 @@ class RealClock:
         return datetime.now(UTC)
 
 
-def stream_line(t, tag):
-    return (json.dumps({"data": t, "includes": {"users": USERS},
-                        "matching_rules": [{"id": "1", "tag": tag}]}) + "\r\n").encode()
-
-
-class FakeStream:
-    def __init__(self, server, rules=()):
-        self.rules = [dict(r) for r in rules]
-        self.deleted: list[str] = []
-        self.added: list[dict] = []
-        self.connections: list = []
-        server.route("GET", "/2/tweets/search/stream/rules", lambda req: {
-            "data": self.rules, "meta": {"result_count": len(self.rules)}} if self.rules else {
-            "meta": {"result_count": 0}})
-        server.route("POST", "/2/tweets/search/stream/rules", self.post_rules)
-        server.route("GET", "/2/tweets/search/stream", self.connect)
-
-    def post_rules(self, req):
-        body = req.json()
-        if "delete" in body:
-            self.deleted += body["delete"]["ids"]
-            self.rules = [r for r in self.rules if r["id"] not in body["delete"]["ids"]]
-            return {"meta": {"summary": {"deleted": len(body["delete"]["ids"])}}}
-        out = []
-        for n, rule in enumerate(body["add"]):
-            rule = {**rule, "id": f"new{n}"}
-            self.rules.append(rule)
-            self.added.append(rule)
-            out.append(rule)
-        return {"data": out, "meta": {"summary": {"created": len(out)}}}
-
-    def connect(self, req):
-        self.connections.append(req)
-        return self.replies.pop(0)
-
-
 TAG = "brandpulse:Acme:default"
 
 
@@ -385,11 +334,9 @@ def stream_listener(server, **overrides):
 def test_stream_syncs_rules_reads_posts_and_ends_after_idle_timeout(server):
     fake = FakeStream(server, rules=[{"id": "old", "value": "acme OR old", "tag": TAG},
                                      {"id": "theirs", "value": "cats", "tag": "someone-else"}])
-    other = tweet(9, "acme but for another rule")
     fake.replies = [Reply(stream=[stream_line(tweet(1), TAG), b"\r\n", stream_line(tweet(2), TAG),
                                   b"not json\r\n",
-                                  (json.dumps({"data": other, "matching_rules": [{"id": "9", "tag": "x"}]})
-                                   + "\r\n").encode(),
+                                  stream_line(tweet(9, "acme, for another team's rule"), "someone-else"),
                                   stream_line(tweet(3, "unrelated words"), TAG),
                                   *[x for _ in range(50) for x in (0.1, b"\r\n")]])]  # keep-alives
     lst, _ = stream_listener(server)
@@ -398,14 +345,84 @@ def test_stream_syncs_rules_reads_posts_and_ends_after_idle_timeout(server):
     assert time.monotonic() - started < 4  # the idle timeout ends the run, not the server
     assert fake.deleted == ["old"] and [r["id"] for r in fake.rules] == ["theirs", "new0"]
     assert fake.added == [{"value": "acme -is:retweet", "tag": TAG, "id": "new0"}]
-    assert ids(batches) == ["1001", "1002"]
+    assert ids(batches) == ["1001", "1002"]  # not 1009 (another rule's), not 1003 (our filter says no)
     assert batches[-1].stats.stop_reason == "stream idle timeout"
-    assert batches[-1].cursor == {"since_id": "1009", "walk": None}
-    total = sum(b.stats.skipped for b in batches)
-    assert total == 1
-    assert sum(b.stats.budget_used for b in batches) == 4
+    assert batches[-1].cursor == {"since_id": "1003", "walk": None}  # the newest post our rule delivered
+    assert sum(b.stats.skipped for b in batches) == 1
+    assert sum(b.stats.budget_used for b in batches) == 4  # every post delivered is billed
+    assert sum(b.stats.fetched for b in batches) == 4 and sum(b.stats.filtered for b in batches) == 2
     assert fake.connections[0].arg("expansions") == "author_id"
     assert fake.connections[0].header("authorization") == f"Bearer {TOKEN}"
+
+
+GLOBEX = BrandQuery("Globex", terms=("globex",))
+GLOBEX_TAG = "brandpulse:Globex:default"
+
+
+def test_one_connection_carries_every_brand_and_routes_posts_by_their_rule_tags(server):
+    fake = FakeStream(server, replies=[Reply(stream=[
+        stream_line(tweet(1, "acme phone"), TAG),
+        stream_line(tweet(2, "globex tablet"), GLOBEX_TAG),
+        stream_line(tweet(3, "acme versus globex"), TAG, GLOBEX_TAG),
+        *[x for _ in range(50) for x in (0.1, b"\r\n")]])])
+    lst, _ = stream_listener(server)
+    out = list(lst.stream([(QUERY, {"since_id": "900", "walk": None}), (GLOBEX, None)]))
+    assert len(fake.connections) == 1
+    assert sorted((r["tag"], r["value"]) for r in fake.rules) == [(TAG, "acme -is:retweet"),
+                                                                 (GLOBEX_TAG, "globex -is:retweet")]
+    got = {(query.brand, m.external_id, m.brand) for query, batch in out for m in batch.mentions}
+    assert got == {("Acme", "1001", "Acme"), ("Acme", "1003", "Acme"),
+                   ("Globex", "1002", "Globex"), ("Globex", "1003", "Globex")}
+    last = {query.brand: batch for query, batch in out}  # the run ends with a batch for every brand
+    assert last["Acme"].cursor == {"since_id": "1003", "walk": None}
+    assert last["Globex"].cursor == {"since_id": "1003", "walk": None}
+    assert {b.stats.stop_reason for b in last.values()} == {"stream idle timeout"}
+    assert sum(b.stats.budget_used for _, b in out) == 3  # the post for both brands is read and billed once
+    assert sum(b.stats.fetched for _, b in out) == 3
+
+
+def test_rules_of_brands_gone_from_the_config_are_deleted_and_others_kept(server):
+    fake = FakeStream(server, rules=[{"id": "a", "value": "acme -is:retweet", "tag": TAG},
+                                     {"id": "g", "value": "globex -is:retweet", "tag": GLOBEX_TAG},
+                                     {"id": "o", "value": "initech", "tag": "brandpulse:Initech:default"},
+                                     {"id": "t", "value": "cats", "tag": "someone-else"}],
+                      replies=[Reply(stream=[0.3])])
+    lst, _ = stream_listener(server, stream_idle_timeout_seconds=0.2)
+    list(lst.stream([(QUERY, None), (GLOBEX, None)]))
+    assert fake.deleted == ["o"] and fake.added == []  # still billed for every post it matched
+    assert sorted(r["id"] for r in fake.rules) == ["a", "g", "t"]
+
+    list(lst.stream([]))  # the last brand went: no rule of ours is left, and nothing connects
+    assert sorted(fake.deleted) == ["a", "g", "o"] and [r["id"] for r in fake.rules] == ["t"]
+    assert len(fake.connections) == 1
+
+
+def test_a_stop_ends_a_silent_stream_at_once_with_what_arrived(server):
+    sent = threading.Event()
+
+    def posts_then_silence():
+        yield stream_line(tweet(1), TAG)
+        yield stream_line(tweet(2), TAG)
+        sent.set()
+        yield 60.0  # not even a keep-alive
+
+    fake = FakeStream(server, replies=[Reply(stream=posts_then_silence())])
+    lst, sleeps = stream_listener(server, stream_idle_timeout_seconds=300, stream_max_seconds=900,
+                                  stream_stall_seconds=30, stream_flush_seconds=60)
+    stop = threading.Event()
+    batches: list = []
+    run = threading.Thread(target=lambda: batches.extend(lst.stream([(QUERY, None)], stop=stop)))
+    run.start()
+    assert sent.wait(5)
+    time.sleep(0.3)  # the client reads both posts, then waits on the silent socket
+    stopped = time.monotonic()
+    stop.set()
+    run.join(10)
+    assert not run.is_alive() and time.monotonic() - stopped < 2
+    assert [(q.brand, [m.external_id for m in b.mentions]) for q, b in batches] == [("Acme", ["1001", "1002"])]
+    assert batches[-1][1].cursor == {"since_id": "1002", "walk": None}
+    assert batches[-1][1].stats.stop_reason == "stop requested"
+    assert len(fake.connections) == 1 and sleeps == []  # ended, not reconnected
 
 
 def test_stream_reconnects_after_disconnects_429_and_stalls(server):
