@@ -46,6 +46,7 @@ THEME_SAMPLE = 1000
 PREVIOUS_THEME_SAMPLE = 500
 #: Characters of a post that are embedded: a complaint says what it is about early on.
 THEME_TEXT_CHARS = 600
+DAY = timedelta(days=1)
 
 
 def environment() -> Environment:
@@ -197,20 +198,25 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     previous_start = start - (end - start)
-    bucket = timedelta(days=1) if end - start >= timedelta(days=2) else timedelta(hours=1)
+    bucket = DAY if end - start >= timedelta(days=2) else timedelta(hours=1)
     names = [brand, *[c for c in competitors if c != brand]]
     with engine.connect() as connection:
-        series = brand_series(connection, model_id=model_id, start=previous_start, end=end, bucket=bucket,
+        # Daily series count the days retention pruned too, so old periods keep their figures.
+        current = brand_series(connection, model_id=model_id, start=start, end=end, bucket=DAY, brand_names=names)
+        before = brand_series(connection, model_id=model_id, start=previous_start, end=start, bucket=DAY,
                               brand_names=names)
+        trend = current[brand]
+        if bucket != DAY:
+            hourly = brand_series(connection, model_id=model_id, start=start, end=end, bucket=bucket,
+                                  brand_names=[brand])[brand]
+            # Pruned days have no hours left: their period is charted by day.
+            trend, bucket = (hourly, bucket) if hourly["volume"].sum() == trend["volume"].sum() else (trend, DAY)
         sources = breakdown(connection, model_id=model_id, by="source", start=start, end=end, brand_names=[brand])
         languages = breakdown(connection, model_id=model_id, by="language", start=start, end=end,
                               brand_names=[brand])
         negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
         alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
     timings["queries"] = time.perf_counter() - clock
-    split = pd.Timestamp(start)
-    current = {name: frame[frame.index >= split] for name, frame in series.items()}
-    before = {name: frame[frame.index < split] for name, frame in series.items()}
     totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
     totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
     voice_now = sum(k.volume for k in totals_now.values()) or 1
@@ -229,7 +235,7 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
     return ReportData(
         brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,
         generated_at=now or datetime.now(UTC), current=totals_now[brand], previous=totals_before[brand],
-        series=current[brand], bucket=bucket, share=share, themes=themes, themes_note=note,
+        series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
         top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings)
 

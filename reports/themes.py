@@ -15,7 +15,8 @@ Method:
 3. Each theme is named by class-based TF-IDF (BERTopic's c-TF-IDF): the frequency of a term in the
    theme's concatenated posts, times log(1 + A / f) where A is the average number of terms per class
    and f the term's frequency over all classes (noise included, which demotes generic words).
-4. Representative quotes are the distinct current-period posts nearest the theme's centroid.
+4. Representative quotes are the distinct current-period posts nearest the theme's centroid; a
+   cluster with fewer than 3 distinct current posts (a faded theme, a post pasted many times) is none.
 5. Trend: the theme's (weighted) size now against the previous period. A theme with no previous
    members is "new"; one at least 1.5 times its previous size is "growing". New themes come first,
    then growing ones by growth, then the rest by size.
@@ -44,7 +45,7 @@ Embed = Callable[[list[str]], np.ndarray]
 GROWTH_FACTOR = 1.5
 #: ... and shrink below this factor to count as fading.
 FADE_FACTOR = 0.67
-#: A theme needs this many posts in the report's period (and so has 3 quotes to show).
+#: A theme needs this many different posts in the report's period (and so has 3 quotes to show).
 MIN_THEME_POSTS = 3
 #: Clusters whose c-TF-IDF word vectors are at least this alike (cosine) are one theme.
 MERGE_SIMILARITY = 0.3
@@ -239,11 +240,13 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
     documents = [[term for row in np.flatnonzero(labels == label) for term in tokens[row]] for label in classes]
     scores, vocabulary = class_tfidf(documents)
     themes = []
+    in_theme = np.zeros(len(frame), dtype=bool)
     for position, label in enumerate(ids):
         members = np.flatnonzero(labels == label)
         now = members[current[members]]
-        if len(now) < MIN_THEME_POSTS:
-            continue  # (nearly) a theme of the previous period only: it faded away
+        if len({_normalised(text) for text in frame["text"].iloc[now]}) < MIN_THEME_POSTS:
+            continue  # a theme of the previous period only (it faded away), or one post pasted over and over
+        in_theme[now] = True
         size = float(weight[now].sum())
         before = members[~current[members]]
         previous = float(weight[before].sum())
@@ -258,7 +261,7 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
             sources=dict(Counter(frame["source"].iloc[now]).most_common()), sampled=len(now)))
     themes.sort(key=lambda t: (STATUS_ORDER[t.status], -(t.change or 0.0) if t.status == "growing" else 0.0,
                                -t.size, t.name))
-    clustered = int(sum(current[labels >= 0]))
+    clustered = int(in_theme.sum())
     return ThemeResult(themes=themes[:max_themes], clustered=clustered, sampled=sampled, total=total,
                        unclustered=sampled - clustered)
 

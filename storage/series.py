@@ -1,4 +1,9 @@
-"""Time-bucketed sentiment series per brand: the alerts' and reports' common input."""
+"""Time-bucketed sentiment series per brand: the alerts' and reports' common input.
+
+Buckets of whole days also count the days retention pruned (their counts live on in
+`daily_aggregates`, read through `storage.retention.daily_series`), so a daily series reads the same
+before and after pruning; finer buckets need the mentions themselves and cover live ones only.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
 from storage.dialect import epoch_seconds
+from storage.retention import daily_series
 from storage.schema import brands, mention_brands, mentions, sentiments
 
+DAY_SECONDS = 86_400
 SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
 
 
@@ -59,6 +66,7 @@ def _counts_query(connection: Connection, model_id: str, start: datetime, end: d
 
 
 def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
+    """`rows` (a bucket column of epoch seconds, and the counts) as a full series over `index`."""
     frame = _empty_frame(index)
     if not rows.empty:
         counts = rows[_COUNTS].astype(float)
@@ -71,6 +79,15 @@ def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
     return frame
 
 
+def _daily_rows(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
+                brand_names: Sequence[str] | None) -> pd.DataFrame:
+    """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together."""
+    days = daily_series(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
+    seconds = (days["day"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    rows = days.assign(bucket=seconds // step * step)
+    return rows.groupby(["brand", "bucket"], as_index=False)[_COUNTS].sum()
+
+
 def brand_series(connection: Connection, *, model_id: str, start: datetime, end: datetime,
                  bucket: timedelta = timedelta(hours=1),
                  brand_names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -78,11 +95,15 @@ def brand_series(connection: Connection, *, model_id: str, start: datetime, end:
     negative_share (negative / scored) and net_sentiment ((positive - negative) / scored).
 
     Every bucket is present (empty ones as zeros), so detectors see quiet hours as zeros rather
-    than as gaps. Only `model_id`'s scores count: series never mix models.
+    than as gaps. Only `model_id`'s scores count: series never mix models. A bucket of whole days
+    includes the days retention pruned (a pruned day counts when its midnight lies in [start, end)).
     """
     step = int(bucket.total_seconds())
-    query = _counts_query(connection, model_id, start, end, step, None, brand_names)
-    rows = pd.DataFrame(connection.execute(query).all(), columns=["brand", "bucket", *_COUNTS])
+    if step % DAY_SECONDS == 0:
+        rows = _daily_rows(connection, model_id, start, end, step, brand_names)
+    else:
+        query = _counts_query(connection, model_id, start, end, step, None, brand_names)
+        rows = pd.DataFrame(connection.execute(query).all(), columns=["brand", "bucket", *_COUNTS])
     index = bucket_index(start, end, bucket)
     names = list(brand_names) if brand_names is not None else sorted(set(rows["brand"]))
     return {name: _frame(rows[rows["brand"] == name], index) for name in names}

@@ -63,7 +63,6 @@ from storage.silences import (
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SESSION_COOKIE = "brandpulse_session"
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver"}
 LABELS = ["negative", "neutral", "positive", "unscored"]
 CSV_LIMIT = 1_000_000
 
@@ -221,8 +220,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
     async def guard(request: Request, call_next):
         path = request.url.path
         if token is None:
-            host = _host_name(request.headers.get("host") or "")
-            if host not in LOOPBACK_NAMES and not is_loopback(host):
+            if not is_loopback(_host_name(request.headers.get("host") or "")):
                 return JSONResponse({"detail": "this dashboard only answers on a loopback address"}, 403)
         elif not (path in ("/login", "/healthz") or path.startswith("/static/")) and not _authorised(request, token):
             if path.startswith("/api/") or path == "/openapi.json":

@@ -1,6 +1,6 @@
 """The dashboard in a real headless browser (Debian's chromium): pages load with data, a filter narrows
-the mentions, a silence is created from the alerts page, a post's <script> stays text. Screenshots go
-to test-artifacts/dashboard/."""
+the mentions, a silence is created and an alert acknowledged from the alerts page, a post's <script>
+stays text. Screenshots go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
@@ -138,6 +138,19 @@ def test_a_silence_is_created_from_the_alerts_page(server, browser):
     assert 'brand="Lumora"' in silence and "ana" in silence and "launch campaign" in silence
     browser.wait_for("document.querySelector('tr[data-fingerprint=f-firing]').textContent.includes('silenced')")
     browser.screenshot(ARTIFACTS / "alerts-silenced.png")
+
+
+def test_an_alert_is_acknowledged_from_the_alerts_page(server, browser):
+    url, _ = server
+    browser.navigate(f"{url}/alerts")
+    button = "document.querySelector('tr[data-fingerprint=f-novex] button.ack')"
+    browser.wait_for(f"{button} !== null")
+    browser.evaluate("window.prompt = () => 'bo'")  # who answers "who is on it?" (a native dialog would block)
+    browser.evaluate(f"{button}.click()")
+    browser.wait_for("document.querySelector('tr[data-fingerprint=f-novex]').textContent.includes('ack: bo')")
+    assert browser.evaluate(f"{button} === null")  # acknowledged once; the button is gone
+    assert "ack:" not in browser.evaluate("document.querySelector('tr[data-fingerprint=f-firing]').textContent")
+    browser.screenshot(ARTIFACTS / "alerts-acknowledged.png")
 
 
 def test_themes_page_lists_the_complaints(server, browser):

