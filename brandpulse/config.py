@@ -1,8 +1,9 @@
 """`brandpulse.yaml`: brands, sources, schedules, alerting, database and model, validated at start.
 
 Every problem is reported with the file, line and key at fault, before anything runs. Secrets are
-written as `${ENV_VAR}` references and resolved from the environment or a secrets file; resolved
-values live only in `SecretStr` fields, which never print.
+written as `${ENV_VAR}` references and resolved from the environment or a secrets file; credentials
+live in `SecretStr` fields, which never print, and every resolved value (in any field, such as a
+key inside a feed URL) is listed by `secret_values` for redaction.
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ class Config(BaseModel):
     sources: dict[str, SourceConfig] = {}
     alerts: AlertsConfig = AlertsConfig()
     file: Path | None = None
+    env_secrets: tuple[SecretStr, ...] = Field(default=(), description="what the file's ${VAR} references "
+                                               "resolved to, wherever they appear: redacted like credentials")
 
     def path(self, name: str | Path) -> Path:
         """`name` taken from the config file's folder, as the SQLite database is (absolute paths stay)."""
@@ -201,7 +204,7 @@ def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationErro
 
 
 #: model fields the loader fills in, and how the file spells the ones it converts
-_INTERNAL_FIELDS = {"file": None, "credential_env": None, "interval_seconds": "interval"}
+_INTERNAL_FIELDS = {"file": None, "env_secrets": None, "credential_env": None, "interval_seconds": "interval"}
 
 
 def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
@@ -312,7 +315,8 @@ def load_config(file: Path | str = DEFAULT_FILE) -> Config:
     sources = _validate_sources(document)
     body = {key: value for key, value in document.data.items() if key != "sources"}
     try:
-        config = Config.model_validate({**body, "sources": sources, "file": file})
+        config = Config.model_validate({**body, "sources": sources, "file": file,
+                                        "env_secrets": sorted(document.env_values)})
     except ValidationError as error:
         raise _first_error(document, (), error, Config) from None
     _check_references(config, document)
@@ -325,7 +329,9 @@ def load_config(file: Path | str = DEFAULT_FILE) -> Config:
 
 
 def secret_values(value: Any) -> list[str]:
-    """Every resolved secret in a config tree, so that logging can redact them."""
+    """Every resolved secret in a config tree, so that logs, printed errors and stored failures can
+    redact them: credentials (`SecretStr` fields) and every value a `${VAR}` reference brought in,
+    e.g. the key in `https://feeds.example/?key=${FEEDKEY}`."""
     if isinstance(value, SecretStr):
         return [value.get_secret_value()]
     if isinstance(value, BaseModel):

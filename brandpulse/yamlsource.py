@@ -26,12 +26,14 @@ class ConfigError(ValueError):
 
 @dataclass
 class LocatedDocument:
-    """A parsed YAML document plus the line of every key, and which values came from which env var."""
+    """A parsed YAML document plus the line of every key, which values came from which env var, and
+    the values those references resolved to (every one a secret, whatever field it lands in)."""
 
     file: Path
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     env_names: dict[Path_, str] = field(default_factory=dict)
+    env_values: set[str] = field(default_factory=set)
 
     def line_of(self, path: Path_) -> int | None:
         """The line of `path`, or of its nearest ancestor present in the file."""
@@ -137,6 +139,7 @@ def _resolve(value: str, path: Path_, document: LocatedDocument, env: Mapping[st
         if name not in env:
             raise document.error(path, f"environment variable {name} is not set (nor in the secrets file)")
         document.env_names[path] = name
+        document.env_values.add(env[name])
         return env[name]
 
     return ENV_REFERENCE.sub(substitute, value)

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from brandpulse.config import Config, load_config, secret_values
-from brandpulse.logs import configure_logging
+from brandpulse.logs import Redactor, configure_logging
 from brandpulse.runtime import Runtime
 from brandpulse.yamlsource import ConfigError
 
@@ -22,6 +24,7 @@ errors = Console(stderr=True)
 class CliState:
     config_path: Path
     verbose: bool = False
+    redact: Redactor = field(default_factory=lambda: Redactor(()), repr=False)
     _config: Config | None = field(default=None, repr=False)
 
     def config(self) -> Config:
@@ -30,11 +33,20 @@ class CliState:
                 self._config = load_config(self.config_path)
             except ConfigError as error:
                 fail(f"Configuration error: {error}", code=2)
-            configure_logging(self.verbose, secret_values(self._config))
+            secrets = secret_values(self._config)
+            self.redact = Redactor(secrets)
+            configure_logging(self.verbose, secrets)
         return self._config
 
     def runtime(self, **options) -> Runtime:
-        return Runtime.open(self.config(), **options)
+        """The config's runtime; a database that cannot be reached ends the command with one line."""
+        config = self.config()
+        try:
+            return Runtime.open(config, **options)
+        except OperationalError as error:
+            database = make_url(config.database).render_as_string(hide_password=True)
+            reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+            fail(self.redact(f"cannot open the database {database}: {reason}"), code=2)
 
 
 def fail(message: str, code: int = 1) -> None:

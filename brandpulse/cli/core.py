@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -14,7 +15,6 @@ from brandpulse.cli.context import CliState, console, fail
 from brandpulse.service import serve, stop_on_signals
 from brandpulse.status import gather_status
 from brandpulse.worker import run_worker
-from storage.engine import open_database
 from storage.scoring import scoring_backlog
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "brandpulse.yaml"
@@ -28,7 +28,7 @@ def init(ctx: typer.Context, force: bool = typer.Option(False, help="Overwrite a
     state.config_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(TEMPLATE, state.config_path)
     config = state.config()
-    open_database(config.database).dispose()
+    state.runtime().close()  # opening it creates the database and its tables
     console.print(f"Wrote {state.config_path} and created the database {config.database}.\n"
                   "Edit the brands and sources, set the credentials' environment variables, then run "
                   "[bold]brandpulse collect --once[/] or [bold]brandpulse run[/].")
@@ -48,7 +48,8 @@ def collect(ctx: typer.Context,
                                                                   "until Ctrl-C, or collect once (default)."),
             source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources.")) -> None:
     """Collect new mentions from the configured sources once (or, with --loop, until stopped)."""
-    runtime = ctx.obj.runtime()
+    state: CliState = ctx.obj
+    runtime = state.runtime()
     names = source or [name for name, s in runtime.config.sources.items() if s.enabled]
     unknown = sorted(set(names) - set(runtime.config.sources))
     if unknown:
@@ -62,13 +63,13 @@ def collect(ctx: typer.Context,
         return
     table = Table("source", "calls", "fetched", "new", "duplicates", "skipped", "errors", title="Collected")
     for name in names:
-        counts = jobs.collect(runtime, name)
+        counts = state.redact.tree(jobs.collect(runtime, name))  # failures may quote a URL with a key in it
         table.add_row(name, *(str(counts.get(key, 0)) for key in
                               ("calls", "fetched", "new", "duplicates", "skipped", "errors")))
         for failure in counts.get("failures", []):
-            console.print(f"[red]{name}[/]: {failure}", highlight=False)
+            console.print(f"[red]{name}[/]: {escape(failure)}", highlight=False)
         for note in counts.get("notes", []):
-            console.print(f"[yellow]{name}[/]: {note}", highlight=False)
+            console.print(f"[yellow]{name}[/]: {escape(note)}", highlight=False)
     console.print(table)
     runtime.close()
 

@@ -7,6 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from brandpulse.cli.context import CliState, console, fail
@@ -20,11 +22,16 @@ IMPORT_BATCH = 1000
 def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                                              help="CSV or JSONL (optionally .gz) of mentions."),
             brand: str = typer.Option(None, help="Brand for rows that name none.")) -> None:
-    """Import mentions exported from another tool; bad rows are reported by line number."""
+    """Import mentions exported from another tool; bad rows are reported by line number.
+
+    Mentions are committed in batches of 1000: an interrupted import keeps what it stored, and
+    importing the file again adds only the rest.
+    """
     state: CliState = ctx.obj
     config = state.config()
     known = {b.name for b in config.brands}
-    result = read_mentions_file(file, default_brand=brand)
+    with console.status(f"reading {file}"):
+        result = read_mentions_file(file, default_brand=brand)
     runtime = state.runtime()
     new = duplicates = 0
     by_brand: dict[str, list] = {}
@@ -33,12 +40,17 @@ def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, di
     unknown = sorted(set(by_brand) - known)
     if unknown:
         console.print(f"[yellow]note:[/] brands not in the config, stored anyway: {', '.join(unknown)}")
-    with runtime.engine.begin() as connection:
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console) as bar:
+        task = bar.add_task("import", total=len(result.mentions))
         for name, rows in by_brand.items():
             for start in range(0, len(rows), IMPORT_BATCH):
-                stored = store_mentions(connection, name, rows[start:start + IMPORT_BATCH])
+                batch = rows[start:start + IMPORT_BATCH]
+                with runtime.engine.begin() as connection:
+                    stored = store_mentions(connection, name, batch)
                 new += len(stored.new)
                 duplicates += stored.duplicates
+                bar.advance(task, len(batch))
     console.print(f"Imported {file}: {new} new, {duplicates} already stored, {len(result.errors)} rejected.")
     for error in result.errors[:50]:
         console.print(f"  line {error.line}: {error.reason}", highlight=False)
@@ -91,10 +103,12 @@ def mentions(ctx: typer.Context,
             table.add_column(name)
         table.add_column("author", max_width=18, no_wrap=True, overflow="ellipsis")
         table.add_column("text", ratio=1)  # the post gets what the metadata leaves
-        for row in frame.itertuples():
+        # pandas gives NaN for a missing text (author, language, label); the table wants None
+        for row in frame.astype(object).where(frame.notna(), None).itertuples():
             table.add_row(f"{row.created_at:%Y-%m-%d %H:%M}", row.brand, row.source, row.language or "",
-                          f"{row.label} ({row.score:+.2f})" if row.label else "unscored", row.author_handle or "",
-                          row.text if len(row.text) <= 140 else row.text[:139] + "…")
+                          f"{row.label} ({row.score:+.2f})" if row.label else "unscored",
+                          escape(row.author_handle or ""),
+                          escape(row.text if len(row.text) <= 140 else row.text[:139] + "…"))
         console.print(table)
         return
     frame["created_at"] = frame["created_at"].map(lambda moment: moment.isoformat())

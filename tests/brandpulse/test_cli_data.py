@@ -79,3 +79,18 @@ def test_a_bad_config_fails_at_start_with_its_line(tmp_path):
     result = CliRunner().invoke(app, ["-c", str(path), "status"])
     assert result.exit_code == 2
     assert f"{path}:4: brands[0].colour: unknown key" in result.output
+
+
+def test_the_mentions_table_shows_mentions_without_author_language_or_score(tmp_path, config_file):
+    export = tmp_path / "export.csv"
+    export.write_text("id,date,content,author,language,brand\n"
+                      "1,2026-03-02T10:00:00Z,Lumora Halo [sic] arrived today,,,Lumora\n"
+                      "2,2026-03-02T09:00:00Z,Lumora support answered,@ana,en,Lumora\n", encoding="utf-8")
+    run(config_file, "import", str(export))
+    result = run(config_file, "mentions")
+    assert result.exit_code == 0, result.output
+    rows = [[cell.strip() for cell in line.strip("│ ").split("│")] for line in result.output.splitlines()
+            if "Lumora" in line and "│" in line and line.split("│")[1].strip()]  # the first line of each row
+    assert [row[1:6] for row in rows] == [["Lumora", "import", "", "unscored", ""],  # no language, no author
+                                          ["Lumora", "import", "en", "unscored", "@ana"]]
+    assert "[sic]" in result.output  # the post's own brackets are text, not markup
