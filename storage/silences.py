@@ -5,6 +5,10 @@ Matchers are stored as the alerts package's `Matcher.to_dict()` (`{"name", "valu
 `is_regex`/`is_equal` form is accepted on the way in. A silence mutes every alert whose labels satisfy
 all its matchers while `starts_at <= now < ends_at`. Expiring a silence sets its end to now, so its
 history stays readable.
+
+This module only stores and reads silences. Which alerts a silence mutes is the alerts package's
+logic (`alerts.model.Silence.matches`): `storage.alert_store.load_silences` hands back those records,
+and whoever needs the answer (the router, the dashboard) asks them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select, update
 
-from alerts.matchers import Matcher, matches_all
+from alerts.matchers import Matcher
 from alerts.model import Acknowledgement, Silence
 from storage.alert_store import acknowledge, load_acknowledgements
 from storage.schema import silences
@@ -34,12 +38,6 @@ def normalise_matcher(matcher: Mapping[str, Any]) -> dict[str, Any]:
         regex, equal = bool(matcher.get("is_regex", False)), bool(matcher.get("is_equal", True))
         op = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}[(regex, equal)]
     return Matcher(name=name, value=str(value), op=op).to_dict()
-
-
-def silence_matches(matchers: Sequence[Mapping[str, Any]], labels: Mapping[str, Any]) -> bool:
-    """Whether a stored silence's matchers all match an alert's labels."""
-    return matches_all([Matcher.from_dict(m) for m in matchers],
-                       {str(k): "" if v is None else str(v) for k, v in labels.items()})
 
 
 def create_silence(connection: Connection, *, matchers: Sequence[Mapping[str, Any]], created_by: str, comment: str,

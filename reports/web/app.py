@@ -41,6 +41,7 @@ from reports.alerts_view import alert_records, jsonable
 from reports.feedback import complaint_themes
 from reports.themes import Embed
 from reports.web.cache import DailyCountsCache, floor_day
+from storage.alert_store import load_silences
 from storage.queries import (
     MENTION_COLUMNS,
     MentionFilter,
@@ -57,7 +58,6 @@ from storage.silences import (
     create_silence,
     expire_silence,
     list_silences,
-    silence_matches,
 )
 
 log = logging.getLogger(__name__)
@@ -404,6 +404,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
         with engine.connect() as connection:
             records = alert_records(list_alerts(connection, states=state))
             silences = list_silences(connection)
+            muting = [s for s in load_silences(connection, moment) if s.is_active(moment)]  # alerts' records
             acks = active_acknowledgements(connection, moment)
         since = moment - timedelta(days=days)
         records = [r for r in records if r["state"] != "resolved" or (r["updated_at"] and r["updated_at"] >= since)]
@@ -413,8 +414,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Sequence[str],
             starts = datetime.fromisoformat(silence["starts_at"])
             silence["status"] = "expired" if ends <= moment else ("active" if starts <= moment else "pending")
         for record in records:
-            record["silenced_by"] = [s["id"] for s in silence_rows
-                                     if s["status"] == "active" and silence_matches(s["matchers"], record["labels"])]
+            record["silenced_by"] = [s.id for s in muting if s.matches(record["labels"])]
             record["acknowledged"] = acks.get(record["fingerprint"])
         return {"alerts": [jsonable(r) for r in records], "silences": silence_rows}
 
