@@ -61,7 +61,7 @@ def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
         with runtime.engine.connect() as connection:
             samples = top_reached(connection, model_id=model_id, brand=brand, start=state.active_since,
                                   end=state.active_since + timedelta(hours=6), limit=3)
-        for row in samples.astype(object).where(samples.notna(), None).itertuples():  # None, not NaN, if missing
+        for row in samples.itertuples():
             who = escape(row.author_handle or "")
             console.print(f"  • \\[{row.language or '?'}] {who} ({int(row.reach):,} reach): {escape(_clip(row.text))}",
                           highlight=False)

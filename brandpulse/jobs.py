@@ -17,7 +17,8 @@ from typing import Any
 
 from alerts.urgent import check as check_urgent
 from brandpulse import alerting
-from brandpulse.config import BrandConfig
+from brandpulse.config import BrandConfig, secret_values
+from brandpulse.logs import Redactor
 from brandpulse.runtime import Runtime
 from listeners.errors import AuthError, ListenerError
 from listeners.query import BrandQuery
@@ -34,7 +35,9 @@ Progress = Callable[[int], None]
 
 
 def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `work`, keeping a `job_runs` row of its start, end, counts and error."""
+    """Run `work`, keeping a `job_runs` row of its start, end, counts and error, secrets redacted (a
+    failure text may quote a URL that carries a key)."""
+    redact = Redactor(secret_values(runtime.config))
     with runtime.engine.begin() as connection:
         run_id = start_run(connection, job, runtime.clock())
     try:
@@ -42,11 +45,11 @@ def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> 
     except BaseException as error:
         with runtime.engine.begin() as connection:
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-            finish_run(connection, run_id, status, {}, f"{type(error).__name__}: {error}", runtime.clock())
+            finish_run(connection, run_id, status, {}, redact(f"{type(error).__name__}: {error}"), runtime.clock())
         raise
     status = "interrupted" if runtime.stop.is_set() else ("partial" if counts.get("errors") else "ok")
     with runtime.engine.begin() as connection:
-        finish_run(connection, run_id, status, counts, None, runtime.clock())
+        finish_run(connection, run_id, status, redact.tree(counts), None, runtime.clock())
     return counts
 
 

@@ -12,7 +12,10 @@ ids the cursor remembers for that feed; on a feed's first fetch, entries older t
 feed; a feed that fails (after retries) is logged and counted and the other feeds still run; only
 when every feed fails does the run raise. The cursor::
 
-    {"feeds": {"<url>": {"etag": "…", "modified": "…", "seen": ["<entry id>", …]}}}
+    {"feeds": {"sha256:<digest of the url>": {"etag": "…", "modified": "…", "seen": ["<entry id>", …]}}}
+
+A feed URL may carry a key (``?key=${FEEDKEY}``): the cursor names feeds by a digest of the URL, and
+a feed without a title is named by its URL without the query, so that no key reaches storage.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import feedparser
 import requests
@@ -51,6 +54,17 @@ _SEEN = 2000
 class Settings(SourceSettings):
     feeds: list[str] = Field(default_factory=list, description="feed URLs; {query} is the brand query")
     interval_seconds: float = Field(default=1800.0, gt=0)
+
+
+def _state_key(url: str) -> str:
+    return "sha256:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _without_query(url: str) -> str:
+    """The URL without its query, fragment and credentials: what may be shown and stored."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _entry_id(entry: Any) -> str:
@@ -137,12 +151,12 @@ class RssListener(ApiListener):
         state = (cursor or {}).get("feeds") if isinstance(cursor, dict) else None
         state = state if isinstance(state, dict) else {}
         urls = self.feed_urls(query)
-        out: dict[str, Any] = {"feeds": {url: state.get(url) or {} for url in urls}}
+        out: dict[str, Any] = {"feeds": {_state_key(url): state.get(_state_key(url)) or {} for url in urls}}
         collector = Collector(SOURCE, log)
         failures: list[ListenerError] = []
         for url in urls:
             stats = BatchStats()
-            feed_state = dict(out["feeds"][url])
+            feed_state = dict(out["feeds"][_state_key(url)])
             try:
                 response = self._download(url, feed_state, stats)
             except ListenerError as exc:
@@ -174,7 +188,7 @@ class RssListener(ApiListener):
                     stats.filtered += 1
                     continue
                 fresh.append(entry)
-            feed_title = (parsed.get("feed") or {}).get("title") or url
+            feed_title = (parsed.get("feed") or {}).get("title") or _without_query(url)
             convert = partial(self._mention, query=query, feed_title=feed_title, first_time=first_time)
             mentions = collector.collect(fresh, convert, _entry_id, stats)
             for entry in fresh:
@@ -185,7 +199,7 @@ class RssListener(ApiListener):
             feed_state["seen"] = seen[-_SEEN:]
             feed_state["etag"] = response.headers.get("ETag")
             feed_state["modified"] = response.headers.get("Last-Modified")
-            out["feeds"][url] = feed_state
+            out["feeds"][_state_key(url)] = feed_state
             yield Batch(mentions, json.loads(json.dumps(out)), stats)
         if urls and len(failures) == len(urls):
             raise SourceUnavailable(SOURCE, f"all {len(urls)} feed(s) failed; first: {failures[0].detail}")

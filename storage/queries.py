@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
@@ -79,12 +80,27 @@ def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
     return query
 
 
+def mention_frame(rows: Any, columns: list[str]) -> pd.DataFrame:
+    """Rows of mentions as a frame whose missing texts (author, language, label, url) are None.
+
+    pandas 3 stores text columns as its string dtype, where a missing value reads as NaN: a float,
+    and truthy, so `row.author_handle or ""` would pass it on (to a table, or to JSON that PostgreSQL
+    refuses). Text columns stay Python objects instead.
+    """
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in frame.columns:
+        if pd.api.types.is_string_dtype(frame[name].dtype):
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna(), None)
+    return frame
+
+
 def find_mentions(connection: Connection, filters: MentionFilter) -> pd.DataFrame:
     """Mentions matching `filters`, one row per (mention, brand), newest first unless asked otherwise.
 
     `labels` may include "unscored" for mentions `model_id` has not scored yet.
     """
-    return pd.DataFrame(connection.execute(_mentions_query(filters)).all(), columns=MENTION_COLUMNS)
+    return mention_frame(connection.execute(_mentions_query(filters)).all(), MENTION_COLUMNS)
 
 
 def brand_totals(connection: Connection, model_id: str) -> pd.DataFrame:
@@ -208,7 +224,7 @@ def top_reached(connection: Connection, *, model_id: str, brand: str, start: dat
     engagement = mentions.c.likes + mentions.c.reposts + mentions.c.replies + mentions.c.quotes
     query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
              .order_by(reach_expression().desc(), engagement.desc(), mentions.c.id).limit(limit))
-    return pd.DataFrame(connection.execute(query).all(), columns=SCORED_MENTION_COLUMNS)
+    return mention_frame(connection.execute(query).all(), SCORED_MENTION_COLUMNS)
 
 
 def labelled_mentions(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
@@ -218,7 +234,7 @@ def labelled_mentions(connection: Connection, *, model_id: str, brand: str, star
              .order_by(mention_brands.c.created_at, mentions.c.id))
     if limit is not None:
         query = query.limit(limit)
-    return pd.DataFrame(connection.execute(query).all(), columns=SCORED_MENTION_COLUMNS)
+    return mention_frame(connection.execute(query).all(), SCORED_MENTION_COLUMNS)
 
 
 def count_mentions(connection: Connection, filters: MentionFilter, *, cap: int | None = 10_000) -> int:
@@ -231,7 +247,7 @@ def iter_mentions(connection: Connection, filters: MentionFilter, *, chunk: int 
     """`find_mentions` in frames of `chunk` rows from one streamed query (for exports of any size)."""
     result = connection.execution_options(stream_results=True, yield_per=chunk).execute(_mentions_query(filters))
     for rows in result.partitions(chunk):
-        yield pd.DataFrame(rows, columns=MENTION_COLUMNS)
+        yield mention_frame(rows, MENTION_COLUMNS)
 
 
 def distinct_values(connection: Connection, column: str) -> list[str]:

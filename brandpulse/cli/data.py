@@ -103,8 +103,7 @@ def mentions(ctx: typer.Context,
             table.add_column(name)
         table.add_column("author", max_width=18, no_wrap=True, overflow="ellipsis")
         table.add_column("text", ratio=1)  # the post gets what the metadata leaves
-        # pandas gives NaN for a missing text (author, language, label); the table wants None
-        for row in frame.astype(object).where(frame.notna(), None).itertuples():
+        for row in frame.itertuples():
             table.add_row(f"{row.created_at:%Y-%m-%d %H:%M}", row.brand, row.source, row.language or "",
                           f"{row.label} ({row.score:+.2f})" if row.label else "unscored",
                           escape(row.author_handle or ""),

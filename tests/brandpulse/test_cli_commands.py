@@ -158,13 +158,7 @@ def test_score_scores_every_imported_mention_with_the_configured_model(tmp_path,
 
 #: `find_mentions`/`top_reached` frames give NaN, not None, for a missing author when some rows have one,
 #: and the alert's context (brandpulse/alerting.py) stores that NaN: PostgreSQL's JSON refuses it.
-NAN_AUTHOR = pytest.mark.xfail(strict=True, reason="storage/queries.py frames carry NaN for a missing author "
-                                                   "into the alert context; PostgreSQL JSON rejects NaN")
-
-
-def test_evaluate_fires_on_the_spike_and_delivers_the_alert(tmp_path, config_file, database_url, request):
-    if database_url.startswith("postgresql"):
-        request.applymarker(NAN_AUTHOR)
+def test_evaluate_fires_on_the_spike_and_delivers_the_alert(tmp_path, config_file, database_url):
     write_calm_days_and_a_spike(tmp_path / "export.csv")
     run(config_file, "import", str(tmp_path / "export.csv"))
     run(config_file, "score")

@@ -92,8 +92,6 @@ def test_a_failing_feed_is_reported_without_its_key(tmp_path, database_url, monk
     assert FEED_KEY not in result.output  # ...without the key, in the printed lines and in the logs
 
 
-@pytest.mark.xfail(strict=True, reason="brandpulse/jobs.py `recorded` must store redacted counts and errors, and "
-                                       "listeners/rss.py must not key its cursor state by the resolved URL")
 def test_a_failing_feed_leaves_its_key_nowhere_in_the_database(tmp_path, database_url, monkeypatch, failing_feed):
     address, _ = failing_feed
     collect_once(tmp_path, database_url, monkeypatch, address)

@@ -60,7 +60,8 @@ def test_rss_entries_become_mentions_with_conditional_get(server, clock):
     assert m.text == "Acme launches phone\n\nBig news" and m.url == "https://news.example/1"
     assert m.created_at.isoformat() == "2025-03-10T10:00:00+00:00" and m.language is None
     cursor = batches[-1].cursor
-    assert cursor["feeds"][f"{server.url}/feed.xml"]["etag"] == '"v1"'
+    [feed_state] = cursor["feeds"].values()  # keyed by a digest of the URL, which may hold a key
+    assert feed_state["etag"] == '"v1"'
     state["items"].append(("4", "Acme again", "Mon, 10 Mar 2025 11:00:00 GMT", "more"))
     again = list(lst.fetch(QUERY, cursor))
     assert [m.external_id for b in again for m in b.mentions] == ["https://news.example/4"]
