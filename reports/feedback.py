@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from reports import charts
 from reports.alerts_view import alert_records, alerts_between
 from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
-from storage.queries import breakdown, labelled_mentions, list_alerts, top_reached
+from storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
 from storage.series import brand_series
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class ReportData:
     share: list[dict[str, Any]]
     themes: ThemeResult | None
     themes_note: str
+    retention_note: str
     sources: list[dict[str, Any]]
     languages: list[dict[str, Any]]
     top_negative: list[dict[str, Any]]
@@ -155,6 +156,19 @@ def _breakdown_rows(frame: pd.DataFrame, brand: str) -> list[dict[str, Any]]:
         kpis = Kpis(int(row.volume), int(row.scored), int(row.negative), int(row.neutral), int(row.positive))
         rows.append({"key": row.key, "share": row.volume / total, **kpis.to_dict()})
     return rows
+
+
+def retention_note(held_from: datetime | None, start: datetime, end: datetime) -> str:
+    """One line for a period with pruned days ("" if none): counts come from the daily aggregates,
+    but complaint themes and top posts need the posts, held from `held_from` only."""
+    if held_from is None or held_from <= start:
+        return ""
+    if held_from >= end:
+        return ("This period's mentions were pruned by retention: counts, sentiment and breakdowns come from "
+                "daily aggregates; complaint themes and top posts are not available.")
+    last = end - timedelta(microseconds=1)
+    return (f"Mentions before {held_from:%Y-%m-%d} were pruned by retention: complaint themes and top posts cover "
+            f"{held_from:%Y-%m-%d} to {last:%Y-%m-%d}; counts, sentiment and breakdowns cover the whole period.")
 
 
 def complaint_themes(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
@@ -216,6 +230,7 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
                               brand_names=[brand])
         negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
         alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
+        pruned_note = retention_note(pruned_before(connection), start, end)
     timings["queries"] = time.perf_counter() - clock
     totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
     totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
@@ -236,6 +251,7 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,
         generated_at=now or datetime.now(UTC), current=totals_now[brand], previous=totals_before[brand],
         series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
+        retention_note=pruned_note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
         top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings)
 
@@ -391,6 +407,8 @@ def report_message(document: ReportDocument, *, sender: str, recipients: Sequenc
              f"Mentions: {data.current.volume:,} (previous period: {data.previous.volume:,})",
              f"Net sentiment: {'n/a' if net is None else f'{net * 100:+.0f}'}",
              f"Brand health: {'n/a' if data.current.health is None else f'{data.current.health:.0%}'}"]
+    if data.retention_note:
+        lines += ["", data.retention_note]
     if data.themes and data.themes.themes:
         lines += ["", "Complaint themes:"]
         lines += [f"  - {t.name} ({t.size:,}, {growth_label(t)})" for t in data.themes.themes[:5]]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
 
-from storage.schema import alert_state, brands, mention_brands, mentions, sentiments
+from sentiment.records import LABELS
+from storage.schema import alert_state, brands, daily_aggregates, mention_brands, mentions, sentiments
 
 MENTION_COLUMNS = ["id", "brand", "source", "external_id", "created_at", "language", "label", "score",
                    "author_handle", "author_reach", "likes", "reposts", "replies", "url", "text"]
@@ -182,7 +183,8 @@ def daily_counts(connection: Connection, *, model_id: str, start: datetime, end:
 
 def breakdown(connection: Connection, *, model_id: str, by: str, start: datetime, end: datetime,
               brand_names: Sequence[str] | None = None) -> pd.DataFrame:
-    """Counts per brand and `by` ("source" or "language") in [start, end), largest first."""
+    """Counts per brand and `by` ("source" or "language") in [start, end), largest first: live
+    mentions and the pruned days' aggregates together (see `pruned_counts`)."""
     if by not in ("source", "language"):
         raise ValueError(f"cannot break down by {by!r} (source or language)")
     key = func.coalesce(mentions.c[by], "unknown").label("key")
@@ -192,9 +194,71 @@ def breakdown(connection: Connection, *, model_id: str, by: str, start: datetime
              .group_by(brands.c.name, key))
     if brand_names is not None:
         query = query.where(brands.c.name.in_(list(brand_names)))
-    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "key", *COUNT_COLUMNS])
-    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    live = pd.DataFrame(connection.execute(query).all(), columns=["brand", "key", *COUNT_COLUMNS])
+    live[COUNT_COLUMNS] = live[COUNT_COLUMNS].astype("int64")
+    pruned = pruned_counts(connection, model_id=model_id, by=by, start=start, end=end, brand_names=brand_names)
+    pruned = pruned.rename(columns={by: "key"}).replace({"key": {"": "unknown"}})  # aggregates keep NULL as ""
+    frame = sum_counts([live, pruned], ["brand", "key"])
     return frame.sort_values(["brand", "volume", "key"], ascending=[True, False, True], ignore_index=True)
+
+
+#: What the aggregates of pruned mentions can be counted by.
+AGGREGATE_KEYS = ("day", "source", "language")
+
+
+def pruned_counts(connection: Connection, *, model_id: str, by: str, start: datetime, end: datetime,
+                  brand_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Counts of the mentions retention pruned, per brand and `by` ("day", "source" or "language"):
+    volume, scored, negative, neutral, positive, read from `daily_aggregates`.
+
+    Aggregates cover whole days: a pruned day counts when its midnight (UTC) lies in [start, end), as
+    a daily series labels it. `day` is a midnight-UTC timestamp; an unknown language is "". Only
+    `model_id`'s scores count.
+    """
+    if by not in AGGREGATE_KEYS:
+        raise ValueError(f"pruned counts cannot be counted by {by!r} ({', '.join(AGGREGATE_KEYS)})")
+    stored = daily_aggregates.c
+    is_volume = stored.model_id == ""
+    of_model = stored.model_id == model_id
+    query = (select(brands.c.name.label("brand"), stored[by],
+                    func.sum(case((is_volume, stored.mentions), else_=0)).label("volume"),
+                    func.sum(case((of_model, stored.mentions), else_=0)).label("scored"),
+                    *(func.sum(case((and_(of_model, stored.label == name), stored.mentions), else_=0)).label(name)
+                      for name in LABELS))
+             .select_from(daily_aggregates.join(brands, brands.c.id == stored.brand_id))
+             .where(stored.day >= _first_day_from(start), stored.day < _first_day_from(end), is_volume | of_model)
+             .group_by(brands.c.name, stored[by]))
+    if brand_names is not None:
+        query = query.where(brands.c.name.in_(list(brand_names)))
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", by, *COUNT_COLUMNS])
+    if by == "day":
+        frame["day"] = pd.to_datetime(frame["day"].astype(str), utc=True)
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    return frame
+
+
+def sum_counts(frames: Sequence[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Count frames (live and pruned, say) added up per `keys`, sorted by `keys`."""
+    present = [frame for frame in frames if not frame.empty]
+    if not present:
+        return frames[0]
+    return pd.concat(present, ignore_index=True).groupby(keys, as_index=False)[COUNT_COLUMNS].sum()
+
+
+def _first_day_from(moment: datetime) -> date:
+    """The first day whose midnight (UTC) is at or after `moment`."""
+    moment = moment.astimezone(UTC)
+    return moment.date() if moment.time() == time(0) else moment.date() + timedelta(days=1)
+
+
+def pruned_before(connection: Connection) -> datetime | None:
+    """Midnight UTC after the last day retention pruned mentions of (None: nothing was pruned).
+
+    Retention prunes whole days, oldest first: mentions older than this are gone (only their
+    counts remain, in `daily_aggregates`), so anything that needs the posts covers later days only.
+    """
+    last = connection.execute(select(func.max(daily_aggregates.c.day))).scalar()
+    return None if last is None else datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 def reach_expression() -> ColumnElement:

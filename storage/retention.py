@@ -2,8 +2,9 @@
 
 Mentions are deleted in chunks; each chunk's counts per UTC day, brand, source, language, model
 and label are added to `daily_aggregates` in the transaction that deletes it, so a crash or a
-concurrent run never loses a mention from the counts nor counts one twice. `daily_series` reads
-both tables, so series over any period come out the same before and after pruning.
+concurrent run never loses a mention from the counts nor counts one twice. `daily_series` and
+`storage.queries.breakdown` read both tables (the aggregates through `storage.queries.pruned_counts`),
+so daily series and breakdowns by source and language come out the same before and after pruning.
 
 A mention still waiting in the scoring queue is kept until it is scored: its day's aggregate then
 includes its label.
@@ -16,15 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, exists, func, literal, null, select, update
+from sqlalchemy import Connection, Engine, exists, func, literal, null, select, update
 
 from storage.dialect import dialect_insert, supports_skip_locked
-from storage.queries import COUNT_COLUMNS, daily_counts, utc_day
-from storage.schema import brands, daily_aggregates, mention_brands, mentions, scoring_queue, sentiments
+from storage.queries import daily_counts, pruned_counts, sum_counts, utc_day
+from storage.schema import daily_aggregates, mention_brands, mentions, scoring_queue, sentiments
 
 #: Mentions per transaction: short enough never to hold locks for long, large enough to be cheap.
 PRUNE_CHUNK = 2000
-LABELS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,37 +141,9 @@ def daily_series(connection: Connection, *, model_id: str, start: datetime, end:
     from the live mentions and the aggregates of pruned ones together.
 
     The same shape as `storage.queries.daily_counts`, which reads live mentions only; `day` is a
-    midnight-UTC timestamp and only days with mentions appear. Only `model_id`'s scores count.
+    midnight-UTC timestamp and only days with mentions appear. Only `model_id`'s scores count; a
+    pruned day counts when its midnight lies in [start, end).
     """
-    stored = daily_aggregates.c
-    is_volume = stored.model_id == ""
-    of_model = stored.model_id == model_id
-    kept = (select(brands.c.name.label("brand"), stored.day,
-                   func.sum(case((is_volume, stored.mentions), else_=0)).label("volume"),
-                   func.sum(case((of_model, stored.mentions), else_=0)).label("scored"),
-                   *(func.sum(case((and_(of_model, stored.label == name), stored.mentions), else_=0)).label(name)
-                     for name in LABELS))
-            .select_from(daily_aggregates.join(brands, brands.c.id == stored.brand_id))
-            .where(stored.day >= _first_day_from(start), stored.day < _first_day_from(end), is_volume | of_model)
-            .group_by(brands.c.name, stored.day))
-    if brand_names is not None:
-        kept = kept.where(brands.c.name.in_(list(brand_names)))
-    pruned = pd.DataFrame(connection.execute(kept).all(), columns=["brand", "day", *COUNT_COLUMNS])
     live = daily_counts(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
-    if pruned.empty:
-        return live
-    pruned["day"] = pd.to_datetime(pruned["day"].astype(str), utc=True)
-    pruned[COUNT_COLUMNS] = pruned[COUNT_COLUMNS].astype("int64")
-    frame = pd.concat([frame for frame in (live, pruned) if not frame.empty], ignore_index=True)
-    return frame.groupby(["brand", "day"], as_index=False)[COUNT_COLUMNS].sum().sort_values(
-        ["brand", "day"], ignore_index=True)
-
-
-def _first_day_from(moment: datetime) -> date:
-    """The first day whose midnight (UTC) is at or after `moment`.
-
-    Aggregates cover whole days: a pruned day counts in a series when its midnight lies in
-    [start, end), as it would be labelled in the series.
-    """
-    moment = moment.astimezone(UTC)
-    return moment.date() if moment.time() == time(0) else moment.date() + timedelta(days=1)
+    pruned = pruned_counts(connection, model_id=model_id, by="day", start=start, end=end, brand_names=brand_names)
+    return sum_counts([live, pruned], ["brand", "day"])

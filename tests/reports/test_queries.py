@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 
 from storage.alert_store import load_silences
@@ -16,8 +17,11 @@ from storage.queries import (
     iter_mentions,
     labelled_mentions,
     list_alerts,
+    pruned_before,
+    pruned_counts,
     top_reached,
 )
+from storage.retention import prune_mentions
 from storage.silences import create_silence, expire_silence, list_silences
 from tests.reports.conftest import END, MODEL, START, XSS
 
@@ -47,6 +51,36 @@ def test_breakdowns_by_source_and_language_cover_the_period(seeded):
     assert list(by_source["volume"]) == sorted(by_source["volume"], reverse=True)
     assert {"en", "es", "zh"} <= set(by_language["key"])
 
+
+
+def test_breakdowns_count_the_days_retention_pruned(seeded):
+    """Retention deletes old mentions but keeps their counts per day, brand, source and language:
+    breakdowns read them with the live mentions, so they come out the same after pruning, and
+    `pruned_before` says from when the posts themselves are still there."""
+    engine, counts = seeded
+
+    def breakdowns():
+        with engine.connect() as connection:
+            return [breakdown(connection, model_id=MODEL, by=by, start=START, end=END, brand_names=["Lumora"])
+                    for by in ("source", "language")]
+
+    before = breakdowns()
+    with engine.connect() as connection:
+        assert pruned_before(connection) is None
+    middle = START + timedelta(days=14)
+    prune_mentions(engine, middle)
+
+    for now, then in zip(breakdowns(), before, strict=True):
+        pd.testing.assert_frame_equal(now, then)
+    with engine.connect() as connection:
+        assert pruned_before(connection) == middle
+        pruned = pruned_counts(connection, model_id=MODEL, by="language", start=START, end=END,
+                               brand_names=["Lumora"])
+        live = daily_counts(connection, model_id=MODEL, start=START, end=END, brand_names=["Lumora"])
+        with pytest.raises(ValueError):
+            pruned_counts(connection, model_id=MODEL, by="text", start=START, end=END)
+    assert pruned["volume"].sum() > 0 and live["volume"].sum() > 0 and live["day"].min() >= middle
+    assert pruned["volume"].sum() + live["volume"].sum() == counts["lumora_current"]
 
 def test_top_reached_negative_posts_come_by_reach(seeded):
     engine, _ = seeded

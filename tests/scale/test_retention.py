@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from listeners.records import Mention
-from reports.feedback import gather
+from reports.feedback import gather, render_html
 from sentiment.records import Sentiment
 from storage.engine import open_database
 from storage.mentions import store_mentions
@@ -129,7 +129,8 @@ def test_the_queue_never_keeps_a_deleted_mention(engine):
 
 def test_a_report_on_pruned_days_shows_the_figures_it_showed_before_pruning(engine):
     """Reports and the dashboard read pruned days from their daily aggregates: a report on a period
-    older than `mentions_days` keeps its volume, sentiment, scores, share of voice and trend."""
+    older than `mentions_days` keeps its volume, sentiment, scores, share of voice, trend and its
+    breakdowns by source and language, and says which days its themes and top posts cover."""
     score_all_but(engine, set())
     start, end = datetime(2026, 5, 5, tzinfo=UTC), datetime(2026, 5, 19, tzinfo=UTC)  # previous: Apr 21 - May 5
 
@@ -139,6 +140,7 @@ def test_a_report_on_pruned_days_shows_the_figures_it_showed_before_pruning(engi
     before = report()
     one_day = report(start, start + timedelta(days=1))  # charted by the hour while its mentions are there
     assert one_day.bucket == timedelta(hours=1)
+    assert before.retention_note == one_day.retention_note == ""
 
     prune(engine, RetentionPolicy(mentions_days=20), now=NOW)  # deletes everything before May 12
 
@@ -149,6 +151,12 @@ def test_a_report_on_pruned_days_shows_the_figures_it_showed_before_pruning(engi
     assert after.current.health == before.current.health is not None
     assert after.share == before.share
     pd.testing.assert_frame_equal(after.series, before.series)
+    assert after.sources == before.sources and {row["key"] for row in after.sources} == {"x", "reddit"}
+    assert after.languages == before.languages and {row["key"] for row in after.languages} == {"en", "unknown"}
+    note = ("Mentions before 2026-05-12 were pruned by retention: complaint themes and top posts cover "
+            "2026-05-12 to 2026-05-18; counts, sentiment and breakdowns cover the whole period.")
+    assert after.retention_note == note and note in render_html(after)
+    assert min(post["created_at"] for post in after.top_negative) >= datetime(2026, 5, 12, tzinfo=UTC)
     with engine.connect() as connection:
         shown = daily_series(connection, model_id="m1", start=start, end=end, brand_names=["Lumora"])
         live_only = brand_series(connection, model_id="m1", start=start, end=end, bucket=timedelta(hours=1),
@@ -159,3 +167,6 @@ def test_a_report_on_pruned_days_shows_the_figures_it_showed_before_pruning(engi
     pruned_day = report(start, start + timedelta(days=1))
     assert pruned_day.current == one_day.current and pruned_day.bucket == timedelta(days=1)  # ... so it goes by day
     assert pruned_day.series["volume"].tolist() == [one_day.current.volume]
+    assert pruned_day.sources == one_day.sources and pruned_day.languages == one_day.languages
+    assert pruned_day.retention_note.startswith("This period's mentions were pruned by retention")
+    assert pruned_day.top_negative == []
