@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from alerts.detectors import NAB_STANDARD_THRESHOLD
 from alerts.durations import format_duration, parse_duration
 from alerts.matchers import Matcher, parse_matchers
 
@@ -33,12 +34,16 @@ Severity = Literal["critical", "warning", "info"]
 DetectorKind = Literal["seasonal", "online", "novelty"]
 
 #: Score thresholds per named sensitivity, per detector. The seasonal and online detectors score
-#: ``-log10(p)`` of the observed bucket under the baseline; the novelty detector scores how far past
-#: the envelope of all history a value goes, as a fraction of that history's range.
+#: ``-log10(p)`` of the observed bucket under the baseline. The novelty detector scores how far past
+#: the envelopes of its history a value goes (as fractions of their ranges, weighted by their age);
+#: its medium threshold is the one chosen on the Numenta Anomaly Benchmark for the standard profile
+#: (benchmarks/nab_score.py reports NAB's scores at all three), high is half of it (earlier, more
+#: false alarms), low twice it (only large departures).
 SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
     "seasonal": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "online": {"high": 3.0, "medium": 5.0, "low": 7.0},
-    "novelty": {"high": 0.02, "medium": 0.05, "low": 0.15},
+    "novelty": {"high": NAB_STANDARD_THRESHOLD / 2, "medium": NAB_STANDARD_THRESHOLD,
+                "low": NAB_STANDARD_THRESHOLD * 2},
 }
 
 
@@ -241,6 +246,10 @@ class UrgentConfig(_Model):
         default=True, description="crisis terms alert only in mentions scored below 0 (not 'no injury, great')")
     severity: Severity = "critical"
     ttl: Duration = Field(default=timedelta(hours=1), description="how long an urgent alert stays firing")
+    max_age: Duration = Field(
+        default=timedelta(days=1),
+        description="a mention posted longer ago than this when it is scored does not page (history being "
+                    "imported, collected with a look-back, or re-scored by a new model is not news)")
     labels: dict[str, str] = Field(default_factory=dict)
 
 
@@ -265,8 +274,9 @@ def default_route() -> RouteConfig:
 
 def default_inhibit_rules() -> list[InhibitRuleConfig]:
     # A brand-wide critical alert (no source or language label) silences that brand's narrower
-    # (per-source or per-language) alerts.
-    brand_wide = ['severity="critical"', 'source=""', 'language=""']
+    # (per-source or per-language) alerts. An urgent mention is one post, not a brand-wide crisis
+    # (it has no source label only because it is about a single mention): it inhibits nothing.
+    brand_wide = ['severity="critical"', 'source=""', 'language=""', 'kind!="urgent"']
     return [InhibitRuleConfig(source_matchers=brand_wide, target_matchers=['source=~".+"'], equal=["brand"]),
             InhibitRuleConfig(source_matchers=brand_wide, target_matchers=['language=~".+"'], equal=["brand"])]
 

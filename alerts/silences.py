@@ -1,10 +1,10 @@
 """Silences by hand: what ``brandpulse silence add/list/expire`` does, as pure functions over
-:class:`~alerts.model.Silence` records (storage keeps them)."""
+:class:`~alerts.model.Silence` records: make one (checked), find one by an id prefix, list them with
+their state. Storage keeps them (``storage.silences``: store, list, end one now)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta  # noqa: F401 (UTC: doctest)
 
 from alerts.durations import parse_duration
@@ -28,15 +28,6 @@ def new_silence(matchers: str | Iterable[str | Matcher], created_by: str, commen
         raise ValueError("that silence would already be over")
     return Silence(matchers=parse_matchers(matchers), created_by=created_by, comment=comment,
                    starts_at=start, ends_at=end, updated_at=utc(now))
-
-
-def expire(silence: Silence, now: datetime) -> Silence:
-    """End a silence now (a pending one is ended before it starts)."""
-    now = utc(now)
-    if silence.state(now) == "expired":
-        return silence
-    start = min(silence.starts_at, now)
-    return replace(silence, starts_at=start, ends_at=now, updated_at=now)
 
 
 def find(silences: Iterable[Silence], silence_id: str) -> Silence:

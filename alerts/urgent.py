@@ -5,6 +5,10 @@ A mention is urgent when it is strongly negative (sentiment score at or below
 its text contains one of ``urgent.crisis_terms`` (by default only in mentions scored below 0, so
 "no injuries, great service" does not page anyone).
 
+A mention posted more than ``urgent.max_age`` before it is checked does not page: importing history,
+a first collection with a look-back, or re-scoring history with a new model finds old posts, and
+on-call should not be woken for last month's crisis.
+
 Each urgent mention becomes its own alert (label ``mention`` = its id, ``kind="urgent"``), firing at
 once and lapsing after ``urgent.ttl``. The default route sends the first for a brand without a group
 wait; more for the same brand follow batched, one message per group interval.
@@ -131,6 +135,8 @@ def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: dat
     alerts = []
     for record in mentions:
         mention = as_mention(record)
+        if mention.created_at is not None and mention.created_at < now - config.max_age:
+            continue
         why = reasons(mention, config)
         if not why:
             continue

@@ -11,6 +11,19 @@ Protocol, so that the headline number is honest:
    each detector's threshold per profile on the corpus it reports, so that column lets the threshold
    (and only the threshold) be swept on all files.
 
+The scores are the production detector's: step 3 runs ``alerts.detectors.nab_envelope`` (what the
+``novelty`` rule detector builds) with the parameters chosen on A, checked point by point against
+the grid's vectorised scores. The choice and the standard threshold are kept in alerts.detectors
+(``NAB_CHOICE``, ``NAB_STANDARD_THRESHOLD``); the run says whether they still match, and scores the
+rule sensitivities (alerts.config: medium = that threshold, high half, low twice) on all files.
+
+The production ``seasonal`` detector is not scored here. Its count tests (negative binomial on
+mention counts) do not apply to NAB's series (CPU load, temperatures, latencies, ...): on them it
+falls back to a robust z of the slot's values, so a score would measure that fallback rather than
+what alerts on mention counts. And it rescans its look-back for every point (about 1 ms a point
+with 1,000 points of history, more as the 28-day look-back fills), several minutes for the 207k
+points here against about half a minute for this whole benchmark.
+
 Usage: python benchmarks/nab_score.py [--data PATH] [--jobs 2] [--json results.json]
 Runs in about a minute on 2 cores.
 """
@@ -33,7 +46,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from alerts.detectors import EnvelopeDetector, EnvelopeParams, envelope_period  # noqa: E402
+from alerts.config import SENSITIVITY_THRESHOLDS  # noqa: E402
+from alerts.detectors import (  # noqa: E402
+    NAB_CHOICE,
+    NAB_STANDARD_THRESHOLD,
+    EnvelopeDetector,
+    EnvelopeParams,
+    envelope_period,
+    nab_envelope,
+)
 from benchmarks.nab import scoring  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "anomaly" / "nab"
@@ -67,12 +88,16 @@ def split_halves(files: list[scoring.DataFile]) -> tuple[list[scoring.DataFile],
     return a, b
 
 
+def file_shape(f: scoring.DataFile) -> tuple[int | None, int]:
+    """A file's seasonal period (one day in points) and warm-up (NAB's probationary period, which
+    NAB hands to every detector)."""
+    return envelope_period(pd.DatetimeIndex(f.timestamps)), int(scoring.probationary_length(len(f)))
+
+
 def file_params(f: scoring.DataFile, **overrides) -> EnvelopeParams:
-    """The detector's parameters for one file: its warm-up is NAB's probationary period (NAB hands
-    that to every detector), and the seasonal period is one day in points."""
-    warmup = int(scoring.probationary_length(len(f)))
+    """The grid's parameters for one file (every component on unless ``overrides`` say otherwise)."""
+    period, warmup = file_shape(f)
     fraction = overrides.pop("records_fraction", 0.1)
-    period = envelope_period(pd.DatetimeIndex(f.timestamps))
     return replace(BASE, period=period, warmup=warmup, records=max(1, int(fraction * warmup)), **overrides)
 
 
@@ -110,8 +135,21 @@ def _components_job(f: scoring.DataFile) -> tuple[str, tuple[np.ndarray, np.ndar
 
 
 def _detector_job(args: tuple[scoring.DataFile, dict]) -> tuple[str, np.ndarray]:
-    f, overrides = args
-    return f.name, EnvelopeDetector(file_params(f, **overrides)).run(f.values)
+    """The production envelope (alerts.detectors.nab_envelope, as the ``novelty`` rule detector builds
+    it) with the parameters chosen on half A."""
+    f, chosen = args
+    return f.name, EnvelopeDetector(nab_envelope(*file_shape(f), **chosen)).run(f.values)
+
+
+def production_differences(chosen: dict, rows: list[dict]) -> list[str]:
+    """Where alerts.detectors' NAB_CHOICE and NAB_THRESHOLDS (what the ``novelty`` rule detector and its
+    medium sensitivity use) differ from this run's choice on half A."""
+    differences = [f"{key}: chosen {value}, production {NAB_CHOICE.get(key)}" for key, value in chosen.items()
+                   if NAB_CHOICE.get(key) != value]
+    threshold = round(next(row["threshold_from_A"] for row in rows if row["profile"] == "standard"), 3)
+    if threshold != NAB_STANDARD_THRESHOLD:
+        differences.append(f"standard threshold: chosen {threshold}, production {NAB_STANDARD_THRESHOLD}")
+    return differences
 
 
 def evaluate(files, scores, profile) -> tuple[float, float]:
@@ -187,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
                      "nab_threshold": nab_threshold, "all_nab": on_all_nab})
 
     detail = scoring.score_at(files, scores_of(files), rows[0]["threshold_from_A"], standard)
+    sensitivities = []
+    for name, threshold in SENSITIVITY_THRESHOLDS["novelty"].items():
+        results = scoring.score_at(files, scores_of(files), threshold, standard)
+        sensitivities.append({"sensitivity": name, "threshold": threshold,
+                              "all": score_fixed(files, scores_of(files), threshold, standard),
+                              "detected": sum(r.detected for r in results), "windows": sum(r.windows for r in results),
+                              "false_positives": sum(r.false_positives for r in results)})
+    differences = production_differences(chosen, rows)
     print()
     print(f"Detector: EnvelopeDetector {chosen}")
     print(f"{'profile':<20}{'A (tuning)':>12}{'B (held out)':>14}{'all':>8}{'all, NAB threshold':>20}")
@@ -197,13 +243,23 @@ def main(argv: list[str] | None = None) -> int:
     false_positives = sum(r.false_positives for r in detail)
     print(f"standard profile, threshold from A, all files: {detected}/{windows} windows detected, "
           f"{false_positives} false-positive detections")
+    print("the novelty rule detector's sensitivities (alerts.config), standard profile, all files:")
+    for row in sensitivities:
+        print(f"  {row['sensitivity']:<7} threshold {row['threshold']:.4f}: {row['all']:5.1f}, "
+              f"{row['detected']}/{row['windows']} windows detected, {row['false_positives']} false positives")
+    if differences:
+        print("alerts.detectors NAB_CHOICE / NAB_STANDARD_THRESHOLD differ from this choice; update them: "
+              + "; ".join(differences))
+    else:
+        print("alerts.detectors NAB_CHOICE and NAB_STANDARD_THRESHOLD (the novelty rule detector) match this choice")
     print("reference (NAB scoreboard, full 58-file corpus, standard): Numenta HTM ~70, Twitter ADVec 47,"
           " windowed Gaussian 40;")
     if len(files) == 48 and not any(f.name.startswith("realTweets/") for f in files):
         print(f"  Numenta HTM's published per-file scores summed over these 48 files: {HTM_ON_THIS_CORPUS}")
     print(f"finished in {time.perf_counter() - started:.0f}s")
     if args.json:
-        args.json.write_text(json.dumps({"parameters": chosen, "profiles": rows,
+        args.json.write_text(json.dumps({"parameters": chosen, "profiles": rows, "sensitivities": sensitivities,
+                                         "production_differences": differences,
                                          "files": [r.__dict__ for r in detail]}, indent=2))
     return 0
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import getpass
+from datetime import datetime
 
 import typer
 from rich.table import Table
 
 from alerts.channels import DeliveryError, send_test
 from alerts.durations import parse_duration
-from alerts.matchers import Matcher
-from alerts.model import Acknowledgement
+from alerts.model import Acknowledgement, Silence
+from alerts.silences import find, listing, new_silence
 from brandpulse.cli.context import CliState, console, fail
 from reports.alerts_view import alert_records
-from storage.alert_store import acknowledge
+from storage.alert_store import acknowledge, load_silences
 from storage.queries import list_alerts
 from storage.silences import create_silence, expire_silence, list_silences
 
@@ -64,7 +65,10 @@ def ack(ctx: typer.Context, fingerprint: str = typer.Argument(..., help="The ale
     if len(matches) != 1:
         fail(f"{len(matches)} active alerts match {fingerprint!r}; give more of the fingerprint")
     now = runtime.clock()
-    expires = now + parse_duration(duration) if duration else None
+    try:
+        expires = now + parse_duration(duration) if duration else None
+    except ValueError as error:
+        fail(str(error), code=2)
     with runtime.engine.begin() as connection:
         acknowledge(connection, Acknowledgement(fingerprint=matches[0]["fingerprint"],
                                                 acknowledged_by=getpass.getuser(), at=now, comment=comment,
@@ -81,45 +85,51 @@ def silence_add(ctx: typer.Context,
                 author: str = typer.Option(None, help="Who (default: your user name).")) -> None:
     """Mute every alert whose labels match all the matchers."""
     runtime = ctx.obj.runtime()
-    try:
-        parsed = [Matcher.parse(text).to_dict() for text in matchers]
-        length = parse_duration(duration)
-    except ValueError as error:
-        fail(str(error))
     now = runtime.clock()
+    try:
+        silence = new_silence(matchers, author or getpass.getuser(), comment, now, duration)
+    except ValueError as error:
+        runtime.close()
+        fail(f"silence refused: {error}", code=2)
     with runtime.engine.begin() as connection:
-        silence_id = create_silence(connection, matchers=parsed, created_by=author or getpass.getuser(),
-                                    comment=comment, starts_at=now, ends_at=now + length, now=now)
-    console.print(f"Silence {silence_id} active until {now + length:%Y-%m-%d %H:%M} UTC.")
+        create_silence(connection, matchers=[m.to_dict() for m in silence.matchers], created_by=silence.created_by,
+                       comment=silence.comment, starts_at=silence.starts_at, ends_at=silence.ends_at, now=now,
+                       silence_id=silence.id)
+    console.print(f"Silence {silence.id} active until {silence.ends_at:%Y-%m-%d %H:%M} UTC.")
     runtime.close()
 
 
 @silence_app.command("list")
 def silence_list(ctx: typer.Context, expired: bool = typer.Option(False, help="Include expired silences.")) -> None:
-    """Silences in force (with --expired, past ones too)."""
+    """Silences in force or scheduled (with --expired, past ones too)."""
     runtime = ctx.obj.runtime()
     now = runtime.clock()
     with runtime.engine.connect() as connection:
         frame = list_silences(connection, active_at=None if expired else now)
-    table = Table("id", "matchers", "until", "by", "comment", title="Silences")
-    for row in frame.itertuples():
-        text = " ".join(str(Matcher.from_dict(m)) for m in row.matchers)
-        until = f"{row.ends_at:%Y-%m-%d %H:%M}" + (" (expired)" if row.ends_at <= now else "")
-        table.add_row(row.id, text, until, row.created_by, row.comment)
-    console.print(table)
     runtime.close()
+    records = [Silence.from_dict({**row, "updated_at": None}) for row in frame.to_dict("records")]
+    table = Table("id", "state", "matchers", "until", "by", "comment", title="Silences")
+    for row in listing(records, now, include_expired=expired):
+        until = f"{datetime.fromisoformat(row['ends_at']):%Y-%m-%d %H:%M}"
+        table.add_row(row["id"], row["state"], row["matchers"], until, row["created_by"], row["comment"])
+    console.print(table)
 
 
 @silence_app.command("expire")
-def silence_expire(ctx: typer.Context, silence_id: str = typer.Argument(...)) -> None:
+def silence_expire(ctx: typer.Context,
+                   silence_id: str = typer.Argument(..., help="The silence's id, or a prefix of it.")) -> None:
     """End a silence now."""
     runtime = ctx.obj.runtime()
+    now = runtime.clock()
     with runtime.engine.begin() as connection:
-        ended = expire_silence(connection, silence_id, now=runtime.clock())
+        try:
+            silence = find(load_silences(connection, now), silence_id)
+        except KeyError as error:
+            runtime.close()
+            fail(f"{error.args[0]} in force")
+        expire_silence(connection, silence.id, now=now)
     runtime.close()
-    if not ended:
-        fail(f"no silence {silence_id!r} in force")
-    console.print(f"Silence {silence_id} expired.")
+    console.print(f"Silence {silence.id} expired.")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from alerts.durations import format_duration, parse_duration
 from alerts.matchers import Matcher, parse_matchers
 from alerts.model import Silence
 from alerts.routing import Router
-from alerts.silences import expire, find, listing, new_silence
+from alerts.silences import find, listing, new_silence
 from tests.alerts.conftest import T0
 
 
@@ -148,6 +148,16 @@ def test_urgency_thresholds_come_from_config():
     assert urgent.check(MENTIONS, config, T0) == []
 
 
+def test_old_posts_do_not_page_when_history_is_imported_or_rescored():
+    """A post older than ``urgent.max_age`` (default a day) when it is checked is history, not news."""
+    config = AlertsConfig()
+    lawsuit = {**MENTIONS[2], "created_at": T0 - timedelta(hours=23)}
+    assert len(urgent.check([lawsuit], config, T0)) == 1
+    assert urgent.check([{**lawsuit, "created_at": T0 - timedelta(days=3)}], config, T0) == []
+    week = AlertsConfig.model_validate({"urgent": {"max_age": "7d"}})
+    assert len(urgent.check([{**lawsuit, "created_at": T0 - timedelta(days=3)}], week, T0)) == 1
+
+
 def test_crisis_terms_match_whole_words_case_insensitively():
     assert urgent.crisis_terms_in("DATA  Breach confirmed", ["data breach"]) == ["data breach"]
     assert urgent.crisis_terms_in("firewall down", ["fire"]) == []
@@ -165,9 +175,10 @@ def test_silence_add_list_expire():
     rows = listing([s, later], T0)
     assert [(r["id"], r["state"]) for r in rows] == [(s.id, "active"), (later.id, "pending")]
     assert rows[0]["matchers"] == 'brand="acme",alertname=~"Neg.*"'
-    ended = expire(s, T0 + timedelta(minutes=10))
-    assert ended.state(T0 + timedelta(minutes=10)) == "expired"
-    assert listing([ended], T0 + timedelta(minutes=10)) == []
-    assert expire(later, T0).state(T0) == "expired"
+    after = T0 + timedelta(hours=3)
+    assert listing([s, later], after) == []
+    assert [r["state"] for r in listing([s, later], after, include_expired=True)] == ["expired", "expired"]
     assert find([s, later], s.id[:6]) is s
+    with pytest.raises(KeyError):
+        find([s, later], "")            # a prefix both share names no single silence
     assert Silence.from_dict(json.loads(json.dumps(s.to_dict()))) == s

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from alerts.detectors import EnvelopeDetector
+from alerts.config import RuleConfig
+from alerts.detectors import (
+    NAB_CHOICE,
+    NAB_STANDARD_THRESHOLD,
+    DetectorParams,
+    EnvelopeDetector,
+    EnvelopeParams,
+    NoveltyRuleDetector,
+    nab_envelope,
+)
 from benchmarks import nab_score
 from benchmarks.nab import scoring
 
@@ -154,3 +165,29 @@ def test_nab_benchmark_end_to_end(tmp_path):
     results = json.loads(out.read_text())
     standard = next(r for r in results["profiles"] if r["profile"] == "standard")
     assert standard["all"] >= 70.0 and standard["all_nab"] >= 70.0 and standard["B"] >= 68.0
+    assert results["production_differences"] == [], "alerts.detectors.NAB_CHOICE is what half A chose"
+    by_name = {row["sensitivity"]: row for row in results["sensitivities"]}
+    assert by_name["high"]["false_positives"] > by_name["medium"]["false_positives"] \
+        > by_name["low"]["false_positives"]
+
+
+def test_the_novelty_rule_detector_runs_what_the_benchmark_measured():
+    """The benchmark's parameters for a file, with the choice kept in alerts.detectors, are the ones
+    the ``novelty`` rule detector builds; its medium sensitivity is the threshold chosen on NAB."""
+    stamps = (np.datetime64("2024-01-01T00:00") + np.arange(2000) * np.timedelta64(1, "h")).astype("datetime64[ns]")
+    f = scoring.DataFile("hourly.csv", stamps, np.ones(2000), [])
+    assert nab_score.file_params(f, **NAB_CHOICE) == nab_envelope(*nab_score.file_shape(f))
+    assert nab_envelope(24, 72) == EnvelopeParams(period=24, warmup=72, records=3, w_mean=1.0, w_season=0.7,
+                                                  w_local=0.0, age_exponent=1.0)
+    novelty = {name: RuleConfig(name="Spike", detector="novelty", sensitivity=name).threshold
+               for name in ("high", "medium", "low")}
+    assert novelty == {"high": NAB_STANDARD_THRESHOLD / 2, "medium": NAB_STANDARD_THRESHOLD,
+                       "low": 2 * NAB_STANDARD_THRESHOLD}
+
+    index = pd.date_range("2025-03-01", periods=24 * 10, freq="h", tz="UTC")
+    counts = pd.Series(20 + 5 * np.sin(np.arange(len(index)) * 2 * np.pi / 24), index=index).round()
+    counts.iloc[-1] = 60
+    rule = DetectorParams(metric="negative", threshold=NAB_STANDARD_THRESHOLD, warmup=timedelta(days=3))
+    verdict = NoveltyRuleDetector(rule).assess(counts)
+    expected = EnvelopeDetector(nab_envelope(24, 72, "up")).run(counts.to_numpy())[-1]
+    assert verdict.anomalous and verdict.score == pytest.approx(expected)

@@ -11,7 +11,8 @@ import pytest
 from alerts.config import AlertsConfig
 from alerts.model import Acknowledgement, Alert
 from alerts.routing import Router, RoutingState, inhibited
-from alerts.silences import expire, new_silence
+from alerts.silences import new_silence
+from alerts.urgent import check
 from tests.alerts.conftest import T0
 
 
@@ -139,14 +140,13 @@ def test_child_routes_match_in_order_and_continue_fans_out():
 
 def test_silenced_alerts_are_not_sent_until_the_silence_ends():
     h = Harness(cfg())
-    silence = new_silence('brand="acme"', "ana", "known issue, PR in progress", T0, "1h")
+    silence = new_silence('brand="acme"', "ana", "known issue, PR in progress", T0, "3m")
     a, b = alert("acme"), alert("globex")
     h.tick([a, b], T0, [silence])
     notes = h.tick([a, b], T0 + timedelta(seconds=30), [silence])
     assert [n.group_labels["brand"] for n in notes] == ["globex"]
-    ended = expire(silence, T0 + timedelta(minutes=3))
-    assert ended.state(T0 + timedelta(minutes=3)) == "expired"
-    (note,) = h.tick([a, b], T0 + timedelta(minutes=5, seconds=30), [ended])
+    assert silence.state(T0 + timedelta(minutes=3)) == "expired"
+    (note,) = h.tick([a, b], T0 + timedelta(minutes=5, seconds=30), [silence])
     assert names(note) == [("acme", "firing")]
 
 
@@ -180,6 +180,20 @@ def test_the_default_inhibit_rules_cover_source_and_language():
     assert inhibited(alert("acme", source="x"), [crisis], router.inhibitions)
     assert not inhibited(alert("acme"), [crisis], router.inhibitions)
     assert not inhibited(crisis, [crisis], router.inhibitions)
+
+
+def test_an_urgent_mention_does_not_inhibit_the_brands_spike_alerts():
+    """An urgent mention is critical and has no source label, yet it is one post, not a brand-wide
+    crisis: with the default config, it and a per-source spike of the same brand both go out."""
+    h = Harness(AlertsConfig())
+    [urgent] = check([{"id": "x:1", "brand": "acme", "text": "Acme heater caught fire, awful", "score": -0.9,
+                       "author": "@kim", "url": "https://x.com/kim/status/1"}], AlertsConfig(), T0)
+    spike = alert("acme", source="reddit")
+    assert urgent.labels["severity"] == "critical" and "source" not in urgent.labels
+    h.tick([urgent, spike], T0)                       # urgent mentions go out without a group wait
+    h.tick([urgent, spike], T0 + timedelta(seconds=30))  # the spike after the default 30s
+    sent = sorted((n.group_labels["alertname"], [a.labels.get("source") for a in n.alerts]) for n in h.sent)
+    assert sent == [("NegativeSpike", ["reddit"]), ("UrgentMention", [None])]
 
 
 def test_acknowledged_alerts_are_not_repeated_but_resolution_is_sent():
