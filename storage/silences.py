@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, case, select, update
 
 from alerts.matchers import Matcher
 from alerts.model import Acknowledgement, Silence
@@ -80,7 +80,11 @@ def active_acknowledgements(connection: Connection, now: datetime) -> dict[str, 
 
 
 def expire_silence(connection: Connection, silence_id: str, *, now: datetime) -> bool:
-    """End a silence now; False when there is no such silence still in force."""
+    """End a silence now; False when there is no such silence still in force.
+
+    A scheduled silence that has not started yet ends before it ever starts: its window becomes the
+    empty one at `now`, never one that ends before it starts."""
+    starts_at = case((silences.c.starts_at > now, now), else_=silences.c.starts_at)
     result = connection.execute(update(silences).where(silences.c.id == silence_id, silences.c.ends_at > now)
-                                .values(ends_at=now))
+                                .values(ends_at=now, starts_at=starts_at))
     return result.rowcount > 0

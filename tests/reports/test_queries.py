@@ -157,3 +157,18 @@ def test_silences_are_stored_listed_matched_and_expired(seeded):
     with engine.connect() as connection:
         assert list_silences(connection, active_at=now + timedelta(hours=2)).empty
         assert len(list_silences(connection)) == 1
+
+
+def test_expiring_a_scheduled_silence_before_it_starts_leaves_a_readable_empty_window(seeded):
+    engine, _ = seeded
+    now = START + timedelta(days=21)
+    with engine.begin() as connection:
+        silence_id = create_silence(connection, matchers=[{"name": "brand", "value": "Lumora"}], created_by="ana",
+                                    comment="maintenance tonight", starts_at=now + timedelta(hours=8),
+                                    ends_at=now + timedelta(hours=10), now=now)
+        assert expire_silence(connection, silence_id, now=now)
+    with engine.connect() as connection:
+        [silence] = load_silences(connection, now - timedelta(days=1))  # the router's record still validates
+        stored = list_silences(connection)
+    assert silence.starts_at == silence.ends_at == now and not silence.is_active(now)
+    assert list(stored["id"]) == [silence_id]
