@@ -21,6 +21,47 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class StopSignal:
+    """The stop every job watches, with a `threading.Event`'s `set`, `is_set` and `wait`.
+
+    `set()` stops the process for good (SIGINT/SIGTERM; `shutting_down` tells it apart). The service
+    can also end one scheduler term alone when it loses the leadership (`end_term`): the jobs running
+    in that term see the stop and end after their current batch (an X stream at once), while the
+    process stands by; `new_term()` clears it once those jobs are done, before the next term starts.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._process = False
+        self._term_over = False
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._process
+
+    def is_set(self) -> bool:
+        return self._process or self._term_over
+
+    def set(self) -> None:
+        with self._changed:
+            self._process = True
+            self._changed.notify_all()
+
+    def end_term(self) -> None:
+        with self._changed:
+            self._term_over = True
+            self._changed.notify_all()
+
+    def new_term(self) -> None:
+        with self._changed:
+            self._term_over = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until set (or `timeout` seconds); whether it is set."""
+        with self._changed:
+            return self._changed.wait_for(self.is_set, timeout)
+
+
 @dataclass
 class Runtime:
     """Shared by the jobs of one process. Heavy parts (the model, API clients) load on first use."""
@@ -28,7 +69,7 @@ class Runtime:
     config: Config
     engine: Engine
     clock: Callable[[], datetime] = utc_now
-    stop: threading.Event = field(default_factory=threading.Event)
+    stop: StopSignal = field(default_factory=StopSignal)
     progress: bool = False
     _scorer: Scorer | None = None
     _listeners: dict[str, Any] = field(default_factory=dict)
@@ -55,13 +96,15 @@ class Runtime:
         return model_id_for(self.config.model)
 
     def listener(self, source: SourceConfig, **extra: Any) -> Any:
-        """The source's listener, created once per process (clients keep their sessions and tokens)."""
+        """The source's listener, created once per process (clients keep their sessions and tokens);
+        its backoff and reconnect waits end as soon as `stop` is set."""
         with self._lock:
             if source.name not in self._listeners:
                 spec = listeners.SOURCES[source.name]
                 budget = StoredReadBudget(self.engine, source.name, getattr(source.settings, "monthly_read_cap", None),
                                           clock=self.clock)
-                self._listeners[source.name] = spec.create(source.settings, clock=self.clock, budget=budget, **extra)
+                self._listeners[source.name] = spec.create(source.settings, clock=self.clock, budget=budget,
+                                                           stop=self.stop, **extra)
             return self._listeners[source.name]
 
     def close(self) -> None:

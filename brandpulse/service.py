@@ -8,8 +8,10 @@ Several replicas may run on one PostgreSQL database: they elect one leader with 
 (`storage.leader`), and only the leader runs a scheduler; the others stand by and try the lock
 every `heartbeat`. The server releases the lock when the leader's session ends (process killed,
 connection cut, database restarted), so a standby takes over without any timer guess. A leader
-whose session ended stops its scheduler until it wins the lock again, and every job checks the
-lock just before it runs. Collect, evaluate, send and prune jobs also hold their own named lock
+whose session ended ends its term: the jobs still running see `runtime.stop` set (`end_term`) and
+end after their current batch, an X stream at once (X allows one connection per app, which the new
+leader needs), and the scheduler stops until the lock is won again. Every job also checks the lock
+just before it runs. Collect, evaluate, send and prune jobs also hold their own named lock
 while they run, which `brandpulse worker` processes take too: a source is never collected by two
 processes at once. On SQLite the leadership is a file lock beside the database.
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from brandpulse import jobs, maintenance, metrics
 from brandpulse.config import Config
-from brandpulse.runtime import Runtime
+from brandpulse.runtime import Runtime, StopSignal
 from storage.leader import NamedLock, holding
 
 log = logging.getLogger("brandpulse.service")
@@ -179,13 +180,14 @@ def serve(runtime: Runtime, *, install_signal_handlers: bool = True, heartbeat: 
     scheduler: BackgroundScheduler | None = None
     standing_by = False
     try:
-        while not runtime.stop.is_set():
+        while not runtime.stop.shutting_down:
             if scheduler is None:
                 scheduler, standing_by = _try_to_lead(runtime, leader, standing_by)
             elif not leader.check():
-                log.warning("lost the leadership (database session ended): scheduler stopped until re-elected")
+                log.warning("lost the leadership (database session ended): stopping the running jobs; "
+                            "scheduler stopped until re-elected")
                 metrics.LEADER.set(0)
-                _stop_scheduler(scheduler)
+                _end_term(runtime, scheduler)
                 scheduler = None
             runtime.stop.wait(heartbeat)
     finally:
@@ -195,6 +197,14 @@ def serve(runtime: Runtime, *, install_signal_handlers: bool = True, heartbeat: 
         leader.release()
         metrics.LEADER.set(0)
         _process = None
+
+
+def _end_term(runtime: Runtime, scheduler: BackgroundScheduler) -> None:
+    """Stop the jobs of this term (they see `runtime.stop`) and wait for them; then clear the stop
+    for the next term."""
+    runtime.stop.end_term()
+    _stop_scheduler(scheduler)
+    runtime.stop.new_term()
 
 
 def _try_to_lead(runtime: Runtime, leader: NamedLock, standing_by: bool) -> tuple[BackgroundScheduler | None, bool]:
@@ -212,7 +222,7 @@ def _try_to_lead(runtime: Runtime, leader: NamedLock, standing_by: bool) -> tupl
     return scheduler, False
 
 
-def stop_on_signals(stop: threading.Event) -> None:
+def stop_on_signals(stop: StopSignal) -> None:
     def handle(signum: int, _frame: Any) -> None:
         log.info("received %s", signal.Signals(signum).name)
         stop.set()

@@ -10,6 +10,11 @@ header that asks for a longer wait than ``backoff_max_seconds`` stops the run wi
 once rather than hanging (the cursor of the last stored batch stays valid). Auth failures raise
 `AuthError` naming the environment variable, without retrying. `RateGate` honours
 ``remaining``/``reset`` headers before the next call is made.
+
+Stopping: a listener may be given a ``stop`` (a `threading.Event` or anything with ``is_set`` and
+``wait``). Every wait (backoff, rate-limit pacing, a stream's reconnect) then ends as soon as it is
+set, and a call that was waiting to be retried raises `Stopped`, so a shutdown never sits out a
+two-minute backoff. Batches yielded before stay valid with their cursors.
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from listeners.errors import AuthError, RateLimited, SourceUnavailable
+from listeners.errors import AuthError, ListenerError, RateLimited, SourceUnavailable
 from listeners.records import Batch, BatchStats, Cursor, Mention, utc
 
 T = TypeVar("T")
@@ -34,13 +39,21 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 
 
+class StopEvent(Protocol):
+    """What a listener needs of a stop signal (`threading.Event` has it)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class Stopped(ListenerError):
+    """The caller's stop was set while the listener waited to retry a call (or for a rate-limit
+    reset): the run ends without that call; what was yielded before stays valid."""
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-def default_sleep(seconds: float) -> None:
-    if seconds > 0:
-        time.sleep(seconds)
 
 
 DEFAULT_USER_AGENT = "brandpulse/0.1 (social listening; +https://example.invalid/brandpulse)"
@@ -86,12 +99,14 @@ class ApiListener:
     log: ClassVar[logging.Logger] = logging.getLogger("listeners")
 
     def __init__(self, settings: SourceSettings, *, base_url: str | None = None, clock: Clock | None = None,
-                 sleep: Sleep | None = None) -> None:
+                 sleep: Sleep | None = None, stop: StopEvent | None = None) -> None:
+        """`sleep` replaces real waiting (tests, simulated time); `stop` ends every wait early."""
         self.settings = settings
         self.base_url = base_url.rstrip("/") if base_url else None
         self.clock = clock or system_clock
-        self.sleep = sleep or default_sleep
-        self.retrier = Retrier(self.source, settings, clock=self.clock, sleep=self.sleep, log=self.log)
+        self.stop = stop
+        self.retrier = Retrier(self.source, settings, clock=self.clock, sleep=sleep, stop=stop, log=self.log)
+        self.sleep: Sleep = sleep or self.retrier.wait
 
     def http_session(self) -> Any:
         """A requests session that identifies the product (for sources spoken to over plain HTTP)."""
@@ -103,9 +118,9 @@ class ApiListener:
 
     @classmethod
     def create(cls, settings: Any, *, base_url: str | None = None, clock: Clock | None = None,
-               sleep: Sleep | None = None, budget: Any = None) -> Any:
+               sleep: Sleep | None = None, budget: Any = None, stop: StopEvent | None = None) -> Any:
         """The registry's constructor; `budget` only matters to sources that bill reads (X)."""
-        return cls(settings, base_url=base_url, clock=clock, sleep=sleep)
+        return cls(settings, base_url=base_url, clock=clock, sleep=sleep, stop=stop)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -185,24 +200,45 @@ class RateGate:
 
 
 class Retrier:
-    """Runs API calls under the source's retry policy, counting calls and errors in the stats."""
+    """Runs API calls under the source's retry policy, counting calls and errors in the stats.
 
-    def __init__(self, source: str, settings: SourceSettings, *, clock: Clock, sleep: Sleep,
-                 log: logging.Logger, rng: random.Random | None = None) -> None:
+    It waits in real time, cut short by `stop`, unless `sleep` is given (tests, simulated time).
+    """
+
+    def __init__(self, source: str, settings: SourceSettings, *, clock: Clock, sleep: Sleep | None,
+                 log: logging.Logger, stop: StopEvent | None = None, rng: random.Random | None = None) -> None:
         self.source = source
         self.settings = settings
         self.clock = clock
         self.sleep = sleep
+        self.stop = stop
         self.log = log
         self.rng = rng or random.Random()
         self.gate = RateGate()
+
+    def wait(self, seconds: float, stop: StopEvent | None = None) -> bool:
+        """Wait `seconds`, or less once `stop` (else the retrier's own) is set; whether it is set."""
+        stop = stop if stop is not None else self.stop
+        if seconds > 0:
+            if self.sleep is not None:
+                self.sleep(seconds)
+            elif stop is not None:
+                stop.wait(seconds)
+            else:
+                time.sleep(seconds)
+        return stop is not None and stop.is_set()
+
+    def _wait_or_stop(self, seconds: float, stop: StopEvent | None, why: str) -> None:
+        if self.wait(seconds, stop):
+            self.log.info("%s: stop requested while waiting %.0fs %s", self.source, seconds, why)
+            raise Stopped(self.source, f"stopped while waiting {seconds:.0f}s {why}")
 
     def backoff(self, attempt: int, kind: FailureKind) -> float:
         base = self.settings.rate_limit_base_seconds if kind == "rate" else self.settings.backoff_base_seconds
         ceiling = min(self.settings.backoff_max_seconds, base * (2 ** (attempt - 1)))
         return self.rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never over the cap
 
-    def _pace(self, what: str) -> None:
+    def _pace(self, what: str, stop: StopEvent | None) -> None:
         wait = self.gate.wait_needed(self.clock().timestamp())
         if wait <= 0:
             return
@@ -211,15 +247,16 @@ class Retrier:
                               reset_at=datetime.fromtimestamp(self.gate.reset_at or 0, UTC))
         self.log.info("%s: rate limit window exhausted; waiting %.1fs for the reset before %s",
                       self.source, wait, what)
-        self.sleep(wait)
+        self._wait_or_stop(wait, stop, f"for the rate-limit reset before {what}")
         self.gate.remaining = None
 
     def call(self, what: str, fn: Callable[[], T], classify: Callable[[BaseException], Failure | None],
-             stats: BatchStats) -> T:
+             stats: BatchStats, *, stop: StopEvent | None = None) -> T:
+        """`fn()` under the retry policy; `stop` (else the retrier's own) cuts its waits short."""
         waited = 0.0
         attempt = 0
         while True:
-            self._pace(what)
+            self._pace(what, stop)
             stats.calls += 1
             try:
                 return fn()
@@ -241,7 +278,7 @@ class Retrier:
                     self._give_up(what, failure, exc, attempt, delay)
                 self.log.warning("%s: %s failed (%s); retry %d/%d in %.1fs", self.source, what,
                                  failure.detail or failure.kind, attempt, self.settings.max_retries, delay)
-                self.sleep(delay)
+                self._wait_or_stop(delay, stop, f"to retry {what}")
                 waited += delay
 
     def _give_up_unless_retryable(self, what: str, failure: Failure, exc: BaseException) -> None:

@@ -1,12 +1,17 @@
 """Mentions from files: exports of other listening tools, for ``brandpulse import FILE``.
 
-`read_mentions_file(path, default_brand=..., source=...)` reads CSV or JSONL (also ``.ndjson`` and a JSON
-array in ``.json``), each optionally gzip-compressed (``.gz``), chosen by extension. Columns are
-matched case-insensitively through `ALIASES` (``id``/``external_id``/``tweet_id``…,
+`MentionsFile(path, default_brand=..., source=...)` reads CSV or JSONL (also ``.ndjson`` and a JSON
+array in ``.json``), each optionally gzip-compressed (``.gz``), chosen by extension. Iterating it
+yields, row by row, a `Mention` for each good row and a `RowError(line, reason)` for each bad one
+(missing text, unparseable date, bad number, duplicate id…), which never costs its neighbours. It
+holds one row at a time, so a multi-GB CSV or JSONL export reads in bounded memory (a ``.json``
+array is parsed whole: use JSONL for big exports); `position` and `size` say how far it has got.
+Columns are matched case-insensitively through `ALIASES` (``id``/``external_id``/``tweet_id``…,
 ``date``/``created_at``/``timestamp``…, ``content``/``text``/``body``…, ``author``/``handle``…).
-Good rows become `Mention`s; a bad row becomes a `RowError(line, reason)` (missing text, unparseable
-date, bad number, duplicate id…) and never costs its neighbours. A row without an id gets a stable one
-(a hash of source, time, author and text), so importing the same export twice stores nothing twice.
+A row without an id gets a stable one (a hash of source, time, author and text), so importing the
+same export twice stores nothing twice. A repeated id is reported as a duplicate of its first line
+while that line is among the last `DUPLICATE_WINDOW` ids read; a repeat further apart reaches
+storage, which keeps one copy.
 
 Dates: ISO 8601 (``Z`` or offset; naive is UTC), epoch seconds or milliseconds, RFC 2822, and the
 forms dateutil reads (month first when ambiguous). Numbers may use thousands separators and ``k``/``m``
@@ -24,16 +29,20 @@ import hashlib
 import io
 import json
 import re
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from listeners.base import parse_time
 from listeners.records import Engagement, Mention
 
-__all__ = ["ALIASES", "FileImport", "RowError", "mention_from_record", "parse_date", "read_mentions_file"]
+__all__ = ["ALIASES", "DUPLICATE_WINDOW", "MentionsFile", "RowError", "mention_from_record", "parse_date"]
+
+#: How many recent ids a file remembers to report a repeated one as a duplicate (about 20 MB).
+DUPLICATE_WINDOW = 200_000
 
 #: Mention field -> accepted column names (compared after lower-casing and dropping spaces, "_", "-").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -74,16 +83,6 @@ class RowError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
-
-
-@dataclass(slots=True)
-class FileImport:
-    """What a file held: the good rows as mentions and the bad ones as errors (by line)."""
-
-    mentions: list[Mention] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    format: str = ""
 
 
 def _canonical(record: dict[str, Any]) -> dict[str, Any]:
@@ -202,12 +201,6 @@ def mention_from_record(record: dict[str, Any], *, brand: str | None = None, sou
     )
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
-    return open(path, encoding="utf-8-sig", errors="replace", newline="")
-
-
 def _format(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -222,87 +215,116 @@ def _format(path: Path) -> str:
     raise ValueError(f"{path.name}: unknown format; use .csv, .tsv, .jsonl, .ndjson or .json (optionally .gz)")
 
 
-def _records(path: Path, kind: str) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, record, parse problem) for every row of the file."""
-    with _open_text(path) as handle:
-        if kind in ("csv", "tsv"):
-            reader = csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
-            if not reader.fieldnames:  # reads the header, so line numbers below are right
-                return
-            while True:
-                start = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    yield start, None, f"unreadable CSV row: {exc}"
-                    continue
-                line = start
-                if None in row:
-                    extra = row.pop(None)
-                    if any(str(v).strip() for v in extra):
-                        yield line, row, f"{len(extra)} more value(s) than columns"
-                        continue
-                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    continue
-                yield line, row, None
-        elif kind == "jsonl":
-            for number, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    yield number, json.loads(text), None
-                except ValueError as exc:
-                    yield number, None, f"invalid JSON: {exc.msg}"
-        else:
+def _records(handle: IO[str], kind: str) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, record, parse problem) for every row read from `handle`."""
+    if kind in ("csv", "tsv"):
+        reader = csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
+        if not reader.fieldnames:  # reads the header, so line numbers below are right
+            return
+        while True:
+            start = reader.line_num + 1
             try:
-                data = json.load(handle)
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, None, f"unreadable CSV row: {exc}"
+                continue
+            line = start
+            if None in row:
+                extra = row.pop(None)
+                if any(str(v).strip() for v in extra):
+                    yield line, row, f"{len(extra)} more value(s) than columns"
+                    continue
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            yield line, row, None
+    elif kind == "jsonl":
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                yield number, json.loads(text), None
             except ValueError as exc:
-                yield getattr(exc, "lineno", 1), None, f"invalid JSON: {getattr(exc, 'msg', exc)}"
-                return
-            items = data.get("mentions") if isinstance(data, dict) else data
-            if not isinstance(items, list):
-                yield 1, None, "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
-                return
-            for number, item in enumerate(items, start=1):
-                yield number, item, None
+                yield number, None, f"invalid JSON: {exc.msg}"
+    else:
+        try:
+            data = json.load(handle)
+        except ValueError as exc:
+            yield getattr(exc, "lineno", 1), None, f"invalid JSON: {getattr(exc, 'msg', exc)}"
+            return
+        items = data.get("mentions") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            yield 1, None, "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
+            return
+        for number, item in enumerate(items, start=1):
+            yield number, item, None
 
 
-def read_mentions_file(path: str | Path, *, default_brand: str | None = None,
-                       source: str = "import") -> FileImport:
-    """Read a CSV/TSV/JSONL/JSON export (optionally gzipped). Bad rows are reported, never raised.
+class MentionsFile:
+    """A CSV/TSV/JSONL/JSON export (optionally gzipped), read row by row as it is iterated.
 
-    `default_brand` is the brand of rows without a brand column; `source` that of rows naming no
-    source (platform). For a JSON array the "line" of an error is the item's 1-based position.
-    Raises only for the file itself: missing, or of an unknown format (a file that breaks off, e.g.
-    a truncated .gz, keeps the rows read so far and reports where it broke).
+    Iterating yields a `Mention` per good row and a `RowError` per bad one, in file order; bad rows
+    are reported, never raised. `default_brand` is the brand of rows without a brand column; `source`
+    that of rows naming no source (platform). For a JSON array the "line" of an error is the item's
+    1-based position. The constructor raises only for the file itself: missing, or of an unknown
+    format. A file that breaks off (e.g. a truncated .gz) yields the rows read so far and a last
+    error saying where it broke.
+
+    `rows` counts the rows read so far; `position` the bytes of the file on disk read so far (of the
+    compressed file for .gz) out of `size`, which is None when the file is a pipe.
     """
-    path = Path(path)
-    kind = _format(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    result = FileImport(format=kind)
-    first_line: dict[tuple[str, str], int] = {}
-    now = datetime.now(UTC)
-    try:
-        for line, record, problem in _records(path, kind):
-            result.rows += 1
-            if problem is not None:
-                result.errors.append(RowError(line, problem))
-                continue
+
+    def __init__(self, path: str | Path, *, default_brand: str | None = None, source: str = "import") -> None:
+        self.path = Path(path)
+        self.format = _format(self.path)
+        if not self.path.exists() or self.path.is_dir():
+            raise FileNotFoundError(f"no such file: {self.path}")
+        self.default_brand = default_brand
+        self.source = source
+        self.rows = 0
+        mode = self.path.stat().st_mode
+        self.size: int | None = self.path.stat().st_size if stat.S_ISREG(mode) else None
+        self._raw: IO[bytes] | None = None
+        self._read = 0
+
+    @property
+    def position(self) -> int:
+        if self._raw is not None and self.size is not None and not self._raw.closed:
+            return self._raw.tell()
+        return self._read
+
+    def __iter__(self) -> Iterator[Mention | RowError]:
+        self.rows = 0
+        recent: dict[tuple[str, str], int] = {}
+        now = datetime.now(UTC)
+        with open(self.path, "rb") as raw:
+            self._raw = raw
+            binary: IO[bytes] = gzip.GzipFile(fileobj=raw) if self.path.suffix.lower() == ".gz" else raw
+            handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
             try:
-                mention = mention_from_record(record, brand=default_brand, source=source, fetched_at=now)
-            except ValueError as exc:
-                result.errors.append(RowError(line, str(exc)))
-                continue
-            key = (mention.source, mention.external_id)
-            if key in first_line:
-                result.errors.append(RowError(line, f"duplicate of line {first_line[key]} "
-                                                    f"({mention.source} {mention.external_id})"))
-                continue
-            first_line[key] = line
-            result.mentions.append(mention)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        result.errors.append(RowError(result.rows + 1, f"the file could not be read further: {exc}"))
-    return result
+                for line, record, problem in _records(handle, self.format):
+                    self.rows += 1
+                    if problem is not None:
+                        yield RowError(line, problem)
+                        continue
+                    try:
+                        mention = mention_from_record(record, brand=self.default_brand, source=self.source,
+                                                      fetched_at=now)
+                    except ValueError as exc:
+                        yield RowError(line, str(exc))
+                        continue
+                    key = (mention.source, mention.external_id)
+                    if key in recent:
+                        yield RowError(line, f"duplicate of line {recent[key]} ({mention.source} "
+                                             f"{mention.external_id})")
+                        continue
+                    recent[key] = line
+                    if len(recent) > DUPLICATE_WINDOW:
+                        del recent[next(iter(recent))]  # the oldest: dicts keep insertion order
+                    yield mention
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                yield RowError(self.rows + 1, f"the file could not be read further: {exc}")
+            finally:
+                self._read = raw.tell() if self.size is not None else 0
+                handle.close()

@@ -21,8 +21,9 @@ the brand(s) it matched, yielding per-brand batches every ``page_size`` posts or
 not even the 20-second keep-alive, for ``stream_stall_seconds``), a 429 or a 5xx, and ends the run
 after ``stream_idle_timeout_seconds`` without a matching post, ``stream_max_seconds`` in all, or as
 soon as the caller's stop event is set (the socket is shut down, so a silent stream does not hold
-the shutdown). Each brand's cursor has the search cursor's shape (``since_id`` = newest post its
-rule delivered), so switching back to search mode continues from there.
+the shutdown; a reconnect or retry wait ends at once too). Each brand's cursor has the search
+cursor's shape (``since_id`` = newest post its rule delivered), so switching back to search mode
+continues from there.
 
 Read budget: before every call the listener asks the `ReadBudget` what remains, requests no more
 posts than that, and stops with a log line when even the smallest page (10 posts) could pass the
@@ -58,6 +59,8 @@ from listeners.base import (
     Failure,
     Sleep,
     SourceSettings,
+    StopEvent,
+    Stopped,
     classify_requests,
     parse_time,
     require,
@@ -145,7 +148,7 @@ def _lines(response: requests.Response) -> Iterator[bytes]:
 
 
 @contextmanager
-def _shutdown_on(stop: threading.Event | None, response: requests.Response) -> Iterator[None]:
+def _shutdown_on(stop: StopEvent | None, response: requests.Response) -> Iterator[None]:
     """While the stream is read, a watcher shuts its socket down as soon as `stop` is set, so a read
     blocked on a silent stream (keep-alives come every 20 seconds) returns at once."""
     if stop is None:
@@ -181,8 +184,8 @@ class XListener(ApiListener):
     settings: Settings
 
     def __init__(self, settings: Settings, *, base_url: str | None = None, clock: Clock | None = None,
-                 sleep: Sleep | None = None, budget: ReadBudget | None = None) -> None:
-        super().__init__(settings, base_url=base_url, clock=clock, sleep=sleep)
+                 sleep: Sleep | None = None, budget: ReadBudget | None = None, stop: StopEvent | None = None) -> None:
+        super().__init__(settings, base_url=base_url, clock=clock, sleep=sleep, stop=stop)
         if budget is None and settings.monthly_read_cap is not None:
             log.warning("x: monthly_read_cap is set but no persistent budget was given; counting in memory")
             budget = InMemoryReadBudget(settings.monthly_read_cap)
@@ -195,8 +198,9 @@ class XListener(ApiListener):
 
     @classmethod
     def create(cls, settings: Settings, *, base_url: str | None = None, clock: Clock | None = None,
-               sleep: Sleep | None = None, budget: ReadBudget | None = None) -> XListener:
-        return cls(settings, base_url=base_url, clock=clock, sleep=sleep, budget=budget)
+               sleep: Sleep | None = None, budget: ReadBudget | None = None,
+               stop: StopEvent | None = None) -> XListener:
+        return cls(settings, base_url=base_url, clock=clock, sleep=sleep, budget=budget, stop=stop)
 
     # -- shared -------------------------------------------------------------------------------------
 
@@ -425,26 +429,28 @@ class XListener(ApiListener):
         _mount(client.session, self.base_url, self.settings)
         return client
 
-    def _sync_rules(self, client: tweepy.StreamingClient, wanted: dict[str, str], stats: BatchStats) -> None:
+    def _sync_rules(self, client: tweepy.StreamingClient, wanted: dict[str, str], stats: BatchStats,
+                    stop: StopEvent | None) -> None:
         """Make the rules tagged with our prefix exactly `wanted` (tag -> value): rules of brands no
         longer configured, and rules whose query changed, are deleted (X bills every post they
         match); missing ones are added. Rules without our prefix are never touched."""
         if self._synced_rules == wanted:
             return
-        existing = self.retrier.call("list stream rules", client.get_rules, self._classify, stats)
+        existing = self.retrier.call("list stream rules", client.get_rules, self._classify, stats, stop=stop)
         prefix = f"{self.settings.rule_tag_prefix}:"
         ours = [r for r in existing.get("data") or [] if str(r.get("tag") or "").startswith(prefix)]
         stale = [r for r in ours if wanted.get(r["tag"]) != r.get("value")]
         if stale:
             ids = [str(r["id"]) for r in stale]
-            self.retrier.call("delete stale stream rules", lambda: client.delete_rules(ids), self._classify, stats)
+            self.retrier.call("delete stale stream rules", lambda: client.delete_rules(ids), self._classify, stats,
+                              stop=stop)
             log.info("x: deleted %d stale stream rule(s): %s", len(stale), ", ".join(r["tag"] for r in stale))
         present = {(r["tag"], r.get("value")) for r in ours}
         missing = [tweepy.StreamRule(value=value, tag=tag) for tag, value in wanted.items()
                    if (tag, value) not in present]
         if missing:
             result = self.retrier.call("add stream rules", lambda: client.add_rules(missing), self._classify,
-                                       stats)
+                                       stats, stop=stop)
             errors = result.get("errors") if isinstance(result, dict) else None
             if errors and not result.get("data"):
                 raise SourceUnavailable(SOURCE, f"the stream rule was rejected: {errors[0]}")
@@ -472,14 +478,16 @@ class XListener(ApiListener):
         return response
 
     def stream(self, queries: Sequence[tuple[BrandQuery, Cursor | None]],
-               stop: threading.Event | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
+               stop: StopEvent | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
         """Read the filtered stream for every brand in `queries` (its query and cursor) on one
         connection, routing each post by its ``matching_rules`` tags to the brand(s) whose rule it
         matched (a post without tags is offered to every brand's filter). Yields ``(query, batch)``:
         a flush yields a batch for each brand with new posts or a newer position, the end of the run
-        one for every brand, its ``stop_reason`` set. Setting `stop` ends the run within a moment,
-        even while the stream is silent, after yielding what was collected."""
+        one for every brand, its ``stop_reason`` set. Setting `stop` (by default the listener's own)
+        ends the run within a moment, even while the stream is silent or a reconnect is waiting,
+        after yielding what was collected."""
         self._require_token()
+        stop = stop if stop is not None else self.stop
         settings = self.settings
         stats = BatchStats()
         routes: dict[str, BrandQuery] = {}
@@ -515,7 +523,10 @@ class XListener(ApiListener):
             first_pending = None
 
         try:
-            self._sync_rules(client, wanted, stats)
+            try:
+                self._sync_rules(client, wanted, stats, stop)
+            except Stopped:
+                reason = "stop requested"
             if not routes:
                 return  # no brand left to listen for: their rules are deleted, nothing to connect for
             while reason is None:
@@ -524,8 +535,12 @@ class XListener(ApiListener):
                     log.warning("x: monthly read budget spent; not connecting to the stream")
                     reason = "read budget exhausted"
                     break
-                response = self.retrier.call("connect to the filtered stream",
-                                             lambda: self._open_stream(client), self._classify, stats)
+                try:
+                    response = self.retrier.call("connect to the filtered stream", lambda: self._open_stream(client),
+                                                 self._classify, stats, stop=stop)
+                except Stopped:
+                    reason = "stop requested"
+                    break
                 log.info("x: filtered stream connected (%d rule(s))", len(routes))
                 try:
                     with _shutdown_on(stop, response):
@@ -574,14 +589,15 @@ class XListener(ApiListener):
                 delay = self.retrier.backoff(reconnects, "network")
                 log.info("x: reconnecting to the filtered stream in %.1fs (%d/%d)", delay, reconnects,
                          settings.stream_max_reconnects)
-                self.sleep(delay)
+                if self.retrier.wait(delay, stop):
+                    reason = "stop requested"
         finally:
             client.session.close()
         log.info("x: filtered stream run ended: %s", reason)
         yield from flush(reason)
 
     def _stream_stop(self, started: datetime, last_post: datetime, now: datetime,
-                     stop: threading.Event | None) -> str | None:
+                     stop: StopEvent | None) -> str | None:
         if stop is not None and stop.is_set():
             return "stop requested"
         if (now - started).total_seconds() >= self.settings.stream_max_seconds:

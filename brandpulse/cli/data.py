@@ -8,15 +8,18 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from brandpulse.cli.context import CliState, console, fail
-from listeners.files import read_mentions_file
+from listeners.files import MentionsFile, RowError
+from listeners.records import Mention
 from storage.mentions import store_mentions
 from storage.queries import MentionFilter, find_mentions
 
 IMPORT_BATCH = 1000
+#: Bad rows listed by line after an import; the rest are counted.
+SHOWN_ERRORS = 50
 
 
 def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, dir_okay=False,
@@ -24,40 +27,60 @@ def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, di
             brand: str = typer.Option(None, help="Brand for rows that name none.")) -> None:
     """Import mentions exported from another tool; bad rows are reported by line number.
 
-    Mentions are committed in batches of 1000: an interrupted import keeps what it stored, and
+    The file is read row by row and its mentions committed in batches of 1000 as they come, so an
+    export of any size imports in bounded memory; an interrupted import keeps what it stored, and
     importing the file again adds only the rest.
     """
     state: CliState = ctx.obj
     config = state.config()
     known = {b.name for b in config.brands}
-    with console.status(f"reading {file}"):
-        result = read_mentions_file(file, default_brand=brand)
+    export = MentionsFile(file, default_brand=brand)
     runtime = state.runtime()
     new = duplicates = 0
-    by_brand: dict[str, list] = {}
-    for mention in result.mentions:
-        by_brand.setdefault(mention.brand, []).append(mention)
-    unknown = sorted(set(by_brand) - known)
+    errors: list[RowError] = []
+    rejected = 0
+    pending: dict[str, list[Mention]] = {}
+    unknown: set[str] = set()
+
+    def commit(name: str) -> None:
+        nonlocal new, duplicates
+        with runtime.engine.begin() as connection:
+            stored = store_mentions(connection, name, pending.pop(name))
+        new += len(stored.new)
+        duplicates += stored.duplicates
+
+    columns = [TextColumn("importing"), BarColumn(), TextColumn("{task.fields[rows]} rows")]
+    if export.size is not None:  # a pipe has no size: its progress is the rows read
+        columns += [DownloadColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("import", total=export.size, rows=0)
+        for item in export:
+            if isinstance(item, RowError):
+                rejected += 1
+                if len(errors) < SHOWN_ERRORS:
+                    errors.append(item)
+            else:
+                if item.brand not in known:
+                    unknown.add(item.brand)
+                rows = pending.setdefault(item.brand, [])
+                rows.append(item)
+                if len(rows) >= IMPORT_BATCH:
+                    commit(item.brand)
+            if export.rows % IMPORT_BATCH == 0:
+                bar.update(task, completed=export.position, rows=export.rows)
+        for name in list(pending):
+            commit(name)
+        done = export.position if export.size is not None else export.rows
+        bar.update(task, completed=done, total=done, rows=export.rows)
     if unknown:
-        console.print(f"[yellow]note:[/] brands not in the config, stored anyway: {', '.join(unknown)}")
-    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console) as bar:
-        task = bar.add_task("import", total=len(result.mentions))
-        for name, rows in by_brand.items():
-            for start in range(0, len(rows), IMPORT_BATCH):
-                batch = rows[start:start + IMPORT_BATCH]
-                with runtime.engine.begin() as connection:
-                    stored = store_mentions(connection, name, batch)
-                new += len(stored.new)
-                duplicates += stored.duplicates
-                bar.advance(task, len(batch))
-    console.print(f"Imported {file}: {new} new, {duplicates} already stored, {len(result.errors)} rejected.")
-    for error in result.errors[:50]:
+        console.print(f"[yellow]note:[/] brands not in the config, stored anyway: {', '.join(sorted(unknown))}")
+    console.print(f"Imported {file}: {new} new, {duplicates} already stored, {rejected} rejected.")
+    for error in errors:
         console.print(f"  line {error.line}: {error.reason}", highlight=False)
-    if len(result.errors) > 50:
-        console.print(f"  ... and {len(result.errors) - 50} more")
+    if rejected > len(errors):
+        console.print(f"  ... and {rejected - len(errors)} more")
     runtime.close()
-    if result.errors:
+    if rejected:
         raise typer.Exit(1 if not new and not duplicates else 0)
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+import threading
+import time
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from brandpulse.cli import app
+from brandpulse.cli import app, data
+from storage.engine import create_database_engine
+from storage.schema import mentions
 
 CSV = """\
 id,date,content,author,brand
@@ -51,6 +57,58 @@ def test_import_stores_the_good_rows_and_names_the_bad_lines(tmp_path, config_fi
     listed = run(config_file, "mentions", "--format", "json", "--limit", "0")
     rows = [json.loads(line) for line in listed.output.splitlines()]
     assert sorted(row["text"] for row in rows) == ["Brevio Uno makes great coffee", "Lumora Halo arrived today"]
+
+
+def export_rows(first: int, last: int) -> str:
+    return "".join(json.dumps({"id": i, "date": "2026-03-02T10:00:00Z", "text": f"Lumora note {i}",
+                               "brand": "Lumora"}) + "\n" for i in range(first, last))
+
+
+def test_import_commits_each_batch_while_the_rest_of_the_file_is_still_unread(tmp_path, config_file, database_url,
+                                                                               monkeypatch):
+    """A named pipe stands in for a multi-GB export: its writer sends 10 rows (one batch here), waits
+    until they are committed, and only then sends the other 15. An import that read the whole file
+    before storing would never see them committed."""
+    monkeypatch.setattr(data, "IMPORT_BATCH", 10)
+    export = tmp_path / "export.jsonl"
+    os.mkfifo(export)
+    onlooker = create_database_engine(database_url)
+    committed_before_the_rest: list[int] = []
+
+    def committed() -> int:
+        with onlooker.connect() as connection:
+            return connection.execute(select(func.count()).select_from(mentions)).scalar_one()
+
+    def write_the_export() -> None:
+        with open(export, "w", encoding="utf-8") as pipe:
+            pipe.write(export_rows(0, 10))
+            pipe.flush()
+            deadline = time.monotonic() + 10
+            while committed() < 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            committed_before_the_rest.append(committed())
+            pipe.write(export_rows(10, 25))
+
+    writer = threading.Thread(target=write_the_export)
+    writer.start()
+    result = run(config_file, "import", str(export))
+    writer.join(15)
+    onlooker.dispose()
+    assert result.exit_code == 0, result.output
+    assert committed_before_the_rest == [10]
+    output = " ".join(result.output.split())
+    assert "importing" in output and "25 rows" in output  # a pipe has no size: progress counts rows
+    assert "25 new, 0 already stored, 0 rejected" in output
+
+
+def test_import_progress_is_the_share_of_the_file_read(tmp_path, config_file):
+    export = tmp_path / "export.jsonl"
+    export.write_text(export_rows(0, 25), encoding="utf-8")
+    result = run(config_file, "import", str(export))
+    output = " ".join(result.output.split())
+    size = export.stat().st_size
+    assert f"25 rows {size / 1000:.1f}/{size / 1000:.1f} kB" in output
+    assert "25 new, 0 already stored, 0 rejected" in output
 
 
 def test_importing_the_same_file_twice_adds_nothing(tmp_path, config_file):

@@ -1,10 +1,12 @@
 """The collect job as production runs it (`jobs.collect`, the scheduler's and `collect --once`'s
 path), with real listeners talking to fake APIs on 127.0.0.1: X's filtered stream carrying every
-brand on one connection, a failing source next to a working one, and a stop while the stream is silent.
+brand on one connection, a failing source next to a working one, a stop while the stream is silent
+or while a retry waits, and a leader that loses its lock while its stream runs.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 import threading
 import time
@@ -13,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from brandpulse import jobs
+from brandpulse import jobs, service
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
 from brandpulse.service import serve
@@ -170,3 +172,93 @@ def test_a_stop_while_the_stream_is_silent_ends_the_service_at_once_and_loses_no
     assert cursor(runtime, "Globex") == {"since_id": "1002", "walk": None}
     run = runs(runtime)["collect:x"]
     assert run.status == "interrupted" and run.counts["new"] == 2
+
+
+def test_a_stop_during_a_long_backoff_ends_the_run_at_once_keeping_what_was_stored(runtime_for, server):
+    """Hacker News answers Globex's search with 503s and the retry waits 30 to 60 seconds: a stop
+    (SIGTERM) set meanwhile ends the run within a moment, and Acme's mention, stored before, stays."""
+    def search(request):
+        if request.arg("query") == "globex":
+            return Reply(503, {"error": "unavailable"})
+        return {"hits": [{"objectID": "77", "created_at_i": int(datetime.now(UTC).timestamp()) - 60,
+                          "title": "Acme ships a phone", "_tags": ["story"], "author": "pg"}]}
+
+    server.route("GET", "/api/v1/search_by_date", search)
+    runtime = runtime_for("""\
+        hackernews:
+          backoff_base_seconds: 60
+          backoff_max_seconds: 120
+        """)
+    threading.Timer(0.5, runtime.stop.set).start()  # what SIGTERM does
+    started = time.monotonic()
+
+    counts = jobs.collect(runtime, "hackernews")
+
+    assert time.monotonic() - started < 2
+    assert len(server.calls("/api/v1/search_by_date")) == 2  # Acme's search, Globex's first attempt
+    assert stored(runtime) == {("Acme", "77")}
+    assert counts["new"] == 1
+    [failure] = counts["failures"]
+    waited = re.fullmatch(r"Globex: hackernews: stopped while waiting (\d+)s to retry search_by_date", failure)
+    assert waited and 30 <= int(waited[1]) <= 60
+    assert runs(runtime)["collect:hackernews"].status == "interrupted"
+
+
+class Leadership:
+    """The scheduler lock, held until `lose()`: then another replica holds it (what the leader learns
+    when its database session ends, tests/scale/test_leader.py)."""
+
+    def __init__(self) -> None:
+        self.lost = threading.Event()
+        self.held = False
+
+    def acquire(self) -> bool:
+        self.held = not self.lost.is_set()
+        return self.held
+
+    def check(self) -> bool:
+        self.held = self.held and not self.lost.is_set()
+        return self.held
+
+    def release(self) -> None:
+        self.held = False
+
+
+def test_losing_the_leadership_ends_a_running_stream_at_once_and_the_service_stands_by(
+        runtime_for, server, monkeypatch):
+    """X allows one stream connection per app: when the leader loses the lock, its running stream
+    must close before the new leader connects, not at its idle timeout five minutes later."""
+    leadership = Leadership()
+    monkeypatch.setattr(service, "NamedLock", lambda engine, name: leadership)
+    sent = threading.Event()
+
+    def a_post_then_silence():
+        yield stream_line(tweet(1, "acme again"), ACME)
+        sent.set()
+        yield 120.0
+
+    fake = FakeStream(server, replies=[Reply(stream=a_post_then_silence())])
+    runtime = runtime_for(x_stream(idle=300, flush=60, interval="1s"),
+                          schedule="schedule:\n  score: 1h\n  evaluate: 1h\n  send: 1h\n")
+    running = threading.Thread(target=serve, args=(runtime,), kwargs={"install_signal_handlers": False,
+                                                                       "heartbeat": 0.1})
+    running.start()
+    try:
+        assert sent.wait(30), "the collect job never connected to the stream"
+        time.sleep(0.3)  # the post is read and held for the next flush
+        lost = time.monotonic()
+        leadership.lost.set()
+        while runs(runtime)["collect:x"].status == "running" and time.monotonic() - lost < 10:
+            time.sleep(0.05)
+        assert time.monotonic() - lost < 2
+        time.sleep(1.5)  # the collect job's interval: a standby runs nothing
+        assert running.is_alive()  # standing by, ready to lead again
+    finally:
+        runtime.stop.set()
+        running.join(30)
+    assert not running.is_alive()
+    assert len(fake.connections) == 1
+    assert stored(runtime) == {("Acme", "1001")}
+    assert cursor(runtime, "Acme") == {"since_id": "1001", "walk": None}
+    run = runs(runtime)["collect:x"]
+    assert run.status == "interrupted" and run.counts["new"] == 1

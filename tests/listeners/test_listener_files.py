@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from listeners.files import RowError, read_mentions_file
+from listeners import files
+from listeners.files import MentionsFile, RowError
+from listeners.records import Mention
+
+
+def read(path, **options):
+    """The file's good rows and its errors, in two lists."""
+    items = list(MentionsFile(path, **options))
+    return ([m for m in items if isinstance(m, Mention)], [e for e in items if isinstance(e, RowError)])
 
 
 def write(path, text, gz=False):
@@ -33,21 +41,23 @@ line acme text",dave,reddit,2,5,
 
 
 def test_csv_aliases_good_rows_and_bad_rows_with_line_numbers(tmp_path):
-    result = read_mentions_file(write(tmp_path / "export.csv", CSV), default_brand="Acme")
-    assert [m.external_id for m in result.mentions] == ["1", "4", "6"]
-    first, multi, tz = result.mentions
+    export = MentionsFile(write(tmp_path / "export.csv", CSV), default_brand="Acme")
+    mentions, errors = read(export.path, default_brand="Acme")
+    assert [m.external_id for m in mentions] == ["1", "4", "6"]
+    first, multi, tz = mentions
     assert first.text == "Acme is great" and first.author_handle == "alice" and first.source == "twitter"
     assert first.engagement.likes == 1204 and first.author_reach == 3400 and first.brand == "Acme"
     assert first.created_at == datetime(2025, 3, 10, 12, tzinfo=UTC) and first.url == "https://x.com/a/1"
     assert multi.text == "Multi\nline acme text" and multi.created_at == datetime.fromtimestamp(1741600000, UTC)
     assert tz.created_at == datetime(2025, 3, 10, 13, tzinfo=UTC)
-    assert result.errors == [
+    assert errors == [
         RowError(3, "unparseable date 'yesterday-ish'"),
         RowError(4, "missing text"),
         RowError(7, "bad number in likes: 'lots'"),
         RowError(9, "duplicate of line 2 (twitter 1)"),
     ]
-    assert result.rows == 7 and result.format == "csv"
+    assert export.format == "csv" and export.position == 0 and export.size == len(CSV.encode())
+    assert len(list(export)) == 7 and export.rows == 7 and export.position == export.size
 
 
 def test_jsonl_gz_with_nested_engagement_and_generated_ids(tmp_path):
@@ -59,36 +69,57 @@ def test_jsonl_gz_with_nested_engagement_and_generated_ids(tmp_path):
         {"text": "no date"},
     ]
     text = "\n".join(json.dumps(x) for x in lines) + "\n{broken json\n\n"
-    result = read_mentions_file(write(tmp_path / "dump.jsonl.gz", text, gz=True), default_brand="Default")
-    a, generated = result.mentions
+    (a, generated), errors = read(write(tmp_path / "dump.jsonl.gz", text, gz=True), default_brand="Default")
     assert a.engagement.likes == 3 and a.engagement.reposts == 1 and a.brand == "Acme" and a.language == "en"
     assert generated.external_id.startswith("sha1:") and generated.source == "import"
     assert generated.created_at == datetime.fromtimestamp(1741600000.123, UTC) and generated.brand == "Default"
-    again = read_mentions_file(tmp_path / "dump.jsonl.gz", default_brand="Default")
-    assert again.mentions[1].external_id == generated.external_id  # stable across imports
-    assert [e.line for e in result.errors] == [2, 4, 5]
-    assert result.errors[0].reason == "not an object" and "invalid JSON" in result.errors[2].reason
+    again, _ = read(tmp_path / "dump.jsonl.gz", default_brand="Default")
+    assert again[1].external_id == generated.external_id  # stable across imports
+    assert [e.line for e in errors] == [2, 4, 5]
+    assert errors[0].reason == "not an object" and "invalid JSON" in errors[2].reason
 
 
 def test_missing_brand_and_json_arrays(tmp_path):
     path = write(tmp_path / "m.json", json.dumps([{"id": "1", "text": "x", "date": "2025-01-01"},
                                                     {"id": "2", "text": "y", "date": "2025-01-01",
                                                      "brand": "B"}]))
-    result = read_mentions_file(path)
-    assert [m.external_id for m in result.mentions] == ["2"]
-    assert result.errors == [RowError(1, "missing brand (no brand column and no default brand)")]
+    mentions, errors = read(path)
+    assert [m.external_id for m in mentions] == ["2"]
+    assert errors == [RowError(1, "missing brand (no brand column and no default brand)")]
 
 
 def test_ragged_csv_rows_and_bad_files(tmp_path):
     path = write(tmp_path / "r.csv", "id,text,date\n1,acme,2025-01-01\n2,acme,2025-01-01,extra\n")
-    result = read_mentions_file(path, default_brand="Acme")
-    assert [m.external_id for m in result.mentions] == ["1"]
-    assert result.errors == [RowError(3, "1 more value(s) than columns")]
+    mentions, errors = read(path, default_brand="Acme")
+    assert [m.external_id for m in mentions] == ["1"]
+    assert errors == [RowError(3, "1 more value(s) than columns")]
     with pytest.raises(ValueError, match="unknown format"):
-        read_mentions_file(write(tmp_path / "x.txt", "hello"))
+        MentionsFile(write(tmp_path / "x.txt", "hello"))
     with pytest.raises(FileNotFoundError):
-        read_mentions_file(tmp_path / "missing.csv")
+        MentionsFile(tmp_path / "missing.csv")
     truncated = tmp_path / "t.jsonl.gz"
     truncated.write_bytes(gzip.compress(b'{"id": "1", "text": "a", "date": "2025-01-01"}\n' * 50)[:-20])
-    result = read_mentions_file(truncated, default_brand="Acme")
-    assert result.mentions and "could not be read further" in result.errors[-1].reason
+    mentions, errors = read(truncated, default_brand="Acme")
+    assert mentions and "could not be read further" in errors[-1].reason
+
+
+def test_rows_come_one_at_a_time_as_the_file_is_read(tmp_path):
+    """A big export is never held whole: each row is yielded as soon as it is read, and the file's
+    position (of the compressed bytes, for .gz) says how far the reading has got."""
+    lines = "".join(json.dumps({"id": i, "date": "2025-01-01", "text": f"acme {i} " + "x" * 200}) + "\n"
+                    for i in range(5000))
+    export = MentionsFile(write(tmp_path / "big.jsonl.gz", lines, gz=True), default_brand="Acme")
+    rows = iter(export)
+    first = next(rows)
+    assert first.external_id == "0" and export.rows == 1
+    assert 0 < export.position < export.size  # only a first chunk of the file is read
+    assert sum(1 for _ in rows) == 4999 and export.position == export.size
+
+
+def test_a_repeated_id_is_a_duplicate_within_the_window_and_left_to_storage_beyond_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "DUPLICATE_WINDOW", 2)
+    path = write(tmp_path / "r.csv", "id,text,date\n1,a,2025-01-01\n1,a,2025-01-01\n2,b,2025-01-01\n"
+                                     "3,c,2025-01-01\n1,a,2025-01-01\n")
+    mentions, errors = read(path, default_brand="Acme")
+    assert errors == [RowError(3, "duplicate of line 2 (import 1)")]
+    assert [m.external_id for m in mentions] == ["1", "2", "3", "1"]  # storage keeps one copy of the last

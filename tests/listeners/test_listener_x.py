@@ -425,6 +425,23 @@ def test_a_stop_ends_a_silent_stream_at_once_with_what_arrived(server):
     assert len(fake.connections) == 1 and sleeps == []  # ended, not reconnected
 
 
+def test_a_stop_cuts_the_reconnect_wait_short(server):
+    """The stream drops and the next attempt is a minute away: a stop set meanwhile ends the run at
+    once (a shutdown must not sit out the backoff), yielding the post read before the drop."""
+    fake = FakeStream(server, replies=[Reply(stream=[stream_line(tweet(1), TAG)])])  # then the server hangs up
+    stop = threading.Event()
+    lst = create(Settings(mode="stream", bearer_token=TOKEN, backoff_base_seconds=60, backoff_max_seconds=120,
+                          stream_flush_seconds=60), base_url=server.url, stop=stop)  # waits in real time
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    batches = list(lst.stream([(QUERY, None)]))  # the listener's own stop serves the stream
+    assert time.monotonic() - started < 2
+    assert [m.external_id for _, b in batches for m in b.mentions] == ["1001"]
+    assert batches[-1][1].cursor == {"since_id": "1001", "walk": None}
+    assert batches[-1][1].stats.stop_reason == "stop requested"
+    assert len(fake.connections) == 1
+
+
 def test_stream_reconnects_after_disconnects_429_and_stalls(server):
     fake = FakeStream(server)
     fake.replies = [
