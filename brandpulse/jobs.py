@@ -20,6 +20,7 @@ from brandpulse import alerting
 from brandpulse.config import BrandConfig, secret_values
 from brandpulse.logs import Redactor
 from brandpulse.runtime import Runtime
+from listeners.base import Stopped
 from listeners.errors import AuthError, ListenerError
 from listeners.query import BrandQuery
 from listeners.records import Batch, BrandStream, Cursor
@@ -98,12 +99,15 @@ class _CollectRun:
                 stop: threading.Event | None = None) -> bool:
         """Store every batch (stopping after a committed one once `stop` is set). A `ListenerError`
         is recorded as a failure of `label`; False when the source refused the credentials, which
-        would fail every other brand the same way."""
+        would fail every other brand the same way, or when a stop ended the run."""
         try:
             for query, batch in batches:
                 self.store(query, batch)
                 if stop is not None and stop.is_set():
                     break
+        except Stopped as error:  # a stop ended a retry wait: an interruption, not a failure of the source
+            self.notes.append(f"{label}: {error}")
+            return False
         except ListenerError as error:
             self.counts["errors"] += 1
             self.failures.append(f"{label}: {error}")

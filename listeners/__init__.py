@@ -6,7 +6,7 @@ one page and the cursor that is valid once those mentions are stored. The caller
 
 `SOURCES` maps each config name to its `SourceSpec`: the pydantic `Settings` model the config
 loader validates a source's section with, and the `create(settings, *, base_url=None, clock=None,
-sleep=None, budget=None)` function that builds the listener. Source modules (and their client
+sleep=None, budget=None, stop=None)` function that builds the listener. Source modules (and their client
 libraries) are imported on first use, so importing this package stays cheap.
 """
 

@@ -244,6 +244,6 @@ def test_import_commits_in_batches_and_shows_its_progress(tmp_path, database_url
     result = run(config, "import", str(export))
     onlooker.dispose()
     assert result.exit_code == 0, result.output
-    assert "importing" in result.output and "25/25" in result.output
+    assert "importing" in result.output and "25 rows" in result.output
     assert "25 new, 0 already stored, 0 rejected" in said(result)
     assert committed_before_each_batch == [0, 10, 20]

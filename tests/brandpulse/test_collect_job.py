@@ -198,8 +198,9 @@ def test_a_stop_during_a_long_backoff_ends_the_run_at_once_keeping_what_was_stor
     assert len(server.calls("/api/v1/search_by_date")) == 2  # Acme's search, Globex's first attempt
     assert stored(runtime) == {("Acme", "77")}
     assert counts["new"] == 1
-    [failure] = counts["failures"]
-    waited = re.fullmatch(r"Globex: hackernews: stopped while waiting (\d+)s to retry search_by_date", failure)
+    assert counts["errors"] == 0 and "failures" not in counts  # interrupted, not failed
+    [note] = counts["notes"]
+    waited = re.fullmatch(r"Globex: hackernews: stopped while waiting (\d+)s to retry search_by_date", note)
     assert waited and 30 <= int(waited[1]) <= 60
     assert runs(runtime)["collect:hackernews"].status == "interrupted"
 
