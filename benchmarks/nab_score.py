@@ -142,7 +142,7 @@ def _detector_job(args: tuple[scoring.DataFile, dict]) -> tuple[str, np.ndarray]
 
 
 def production_differences(chosen: dict, rows: list[dict]) -> list[str]:
-    """Where alerts.detectors' NAB_CHOICE and NAB_THRESHOLDS (what the ``novelty`` rule detector and its
+    """Where alerts.detectors' NAB_CHOICE and NAB_STANDARD_THRESHOLD (what the ``novelty`` rule detector and its
     medium sensitivity use) differ from this run's choice on half A."""
     differences = [f"{key}: chosen {value}, production {NAB_CHOICE.get(key)}" for key, value in chosen.items()
                    if NAB_CHOICE.get(key) != value]
@@ -228,9 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     sensitivities = []
     for name, threshold in SENSITIVITY_THRESHOLDS["novelty"].items():
         results = scoring.score_at(files, scores_of(files), threshold, standard)
+        windows = sum(r.windows for r in results)
         sensitivities.append({"sensitivity": name, "threshold": threshold,
-                              "all": score_fixed(files, scores_of(files), threshold, standard),
-                              "detected": sum(r.detected for r in results), "windows": sum(r.windows for r in results),
+                              "all": scoring.normalise(sum(r.raw for r in results), windows, standard),
+                              "detected": sum(r.detected for r in results), "windows": windows,
                               "false_positives": sum(r.false_positives for r in results)})
     differences = production_differences(chosen, rows)
     print()

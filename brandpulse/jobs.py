@@ -9,7 +9,6 @@ committed batch, never in the middle of one. A streaming source (X's filtered st
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,13 +16,12 @@ from typing import Any
 
 from alerts.urgent import check as check_urgent
 from brandpulse import alerting
-from brandpulse.config import BrandConfig, secret_values
-from brandpulse.logs import Redactor
+from brandpulse.config import BrandConfig
 from brandpulse.runtime import Runtime
 from listeners.base import Stopped
 from listeners.errors import AuthError, ListenerError
 from listeners.query import BrandQuery
-from listeners.records import Batch, BrandStream, Cursor
+from listeners.records import Batch, BrandStream, Cursor, StopEvent
 from sentiment import detect_languages
 from storage.alert_store import mentions_for_urgency
 from storage.jobs import finish_run, start_run
@@ -36,9 +34,9 @@ Progress = Callable[[int], None]
 
 
 def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `work`, keeping a `job_runs` row of its start, end, counts and error, secrets redacted (a
-    failure text may quote a URL that carries a key)."""
-    redact = Redactor(secret_values(runtime.config))
+    """Run `work`, keeping a `job_runs` row of its start, end, counts and error; the counts come back
+    (and the error is stored) with the config's secrets redacted."""
+    redact = runtime.redact
     with runtime.engine.begin() as connection:
         run_id = start_run(connection, job, runtime.clock())
     try:
@@ -48,9 +46,10 @@ def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> 
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             finish_run(connection, run_id, status, {}, redact(f"{type(error).__name__}: {error}"), runtime.clock())
         raise
+    counts = redact.tree(counts)
     status = "interrupted" if runtime.stop.is_set() else ("partial" if counts.get("errors") else "ok")
     with runtime.engine.begin() as connection:
-        finish_run(connection, run_id, status, redact.tree(counts), None, runtime.clock())
+        finish_run(connection, run_id, status, counts, None, runtime.clock())
     return counts
 
 
@@ -96,7 +95,7 @@ class _CollectRun:
             return load_cursor(connection, self.source, query.brand, query.name)
 
     def consume(self, label: str, batches: Iterator[tuple[BrandQuery, Batch]], *,
-                stop: threading.Event | None = None) -> bool:
+                stop: StopEvent | None = None) -> bool:
         """Store every batch (stopping after a committed one once `stop` is set). A `ListenerError`
         is recorded as a failure of `label`; False when the source refused the credentials, which
         would fail every other brand the same way, or when a stop ended the run."""

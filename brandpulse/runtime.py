@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 import listeners
-from brandpulse.config import Config, SourceConfig
+from brandpulse.config import Config, SourceConfig, secret_values
+from brandpulse.logs import Redactor
 from sentiment.records import Scorer
 from storage.budgets import StoredReadBudget
 from storage.engine import open_database
@@ -74,6 +75,11 @@ class Runtime:
     _scorer: Scorer | None = None
     _listeners: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    redact: Redactor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # What jobs store and print passes through it: a failure may quote a URL that carries a key.
+        self.redact = Redactor(secret_values(self.config))
 
     @classmethod
     def open(cls, config: Config, **options: Any) -> Runtime:

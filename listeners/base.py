@@ -26,25 +26,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from listeners.errors import AuthError, ListenerError, RateLimited, SourceUnavailable
-from listeners.records import Batch, BatchStats, Cursor, Mention, utc
+from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent, utc
 
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
-
-
-class StopEvent(Protocol):
-    """What a listener needs of a stop signal (`threading.Event` has it)."""
-
-    def is_set(self) -> bool: ...
-
-    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class Stopped(ListenerError):

@@ -283,8 +283,8 @@ class MentionsFile:
         self.default_brand = default_brand
         self.source = source
         self.rows = 0
-        mode = self.path.stat().st_mode
-        self.size: int | None = self.path.stat().st_size if stat.S_ISREG(mode) else None
+        status = self.path.stat()
+        self.size: int | None = status.st_size if stat.S_ISREG(status.st_mode) else None
         self._raw: IO[bytes] | None = None
         self._read = 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,6 +112,13 @@ class Listener(Protocol):
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]: ...
 
 
+class StopEvent(Protocol):
+    """What a listener needs of a stop signal (`threading.Event` has it)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
 
 @runtime_checkable
 class BrandStream(Protocol):
@@ -127,4 +133,4 @@ class BrandStream(Protocol):
     def streaming(self) -> bool: ...
 
     def stream(self, queries: Sequence[tuple[BrandQuery, Cursor | None]],
-               stop: threading.Event | None = None) -> Iterator[tuple[BrandQuery, Batch]]: ...
+               stop: StopEvent | None = None) -> Iterator[tuple[BrandQuery, Batch]]: ...

@@ -59,7 +59,6 @@ from listeners.base import (
     Failure,
     Sleep,
     SourceSettings,
-    StopEvent,
     Stopped,
     classify_requests,
     parse_time,
@@ -69,7 +68,7 @@ from listeners.base import (
 from listeners.budget import InMemoryReadBudget, ReadBudget
 from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
 from listeners.query import BrandQuery, to_x
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention, StopEvent
 
 SOURCE = "x"
 log = logging.getLogger("listeners.x")
