@@ -37,40 +37,48 @@ class Accounts:
         self.officials: dict[tuple[str, str], Author] = {}
 
     def _new_handle(self, source: str, lang: str) -> str:
-        dice, world = self.dice, texts.world()
-        name = dice.pick(world["names"][lang])
-        hobbies, adjectives, nouns = world["hobbies"], world["reddit_adjectives"], world["reddit_nouns"]
+        name = self.dice.pick(texts.world()["names"][lang])
         for _ in range(50):
-            style = dice.random()
-            if source == "reddit" and style < 0.45:
-                sep = dice.pick(("_", "-"))
-                handle = f"{dice.pick(adjectives)}{sep}{dice.pick(nouns)}{sep}{dice.between(1000, 9999)}"
-            elif source == "reddit" and style < 0.6:
-                handle = f"throwaway_{dice.pick(hobbies)}{dice.between(10, 999)}"
-            elif style < 0.3:
-                handle = f"{name}_{dice.pick(hobbies)}"
-            elif style < 0.5:
-                handle = f"{name}{dice.between(1, 99):02d}"
-            elif style < 0.7:
-                handle = f"{name}_{dice.pick(world['places'][lang])}"
-            elif style < 0.85:
-                handle = f"{dice.pick(hobbies)}{dice.pick(('_', '', '.'))}{name}"
-            else:
-                handle = f"{name}{dice.pick(('x', 'o', 'y', '_'))}{dice.between(100, 9999)}"
-            if source in ("x", "mastodon", "hackernews"):
-                handle = handle.replace(".", "_")
-            if source == "x":
-                handle = handle[:15].rstrip("_")
-            if source == "hackernews":
-                handle = handle.replace("_", "").lower()[:14]
-            if source == "bluesky":
-                handle = handle.replace("_", "-").replace(".", "-").strip("-") + ".bsky.social"
-            if source == "mastodon":
-                handle = f"{handle}@{dice.pick(world['mastodon_instances'][lang])}"
+            handle = self._as_on(source, lang, self._handle_from(name, source, lang))
             if (source, handle.lower()) not in self.handles:
                 self.handles.add((source, handle.lower()))
                 return handle
         raise RuntimeError("ran out of handles")
+
+    def _handle_from(self, name: str, source: str, lang: str) -> str:
+        """A handle in one of the styles people pick (Reddit's generated ones and throwaways too)."""
+        dice, world = self.dice, texts.world()
+        hobbies = world["hobbies"]
+        style = dice.random()
+        if source == "reddit" and style < 0.45:
+            sep = dice.pick(("_", "-"))
+            adjective, noun = dice.pick(world["reddit_adjectives"]), dice.pick(world["reddit_nouns"])
+            return f"{adjective}{sep}{noun}{sep}{dice.between(1000, 9999)}"
+        if source == "reddit" and style < 0.6:
+            return f"throwaway_{dice.pick(hobbies)}{dice.between(10, 999)}"
+        if style < 0.3:
+            return f"{name}_{dice.pick(hobbies)}"
+        if style < 0.5:
+            return f"{name}{dice.between(1, 99):02d}"
+        if style < 0.7:
+            return f"{name}_{dice.pick(world['places'][lang])}"
+        if style < 0.85:
+            return f"{dice.pick(hobbies)}{dice.pick(('_', '', '.'))}{name}"
+        return f"{name}{dice.pick(('x', 'o', 'y', '_'))}{dice.between(100, 9999)}"
+
+    def _as_on(self, source: str, lang: str, handle: str) -> str:
+        """The handle as the site allows it (X: 15 characters, Bluesky: a domain, Mastodon: an instance)."""
+        if source in ("x", "mastodon", "hackernews"):
+            handle = handle.replace(".", "_")
+        if source == "x":
+            return handle[:15].rstrip("_")
+        if source == "hackernews":
+            return handle.replace("_", "").lower()[:14]
+        if source == "bluesky":
+            return handle.replace("_", "-").replace(".", "-").strip("-") + ".bsky.social"
+        if source == "mastodon":
+            return f"{handle}@{self.dice.pick(texts.world()['mastodon_instances'][lang])}"
+        return handle
 
     def _reach(self, source: str) -> int | None:
         dice = self.dice

@@ -50,9 +50,14 @@ def storm(lang: str) -> dict[str, Any]:
     return language(lang)["storm"]
 
 
-def reddit(lang: str) -> dict[str, Any] | None:
-    """Long-post templates, or None for a language whose speakers the demo keeps off Reddit."""
-    return language(lang).get("reddit")
+def on_reddit(lang: str) -> bool:
+    """Whether the language has Reddit templates (the demo keeps zh and ja speakers off Reddit)."""
+    return "reddit" in language(lang)
+
+
+def reddit(lang: str) -> dict[str, Any]:
+    """Long-post templates: titles, intros, details, closing lines, edits."""
+    return language(lang)["reddit"]
 
 
 def hackernews() -> dict[str, Any]:

@@ -65,67 +65,81 @@ class Generator(Sites):
         return brand.daily * self.scale * share * total / 24
 
     def normal_mention(self, brand: Brand, lang: str, moment: datetime) -> None:
+        """One ordinary mention: its site drawn from the language's mix, its topic from the brand's."""
         dice = self.dice
         mix = SOURCE_MIX[lang]
         if brand.category == "coffee":
             mix = tuple((s, w * (0.2 if s == "hackernews" else 1.0)) for s, w in mix)
         source = dice.weighted(mix)
-        topic = dice.weighted(brand.topics)
         # Ordinary complaints arrive at random, but a calm hour never piles up more than a handful of them:
         # only the storm should look like a spike to the detector.
         full = self.negatives[(brand.name, moment.strftime("%Y%m%d%H"))] >= NEGATIVE_CAP[brand.name]
-        if full and INTENT_OF_TOPIC[topic] == "negative":
-            topic = dice.weighted([(t, w) for t, w in brand.topics if INTENT_OF_TOPIC[t] != "negative"])
+        topic = self._topic(brand, full)
         intent = INTENT_OF_TOPIC[topic]
-        phase = "normal"
         if source == "rss":
-            def make() -> tuple[str, str]:
-                item = dice.pick(texts.posts(lang)["news"][brand.category])
-                slots = self.writer.slots(brand, lang)
-                text = f"{fill(item['headline'], slots)}\n\n{fill(item['summary'], slots)}"
-                return item["intent"], text.replace("块", "元")
-
-            article = None
-            for _ in range(8):
-                candidate = make()
-                if candidate[1] not in self.writer.written:
-                    article = candidate
-                    break
-            if article is not None:
-                intent, text = article
-                headline, summary = text.split("\n\n", 1)
-                self.article(brand, lang, moment, headline=headline, summary=summary, intent=intent, topic="news",
-                             phase=phase)
+            if self._news(brand, lang, moment):
                 return
-            source = "x"
+            source = "x"  # every headline of this kind is taken: a post instead
         if source == "hackernews":
             intent = dice.weighted((("positive", .25), ("neutral", .45), ("negative", .30)))
-            intent = "neutral" if full and intent == "negative" else intent
-            self.hackernews(brand, moment, intent=intent, phase=phase)
+            self.hackernews(brand, moment, intent="neutral" if full and intent == "negative" else intent,
+                            phase="normal")
             return
         if source == "reddit":
-            self.reddit(brand, lang, moment, group=KEY_OF_INTENT[intent], intent=intent, topic=topic, phase=phase)
+            self.reddit(brand, lang, moment, group=KEY_OF_INTENT[intent], intent=intent, topic=topic, phase="normal")
             return
-        if source == "x" and dice.chance(0.035):
-            candidates = [e for e in self.pool[("x", brand.name)]
-                          if timedelta(0) < moment - e.moment < timedelta(hours=24)
-                          and e.record["raw"]["demo_kind"] == "post" and not (full and e.intent == "negative")]
-            if candidates:
-                original = dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in candidates])
-                self.repost(original, moment, phase)
-                return
-        parent = None
-        if dice.chance(0.13):
-            candidates = [e for e in self.pool[(source, brand.name)]
-                          if e.lang == lang and timedelta(0) < moment - e.moment < timedelta(hours=48)
-                          and e.record["raw"]["demo_topic"] != "support_reply"]
-            parent = dice.pick(candidates) if candidates else None
+        if source == "x" and dice.chance(0.035) and self._repost_recent(brand, moment, full):
+            return
+        parent = self._reply_parent(brand, lang, source, moment) if dice.chance(0.13) else None
         reply_to = parent.author.handle if parent is not None and source != "bluesky" else None
         text = self.writer.social_text(brand, lang, source, topic, reply_to=reply_to)
-        entry = self.social(brand, lang, source, moment, text=text, intent=intent, topic=topic, phase=phase,
+        entry = self.social(brand, lang, source, moment, text=text, intent=intent, topic=topic, phase="normal",
                             parent=parent)
         if intent == "negative" and source == "x" and texts.posts(lang)["care"] and dice.chance(0.25):
             self.care(brand, lang, entry)
+
+    def _topic(self, brand: Brand, full: bool) -> str:
+        """A topic by the brand's weights; no complaint once this hour has its fill of them."""
+        topic = self.dice.weighted(brand.topics)
+        if full and INTENT_OF_TOPIC[topic] == "negative":
+            topic = self.dice.weighted([(t, w) for t, w in brand.topics if INTENT_OF_TOPIC[t] != "negative"])
+        return topic
+
+    def _news(self, brand: Brand, lang: str, moment: datetime) -> bool:
+        """A news article about the brand, unless every headline drawn has already run."""
+
+        def make() -> tuple[str, str]:
+            item = self.dice.pick(texts.posts(lang)["news"][brand.category])
+            slots = self.writer.slots(brand, lang)
+            text = f"{fill(item['headline'], slots)}\n\n{fill(item['summary'], slots)}"
+            return item["intent"], text.replace("块", "元")
+
+        for _ in range(8):
+            intent, text = make()
+            if text not in self.writer.written:
+                headline, summary = text.split("\n\n", 1)
+                self.article(brand, lang, moment, headline=headline, summary=summary, intent=intent, topic="news",
+                             phase="normal")
+                return True
+        return False
+
+    def _repost_recent(self, brand: Brand, moment: datetime, full: bool) -> bool:
+        """A repost of one of the brand's posts of the last day on X, the popular ones likelier."""
+        candidates = [e for e in self.pool[("x", brand.name)]
+                      if timedelta(0) < moment - e.moment < timedelta(hours=24)
+                      and e.record["raw"]["demo_kind"] == "post" and not (full and e.intent == "negative")]
+        if not candidates:
+            return False
+        original = self.dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in candidates])
+        self.repost(original, moment, "normal")
+        return True
+
+    def _reply_parent(self, brand: Brand, lang: str, source: str, moment: datetime) -> Entry | None:
+        """A post of the last two days on the same site and in the same language to reply to, if any."""
+        candidates = [e for e in self.pool[(source, brand.name)]
+                      if e.lang == lang and timedelta(0) < moment - e.moment < timedelta(hours=48)
+                      and e.record["raw"]["demo_topic"] != "support_reply"]
+        return self.dice.pick(candidates) if candidates else None
 
     def care(self, brand: Brand, lang: str, complaint: Entry, storm: bool = False) -> None:
         """The brand's support account answers a complaint some time later."""
@@ -178,7 +192,7 @@ class Generator(Sites):
         if source == "hackernews" and (lang != "en" or self.storm_story is None
                                        or moment <= self.storm_story["moment"]):
             source = "x"
-        if source == "reddit" and texts.reddit(lang) is None:
+        if source == "reddit" and not texts.on_reddit(lang):
             source = "x"
         kind = dice.weighted((("defect", .38), ("refund", .20), ("worried", .16), ("sarcasm", .10),
                               ("reply", .16)))
@@ -338,39 +352,48 @@ class Generator(Sites):
     # ---- the whole stream -----------------------------------------------------------------------
 
     def run(self) -> list[dict[str, Any]]:
-        dice = self.dice
         scheduled: list[tuple[datetime, Callable[[], None]]] = []
         if self.storm_start + timedelta(hours=STORM_HOURS) <= self.end:
             scheduled = sorted(self.precursors() + self.storm_schedule(), key=lambda item: item[0])
-        hours = self.days * 24
-        for hour in range(hours):
+        for hour in range(self.days * 24):
             moment = self.start + timedelta(hours=hour)
             for _when, action in [item for item in scheduled if moment <= item[0] < moment + timedelta(hours=1)]:
                 action()
-            for brand in BRANDS:
-                for lang, _ in brand.languages:
-                    for _ in range(dice.poisson(self.rate(brand, lang, moment))):
-                        self.normal_mention(brand, lang, moment + timedelta(seconds=dice.below(3600)))
-                lumora_quiet = brand.name == STORM_BRAND and bool(scheduled) and moment >= self.storm_start
-                if moment.hour == 15 and not lumora_quiet and dice.chance(0.6):
-                    self.promo(brand, moment + timedelta(minutes=dice.between(0, 150)))
+            self.ordinary_hour(moment, storm_ahead=bool(scheduled))
             if scheduled:
-                hours_in = (moment - self.storm_start).total_seconds() / 3600
-                for _ in range(dice.poisson(self.storm_rate(hours_in))):
-                    first = 8 * 60 if hours_in == 0 else 0
-                    self.storm_mention(moment + timedelta(seconds=dice.between(first, 3599)))
-                if 3 <= hours_in < STORM_HOURS:
-                    for _ in range(dice.poisson(0.8 * self.scale)):
-                        self.relief_mention(moment + timedelta(seconds=dice.below(3600)))
-                after = (moment - self.storm_end).total_seconds() / 3600
-                if after >= 0:
-                    hour_of_day = DIURNAL["audio"][moment.hour] / max(DIURNAL["audio"])
-                    lam = 1.6 * self.scale * math.exp(-after / 30) * (0.4 + 0.6 * hour_of_day)
-                    for _ in range(dice.poisson(lam)):
-                        self.aftermath_mention(moment + timedelta(seconds=dice.below(3600)))
+                self.storm_hour(moment)
             for entry in self.pending:
                 self.pool[(entry.record["source"], entry.brand)].append(entry)
             self.pending.clear()
         records = [e.record for e in self.entries if self.start <= e.moment < self.end]
         records.sort(key=lambda r: (r["created_at"], r["source"], r["external_id"]))
         return records
+
+    def ordinary_hour(self, moment: datetime, *, storm_ahead: bool) -> None:
+        """Every brand's usual mentions in every language, and now and then a promotional post (which
+        Lumora stops once its storm has begun)."""
+        dice = self.dice
+        for brand in BRANDS:
+            for lang, _ in brand.languages:
+                for _ in range(dice.poisson(self.rate(brand, lang, moment))):
+                    self.normal_mention(brand, lang, moment + timedelta(seconds=dice.below(3600)))
+            lumora_quiet = brand.name == STORM_BRAND and storm_ahead and moment >= self.storm_start
+            if moment.hour == 15 and not lumora_quiet and dice.chance(0.6):
+                self.promo(brand, moment + timedelta(minutes=dice.between(0, 150)))
+
+    def storm_hour(self, moment: datetime) -> None:
+        """The storm's mentions in this hour, Vexon owners' relief while it lasts, then the aftermath."""
+        dice = self.dice
+        hours_in = (moment - self.storm_start).total_seconds() / 3600
+        for _ in range(dice.poisson(self.storm_rate(hours_in))):
+            first = 8 * 60 if hours_in == 0 else 0
+            self.storm_mention(moment + timedelta(seconds=dice.between(first, 3599)))
+        if 3 <= hours_in < STORM_HOURS:
+            for _ in range(dice.poisson(0.8 * self.scale)):
+                self.relief_mention(moment + timedelta(seconds=dice.below(3600)))
+        after = (moment - self.storm_end).total_seconds() / 3600
+        if after >= 0:
+            hour_of_day = DIURNAL["audio"][moment.hour] / max(DIURNAL["audio"])
+            lam = 1.6 * self.scale * math.exp(-after / 30) * (0.4 + 0.6 * hour_of_day)
+            for _ in range(dice.poisson(lam)):
+                self.aftermath_mention(moment + timedelta(seconds=dice.below(3600)))
