@@ -194,65 +194,67 @@ class Sites:
                          engagement=self.engagement("reddit", None, "comment", 2.0 if storm else 1.0), pool=False)
 
     def hackernews(self, brand: Brand, moment: datetime, *, intent: str, phase: str, storm: bool = False) -> Entry:
-        dice = self.dice
+        """A comment in a recent story about the brand (in the storm: the storm's story), or a new story."""
         slots = self.writer.slots(brand, "en", STORM_PRODUCT if storm else None)
-        story = self.storm_story if storm else None
-        if not storm:
-            threads = self.hn_threads[brand.name]
-            recent = [s for s in threads if timedelta(0) < moment - s["moment"] < timedelta(hours=72)]
-            unused = [t for t in texts.hackernews()["story"][brand.category]
-                      if t["title"] not in self.hn_titles[brand.name]]
-            if recent and (not unused or not dice.chance(0.05)):
-                story = dice.pick(recent)
-            elif not unused and threads:
-                story = threads[-1]
-            elif unused:
-                story = None
-            else:
-                intent = "neutral"
+        story, unused = (self.storm_story, []) if storm else self._hn_thread(brand, moment)
         if story is None:
-            picked = dice.pick(unused)
-            title, intent = picked["title"], picked["intent"]
-            self.hn_titles[brand.name].add(title)
-            title = fill(title, slots)
-            story_id = self.ids.hn_id(moment)
-            author = self.accounts.author("hackernews", "en")
-            story = {"id": story_id, "moment": moment, "ids": [story_id]}
-            self.hn_threads[brand.name].append(story)
-            return self.emit(brand=brand, lang="en", source="hackernews", moment=moment, author=author,
-                             text=self.writer.fresh(lambda: title, tries=0), intent=intent, topic="news",
-                             kind="story", phase=phase, external_id=story_id,
-                             url=f"https://news.ycombinator.com/item?id={story_id}",
-                             engagement=self.engagement("hackernews", None, "story"), pool=False)
+            return self._hn_story(brand, moment, self.dice.pick(unused), slots, phase)
         if moment <= story["moment"]:
-            moment = story["moment"] + timedelta(seconds=dice.between(60, 1800))
+            moment = story["moment"] + timedelta(seconds=self.dice.between(60, 1800))
         if storm:
             pool = texts.hackernews()["storm_neu" if intent == "neutral" else "storm_neg"]
         else:
             prefix = "coffee_" if brand.category == "coffee" else ""
             pool = texts.hackernews()[prefix + KEY_OF_INTENT[intent]]
-
-        def make() -> str:
-            first = dice.pick(pool)
-            text = fill(first, slots)
-            if dice.chance(0.3) and not storm:
-                second = dice.pick(pool)
-                if second != first:
-                    text += " " + fill(second, slots)
-            return text
-
-        text = self.writer.fresh(make)
+        text = self.writer.fresh(lambda: self._hn_comment_text(pool, slots, two=not storm))
         if not names_brand(text, brand.name):
             text += f" (re {brand.name})"
         comment_id = self.ids.hn_id(moment)
-        parent_id = story["ids"][0] if dice.chance(0.55) or len(story["ids"]) == 1 else dice.pick(story["ids"][1:])
-        story["ids"].append(comment_id)
+        ids = story["ids"]
+        parent_id = ids[0] if self.dice.chance(0.55) or len(ids) == 1 else self.dice.pick(ids[1:])
+        ids.append(comment_id)
         author = self.accounts.author("hackernews", "en")
         return self.emit(brand=brand, lang="en", source="hackernews", moment=moment, author=author, text=text,
                          intent=intent, topic="defect" if storm else "discussion", kind="comment", phase=phase,
                          external_id=comment_id, thread_id=story["id"], parent_id=parent_id,
                          url=f"https://news.ycombinator.com/item?id={comment_id}",
                          engagement=self.engagement("hackernews", None, "comment"), pool=False)
+
+    def _hn_thread(self, brand: Brand, moment: datetime) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """A story of the last three days to comment in (None: post a new one), and the titles not yet used.
+        Now and then a fresh story although recent ones exist; the last one when every title is taken."""
+        threads = self.hn_threads[brand.name]
+        recent = [s for s in threads if timedelta(0) < moment - s["moment"] < timedelta(hours=72)]
+        used = self.hn_titles[brand.name]
+        unused = [t for t in texts.hackernews()["story"][brand.category] if t["title"] not in used]
+        if recent and (not unused or not self.dice.chance(0.05)):
+            return self.dice.pick(recent), unused
+        if not unused:
+            return threads[-1], unused
+        return None, unused
+
+    def _hn_story(self, brand: Brand, moment: datetime, template: dict[str, Any], slots: dict[str, Any],
+                  phase: str) -> Entry:
+        self.hn_titles[brand.name].add(template["title"])
+        title = fill(template["title"], slots)
+        story_id = self.ids.hn_id(moment)
+        author = self.accounts.author("hackernews", "en")
+        self.hn_threads[brand.name].append({"id": story_id, "moment": moment, "ids": [story_id]})
+        return self.emit(brand=brand, lang="en", source="hackernews", moment=moment, author=author,
+                         text=self.writer.fresh(lambda: title, tries=0), intent=template["intent"], topic="news",
+                         kind="story", phase=phase, external_id=story_id,
+                         url=f"https://news.ycombinator.com/item?id={story_id}",
+                         engagement=self.engagement("hackernews", None, "story"), pool=False)
+
+    def _hn_comment_text(self, pool: list[str], slots: dict[str, Any], *, two: bool) -> str:
+        """One remark, sometimes (`two`) followed by a second."""
+        first = self.dice.pick(pool)
+        text = fill(first, slots)
+        if self.dice.chance(0.3) and two:
+            second = self.dice.pick(pool)
+            if second != first:
+                text += " " + fill(second, slots)
+        return text
 
     def article(self, brand: Brand, lang: str, moment: datetime, *, headline: str, summary: str, intent: str,
                 topic: str, phase: str) -> Entry:

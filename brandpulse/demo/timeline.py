@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from brandpulse.demo import texts
@@ -185,15 +186,12 @@ class Generator(Sites):
         return out
 
     def storm_mention(self, moment: datetime) -> None:
+        """One mention of the storm: a complaint, a refund demand, worry, sarcasm, a reply or a repost of
+        one of them, and after Lumora's statement some posts passing on what it said."""
         dice = self.dice
         brand = BRAND_BY_NAME[STORM_BRAND]
         lang = dice.weighted(self.storm_langs(moment))
-        source = dice.weighted(STORM_SOURCES)
-        if source == "hackernews" and (lang != "en" or self.storm_story is None
-                                       or moment <= self.storm_story["moment"]):
-            source = "x"
-        if source == "reddit" and not texts.on_reddit(lang):
-            source = "x"
+        source = self._storm_source(lang, moment)
         kind = dice.weighted((("defect", .38), ("refund", .20), ("worried", .16), ("sarcasm", .10),
                               ("reply", .16)))
         if lang == "en" and self.statement is not None and moment > self.statement.moment and dice.chance(0.1):
@@ -211,22 +209,11 @@ class Generator(Sites):
                         topic="refund" if kind == "refund" else "defect", phase="storm", storm=True,
                         comment_text=text)
             return
-        if source == "x" and dice.chance(0.24) and self.storm_pool:
-            posts = [e for e in self.storm_pool if e.record["source"] == "x" and e.moment < moment
-                     and e.record["raw"]["demo_kind"] == "post"]
-            same = [e for e in posts if e.lang == lang] or posts
-            if same:
-                original = dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in same])
-                self.repost(original, moment, "storm")
-                return
-        parent = None
-        if kind == "reply":
-            candidates = [e for e in self.storm_pool if e.record["source"] == source and e.moment < moment
-                          and (e.lang == lang or (e.author.reach or 0) > 100_000)]
-            if candidates:
-                parent = dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in candidates])
-            else:
-                kind = "defect"
+        if source == "x" and dice.chance(0.24) and self._storm_repost(lang, moment):
+            return
+        parent = self._storm_parent(source, lang, moment) if kind == "reply" else None
+        if parent is None and kind == "reply":
+            kind = "defect"  # nothing to reply to yet
         reply_to = parent.author.handle if parent is not None and source != "bluesky" else None
         text = self.writer.storm_text(lang, source, kind, reply_to=reply_to)
         entry = self.social(brand, lang, source, moment, text=text, intent=intent, topic=topic, phase="storm",
@@ -236,75 +223,101 @@ class Generator(Sites):
                 and moment > self.statement.moment and dice.chance(0.1)):
             self.care(brand, lang, entry, storm=True)
 
+    def _storm_source(self, lang: str, moment: datetime) -> str:
+        """The site, by the storm's mix; X where the drawn one has no place for this language yet."""
+        source = self.dice.weighted(STORM_SOURCES)
+        story = self.storm_story
+        if source == "hackernews" and (lang != "en" or story is None or moment <= story["moment"]):
+            return "x"
+        if source == "reddit" and not texts.on_reddit(lang):
+            return "x"
+        return source
+
+    def _storm_repost(self, lang: str, moment: datetime) -> bool:
+        """A repost of an earlier storm post on X, in the same language where there is one."""
+        posts = [e for e in self.storm_pool if e.record["source"] == "x" and e.moment < moment
+                 and e.record["raw"]["demo_kind"] == "post"]
+        same = [e for e in posts if e.lang == lang] or posts
+        if not same:
+            return False
+        original = self.dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in same])
+        self.repost(original, moment, "storm")
+        return True
+
+    def _storm_parent(self, source: str, lang: str, moment: datetime) -> Entry | None:
+        """An earlier storm post on the same site to reply to: same language, or one with a big reach."""
+        candidates = [e for e in self.storm_pool if e.record["source"] == source and e.moment < moment
+                      and (e.lang == lang or (e.author.reach or 0) > 100_000)]
+        if not candidates:
+            return None
+        return self.dice.weighted([(e, 1.0 + e.record["engagement"]["likes"]) for e in candidates])
+
     def storm_schedule(self) -> list[tuple[datetime, Callable[[], None]]]:
         """The storm's fixed events: the viral post, threads, official statements and news articles."""
         at = self.storm_start
-        brand = BRAND_BY_NAME[STORM_BRAND]
-        events: list[tuple[datetime, Callable[[], None]]] = []
-
-        def origin() -> None:
-            author = self.accounts.special("x", "en", "gearbyhollis", 486_200)
-            text = texts.storm("en")["origin"]
-            self.writer.written.add(text)
-            moment = at + timedelta(minutes=7, seconds=12)
-            entry = self.social(brand, "en", "x", moment, text=text, intent="negative", topic="defect",
-                                phase="storm", author=author,
-                                extra_raw={"demo_note": "the post that goes viral"})
-            entry.record["engagement"] = {"likes": 48_213, "reposts": 12_906, "replies": 3_118, "quotes": 2_407,
-                                          "views": 5_840_112}
-            self.storm_pool.append(entry)
-
-        def reddit_psa() -> None:
-            self.reddit(brand, "en", at + timedelta(hours=1, minutes=21, seconds=40), group="neg",
-                        intent="negative", topic="defect", phase="storm", storm=True)
-
-        def hn_story() -> None:
-            moment = at + timedelta(hours=2, minutes=42, seconds=5)
-            story_id = self.ids.hn_id(moment)
-            self.storm_story = {"id": story_id, "moment": moment, "ids": [story_id]}
-            title = texts.hackernews()["storm_story"]
-            self.writer.written.add(title)
-            self.emit(brand=brand, lang="en", source="hackernews", moment=moment,
-                      author=self.accounts.special("hackernews", "en", "cellchemist", None), text=title,
-                      intent="negative", topic="defect", kind="story", phase="storm", external_id=story_id,
-                      url=f"https://news.ycombinator.com/item?id={story_id}",
-                      engagement={"likes": 612, "reposts": 0, "replies": 388, "quotes": 0}, pool=False)
-
-        def statement(lang: str, index: int, delay: timedelta) -> Callable[[], None]:
-            def run() -> None:
-                slots = self.writer.slots(brand, lang, STORM_PRODUCT)
-                text = fill(texts.storm(lang)["statement"][index], slots)
-                self.writer.written.add(text)
-                entry = self.social(brand, lang, "x", at + delay, text=text, intent="neutral", topic="statement",
-                                    phase="storm", author=self.accounts.official(brand, lang), boost=8.0)
-                self.storm_pool.append(entry)
-                if lang == "en" and index == 0:
-                    self.statement = entry
-            return run
-
-        def news(lang: str, index: int, delay: timedelta) -> Callable[[], None]:
-            def run() -> None:
-                item = texts.storm(lang)["news"][index]
-                self.article(brand, lang, at + delay, headline=item["headline"], summary=item["summary"],
-                             intent="neutral",
-                             topic="news", phase="storm")
-            return run
-
-        events.append((at + timedelta(minutes=7), origin))
-        events.append((at + timedelta(hours=1, minutes=21), reddit_psa))
-        events.append((at + timedelta(hours=2, minutes=42), hn_story))
+        events: list[tuple[datetime, Callable[[], None]]] = [
+            (at + timedelta(minutes=7), self._viral_post),
+            (at + timedelta(hours=1, minutes=21), self._reddit_psa),
+            (at + timedelta(hours=2, minutes=42), self._hn_storm_story),
+        ]
         # (language, which statement, hours and minutes after the storm began)
         for lang, index, hours, minutes in (("en", 0, 7, 34), ("de", 0, 8, 10), ("fr", 0, 8, 25), ("es", 0, 8, 40),
                                             ("it", 0, 8, 55), ("pt", 0, 9, 5), ("ja", 0, 9, 20), ("zh", 0, 10, 10),
                                             ("pl", 0, 17, 30), ("en", 1, 19, 5)):
-            delay = timedelta(hours=hours, minutes=minutes)
-            events.append((at + delay, statement(lang, index, delay)))
+            moment = at + timedelta(hours=hours, minutes=minutes)
+            events.append((moment, partial(self._statement, lang, index, moment)))
         for lang, index, hours in (("en", 0, 4.3), ("en", 2, 8.0), ("en", 1, 19.6), ("en", 3, 25.0), ("de", 0, 5.7),
                                    ("de", 1, 20.2), ("es", 0, 6.5), ("es", 1, 21.0), ("fr", 0, 6.1), ("it", 0, 7.2),
                                    ("pt", 0, 8.0), ("pl", 0, 18.5), ("zh", 0, 12.0), ("ja", 0, 11.5)):
-            delay = timedelta(seconds=int(hours * 3600) + 17 * index + 41)
-            events.append((at + delay, news(lang, index, delay)))
+            moment = at + timedelta(seconds=int(hours * 3600) + 17 * index + 41)
+            events.append((moment, partial(self._storm_news, lang, index, moment)))
         return events
+
+    def _viral_post(self) -> None:
+        """The reviewer's post that starts it all, with the engagement of a post that went viral."""
+        author = self.accounts.special("x", "en", "gearbyhollis", 486_200)
+        text = texts.storm("en")["origin"]
+        self.writer.written.add(text)
+        moment = self.storm_start + timedelta(minutes=7, seconds=12)
+        entry = self.social(BRAND_BY_NAME[STORM_BRAND], "en", "x", moment, text=text, intent="negative",
+                            topic="defect", phase="storm", author=author,
+                            extra_raw={"demo_note": "the post that goes viral"})
+        entry.record["engagement"] = {"likes": 48_213, "reposts": 12_906, "replies": 3_118, "quotes": 2_407,
+                                      "views": 5_840_112}
+        self.storm_pool.append(entry)
+
+    def _reddit_psa(self) -> None:
+        self.reddit(BRAND_BY_NAME[STORM_BRAND], "en", self.storm_start + timedelta(hours=1, minutes=21, seconds=40),
+                    group="neg", intent="negative", topic="defect", phase="storm", storm=True)
+
+    def _hn_storm_story(self) -> None:
+        moment = self.storm_start + timedelta(hours=2, minutes=42, seconds=5)
+        story_id = self.ids.hn_id(moment)
+        self.storm_story = {"id": story_id, "moment": moment, "ids": [story_id]}
+        title = texts.hackernews()["storm_story"]
+        self.writer.written.add(title)
+        self.emit(brand=BRAND_BY_NAME[STORM_BRAND], lang="en", source="hackernews", moment=moment,
+                  author=self.accounts.special("hackernews", "en", "cellchemist", None), text=title,
+                  intent="negative", topic="defect", kind="story", phase="storm", external_id=story_id,
+                  url=f"https://news.ycombinator.com/item?id={story_id}",
+                  engagement={"likes": 612, "reposts": 0, "replies": 388, "quotes": 0}, pool=False)
+
+    def _statement(self, lang: str, index: int, moment: datetime) -> None:
+        """Lumora's statement on its local X account; the first English one lets others pass it on."""
+        brand = BRAND_BY_NAME[STORM_BRAND]
+        slots = self.writer.slots(brand, lang, STORM_PRODUCT)
+        text = fill(texts.storm(lang)["statement"][index], slots)
+        self.writer.written.add(text)
+        entry = self.social(brand, lang, "x", moment, text=text, intent="neutral", topic="statement",
+                            phase="storm", author=self.accounts.official(brand, lang), boost=8.0)
+        self.storm_pool.append(entry)
+        if lang == "en" and index == 0:
+            self.statement = entry
+
+    def _storm_news(self, lang: str, index: int, moment: datetime) -> None:
+        item = texts.storm(lang)["news"][index]
+        self.article(BRAND_BY_NAME[STORM_BRAND], lang, moment, headline=item["headline"], summary=item["summary"],
+                     intent="neutral", topic="news", phase="storm")
 
     def precursors(self) -> list[tuple[datetime, Callable[[], None]]]:
         """A few early, isolated complaints on days 7 to 10 that nobody picked up."""
