@@ -29,7 +29,6 @@ class Entry:
     brand: str
     lang: str
     intent: str
-    storm: bool = False
 
 
 class Sites:
@@ -93,7 +92,7 @@ class Sites:
         author.posts += 1
         if phase == "normal" and intent == "negative":
             self.negatives[(brand.name, moment.strftime("%Y%m%d%H"))] += 1
-        entry = Entry(record, moment, author, brand.name, lang, intent, storm=phase == "storm")
+        entry = Entry(record, moment, author, brand.name, lang, intent)
         self.entries.append(entry)
         if pool and kind in ("post", "reply"):
             self.pending.append(entry)
