@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import json
 import math
 import re
+import tomllib
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -86,6 +88,16 @@ def test_the_texts_are_data_files_whose_slots_the_writer_fills() -> None:
     # Every text of the stream comes from them: no template text is left in the code.
     code = "".join(p.read_text(encoding="utf-8") for p in texts.DATA_DIR.parent.glob("*.py"))
     assert "visibly swollen" not in code and "Ladecase meiner" not in code
+
+
+def test_the_wheel_ships_every_demo_data_file() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["brandpulse.demo"]
+    package = texts.DATA_DIR.parent
+    files = [p.relative_to(package).as_posix() for p in texts.DATA_DIR.rglob("*") if p.is_file()]
+    assert "data/texts/en.json" in files and "data/world.json" in files
+    unshipped = [f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)]
+    assert unshipped == []
 
 
 def test_a_small_sample_without_the_storm(tmp_path: Path) -> None:
