@@ -7,8 +7,8 @@ import gzip
 import json
 import math
 import re
-import tomllib
 import statistics
+import tomllib
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
