@@ -34,3 +34,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'brandpulse.db'}"
     cluster = request.getfixturevalue("postgres_cluster")
     return cluster.create_database(f"test_{next(_database_numbers)}")
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database in the session's throwaway PostgreSQL cluster, for tests that need a server
+    (advisory locks, several processes): skipped when BRANDPULSE_TEST_ENGINES leaves PostgreSQL out."""
+    if "postgresql" not in ENGINES:
+        pytest.skip("PostgreSQL disabled by BRANDPULSE_TEST_ENGINES")
+    cluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database(f"server_{next(_database_numbers)}")

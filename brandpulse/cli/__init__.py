@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from brandpulse import __version__
 from brandpulse.cli import alerting, core, data, demo, model, report, worker
 from brandpulse.cli.context import CliState
 
@@ -14,12 +15,20 @@ app = typer.Typer(help="Social listening and sentiment monitoring: collect brand
                   pretty_exceptions_show_locals=False, rich_markup_mode="rich")
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"brandpulse {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     ctx: typer.Context,
     config: Path = typer.Option(Path("brandpulse.yaml"), "--config", "-c", envvar="BRANDPULSE_CONFIG",
                                 help="Config file."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
 ) -> None:
     ctx.obj = CliState(config_path=config, verbose=verbose)
 

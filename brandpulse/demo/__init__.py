@@ -1,1 +1,2 @@
-"""The `brandpulse demo` sample stream: its generator (`generate`) and the shipped output (`data/`)."""
+"""The `brandpulse demo` sample stream: the shipped output (`data/stream.jsonl.gz`), the sample texts it
+is written from (`data/texts/`, `data/world.json`) and the generator (`python -m brandpulse.demo.generate`)."""

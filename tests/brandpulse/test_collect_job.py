@@ -207,7 +207,7 @@ def test_a_stop_during_a_long_backoff_ends_the_run_at_once_keeping_what_was_stor
 
 class Leadership:
     """The scheduler lock, held until `lose()`: then another replica holds it (what the leader learns
-    when its database session ends, tests/scale/test_leader.py)."""
+    when its database session ends, tests/storage/test_leader.py)."""
 
     def __init__(self) -> None:
         self.lost = threading.Event()

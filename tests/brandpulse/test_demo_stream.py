@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
+import json
 import math
+import re
 import statistics
+import tomllib
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +17,9 @@ from typing import Any
 import pytest
 
 from brandpulse.demo import generate as gen
+from brandpulse.demo import scenario, texts
+from brandpulse.demo.dice import Dice
+from brandpulse.demo.writer import Writer
 from listeners.records import Engagement, Mention
 
 REQUIRED_LANGUAGES = {"en", "es", "de", "fr", "pl", "zh"}
@@ -68,6 +75,31 @@ def test_the_shipped_readme_states_the_shipped_counts(shipped: list[dict[str, An
     assert f"--seed {gen.SEED} --out brandpulse/demo/data/stream.jsonl.gz" in text
 
 
+def test_the_texts_are_data_files_whose_slots_the_writer_fills() -> None:
+    files = sorted((texts.DATA_DIR / "texts").glob("*.json"))
+    assert [f.stem for f in files] == sorted(scenario.LANGS)
+    brand = scenario.BRAND_BY_NAME["Lumora"]
+    fillable = set(Writer(Dice(1)).slots(brand, "en"))
+    for path in [*files, texts.DATA_DIR / "world.json"]:
+        used = set(re.findall(r"\{(\w+)\}", path.read_text(encoding="utf-8")))
+        assert used <= fillable, (path.name, used - fillable)
+    for lang in scenario.LANGS:
+        assert {"posts", "storm"} <= set(json.loads((texts.DATA_DIR / "texts" / f"{lang}.json").read_text()))
+    # Every text of the stream comes from them: no template text is left in the code.
+    code = "".join(p.read_text(encoding="utf-8") for p in texts.DATA_DIR.parent.glob("*.py"))
+    assert "visibly swollen" not in code and "Ladecase meiner" not in code
+
+
+def test_the_wheel_ships_every_demo_data_file() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["brandpulse.demo"]
+    package = texts.DATA_DIR.parent
+    files = [p.relative_to(package).as_posix() for p in texts.DATA_DIR.rglob("*") if p.is_file()]
+    assert "data/texts/en.json" in files and "data/world.json" in files
+    unshipped = [f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)]
+    assert unshipped == []
+
+
 def test_a_small_sample_without_the_storm(tmp_path: Path) -> None:
     out = tmp_path / "small.jsonl.gz"
     gen.main(["--days", "3", "--scale", "0.2", "--out", str(out)])
@@ -82,8 +114,8 @@ def test_every_line_is_a_well_formed_mention(shipped: list[dict[str, Any]]) -> N
     start, end = gen.START, gen.START + timedelta(days=gen.DAYS)
     seen: set[tuple[str, str]] = set()
     for record in shipped:
-        assert set(record) == set(gen.FIELDS), record
-        assert record["source"] in gen.SOURCES
+        assert set(record) == set(scenario.FIELDS), record
+        assert record["source"] in scenario.SOURCES
         assert record["brand"] in BRANDS
         for key in ("external_id", "text", "created_at", "author_id", "author_handle", "url"):
             assert isinstance(record[key], str) and record[key], (key, record)
@@ -95,7 +127,7 @@ def test_every_line_is_a_well_formed_mention(shipped: list[dict[str, Any]]) -> N
         assert set(engagement) >= {"likes", "reposts", "replies", "quotes"}
         assert all(isinstance(v, int) and v >= 0 for v in engagement.values())
         assert record["raw"]["demo_intent"] in ("negative", "neutral", "positive")
-        assert record["raw"]["demo_lang"] in gen.LANGS
+        assert record["raw"]["demo_lang"] in scenario.LANGS
         key = (record["source"], record["external_id"])
         assert key not in seen, key
         seen.add(key)
@@ -133,7 +165,7 @@ def test_languages_sources_and_rhythm(shipped: list[dict[str, Any]]) -> None:
     api_languages = {r["language"] for r in shipped} - {None, "und"}
     assert len(api_languages) >= 6 and api_languages >= REQUIRED_LANGUAGES
     assert {r["raw"]["demo_lang"] for r in shipped} >= REQUIRED_LANGUAGES | {"it", "pt", "ja"}
-    assert {r["source"] for r in shipped} == set(gen.SOURCES)
+    assert {r["source"] for r in shipped} == set(scenario.SOURCES)
     for record in shipped:
         if record["source"] in ("reddit", "hackernews", "rss"):
             assert record["language"] is None
@@ -155,7 +187,7 @@ def test_every_brand_has_mentions_on_every_day(shipped: list[dict[str, Any]]) ->
 
 def test_texts_name_their_brand_and_are_varied(shipped: list[dict[str, Any]]) -> None:
     for record in shipped:
-        assert gen.names_brand(record["text"], record["brand"]), record["text"]
+        assert texts.names_brand(record["text"], record["brand"]), record["text"]
     originals = [r["text"] for r in shipped if r["raw"]["demo_kind"] != "repost"]
     repeats = len(originals) - len(set(originals))
     assert repeats <= len(shipped) // 100
@@ -182,12 +214,12 @@ def test_the_storm_hits_lumora_only(shipped: list[dict[str, Any]]) -> None:
     storm = [r for r in shipped if r["raw"]["demo_phase"] == "storm"]
     assert 300 <= len(storm) <= 800
     assert {r["brand"] for r in storm} == {"Lumora"}
-    assert {r["raw"]["demo_lang"] for r in storm} == set(gen.LANGS)
+    assert {r["raw"]["demo_lang"] for r in storm} == set(scenario.LANGS)
     start, end = gen.STORM_START.isoformat()[:19], gen.STORM_END.isoformat()[:19]
     assert all(start <= r["created_at"][:19] < end for r in storm)
     per_hour = Counter(r["created_at"][:13] for r in storm)
     peak = max(per_hour, key=per_hour.__getitem__)
-    assert abs(datetime.fromisoformat(peak + ":00:00+00:00") - gen.STORM_PEAK) <= timedelta(hours=2)
+    assert abs(datetime.fromisoformat(peak + ":00:00+00:00") - scenario.STORM_PEAK) <= timedelta(hours=2)
     # Mostly negative, with some neutral news coverage and Lumora's own statements.
     intents = Counter(r["raw"]["demo_intent"] for r in storm)
     assert intents["negative"] > 0.8 * len(storm) and intents["neutral"] > 10

@@ -6,17 +6,18 @@ from datetime import UTC, datetime
 
 from storage.budgets import StoredReadBudget
 from storage.engine import open_database
+from tests.support.clock import ManualClock
 
 
 def test_spent_reads_survive_a_restart_and_reset_with_the_month(database_url):
-    now = [datetime(2026, 3, 30, tzinfo=UTC)]
+    clock = ManualClock(datetime(2026, 3, 30, tzinfo=UTC))
     engine = open_database(database_url)
-    budget = StoredReadBudget(engine, "x", cap=1000, clock=lambda: now[0])
+    budget = StoredReadBudget(engine, "x", cap=1000, clock=clock)
     budget.spend(300)
     budget.spend(200)
-    restarted = StoredReadBudget(engine, "x", cap=1000, clock=lambda: now[0])
+    restarted = StoredReadBudget(engine, "x", cap=1000, clock=clock)
     assert restarted.remaining() == 500
-    now[0] = datetime(2026, 4, 1, tzinfo=UTC)
+    clock.set(datetime(2026, 4, 1, tzinfo=UTC))
     assert restarted.remaining() == 1000
     assert StoredReadBudget(engine, "x", cap=None).remaining() is None
     engine.dispose()

@@ -1,1 +1,1 @@
-"""Test infrastructure shared by several test folders: real servers on loopback."""
+"""Test infrastructure shared by several test folders: real servers on loopback, a manual clock."""
