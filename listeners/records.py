@@ -22,10 +22,12 @@ def utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Engagement:
-    likes: int = 0
-    reposts: int = 0
-    replies: int = 0
-    quotes: int = 0
+    """Counts as the source reported them; None where the source sent none (unknown, not zero)."""
+
+    likes: int | None = 0
+    reposts: int | None = 0
+    replies: int | None = 0
+    quotes: int | None = 0
     views: int | None = None
 
 

@@ -36,7 +36,6 @@ tweepy's debug log, which prints request headers, never sees it.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import threading
@@ -62,13 +61,13 @@ from listeners.base import (
     Stopped,
     classify_requests,
     parse_time,
-    require,
     retry_after_from_headers,
 )
 from listeners.budget import InMemoryReadBudget, ReadBudget
 from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
 from listeners.query import BrandQuery, to_x
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention, StopEvent
+from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent
+from listeners.x_posts import Includes, page_posts, to_mention
 
 SOURCE = "x"
 log = logging.getLogger("listeners.x")
@@ -78,8 +77,7 @@ _PLACEHOLDER = "brandpulse-bearer-placeholder"
 _TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "conversation_id",
                  "referenced_tweets", "in_reply_to_user_id", "note_tweet"]
 _USER_FIELDS = ["username", "name", "public_metrics", "verified"]
-_EXPANSIONS = ["author_id"]
-_NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
+_EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 _MIN_RESULTS = 10
 _RECENT_WINDOW = timedelta(days=7)
 
@@ -248,52 +246,6 @@ class XListener(ApiListener):
             self.budget.spend(n)
         stats.budget_used += n
 
-    def _mention(self, tweet: dict[str, Any], users: dict[str, dict[str, Any]], query: BrandQuery,
-                 now: datetime) -> Mention | None:
-        tweet_id = str(require(tweet.get("id"), "id"))
-        if not tweet_id.isdigit():
-            raise ValueError(f"not a post id: {tweet_id!r}")
-        note = tweet.get("note_tweet")
-        text = (note.get("text") if isinstance(note, dict) else None) or tweet.get("text")
-        text = html.unescape(require(text, "text"))
-        created = parse_time(require(tweet.get("created_at"), "created_at"))
-        refs = tweet.get("referenced_tweets") or []
-        kinds = {ref.get("type") for ref in refs if isinstance(ref, dict)}
-        if "retweeted" in kinds and not query.include_reposts:
-            return None
-        lang = tweet.get("lang")
-        language = None if not lang or lang in _NO_LANGUAGE else str(lang)
-        if not query.matches(text, language):
-            return None
-        author_id = tweet.get("author_id")
-        user = users.get(str(author_id)) if author_id is not None else None
-        handle = user.get("username") if user else None
-        followers = (user.get("public_metrics") or {}).get("followers_count") if user else None
-        metrics = tweet.get("public_metrics") or {}
-        parent = next((str(ref["id"]) for ref in refs if isinstance(ref, dict)
-                       and ref.get("type") == "replied_to" and ref.get("id")), None)
-        return Mention(
-            source=SOURCE, external_id=tweet_id, text=text, created_at=created, brand=query.brand,
-            url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
-            author_id=str(author_id) if author_id is not None else None, author_handle=handle,
-            author_reach=int(followers) if followers is not None else None, language=language,
-            fetched_at=now, matched_query=query.matched_query,
-            engagement=Engagement(likes=int(metrics.get("like_count", 0)),
-                                  reposts=int(metrics.get("retweet_count", 0)),
-                                  replies=int(metrics.get("reply_count", 0)),
-                                  quotes=int(metrics.get("quote_count", 0)),
-                                  views=(int(metrics["impression_count"]) if metrics.get("impression_count")
-                                         is not None else None)),
-            thread_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
-            parent_id=parent,
-            raw={"data": tweet, "author": user} if user else {"data": tweet},
-        )
-
-    @staticmethod
-    def _users(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        users = (body.get("includes") or {}).get("users") or []
-        return {str(u["id"]): u for u in users if isinstance(u, dict) and u.get("id") is not None}
-
     def _require_token(self) -> None:
         if self.settings.bearer_token is None or not self.settings.bearer_token.get_secret_value():
             raise AuthError(SOURCE, self._env, "no bearer token is set")
@@ -382,13 +334,11 @@ class XListener(ApiListener):
                 body = response.json()
             except ValueError as exc:
                 raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
-            data = body.get("data") or []
-            if not isinstance(data, list):
-                data = []
+            data = page_posts(body)
             meta = body.get("meta") or {}
             self._spend(len(data), stats)
-            users = self._users(body)
-            mentions = collector.collect(data, lambda t, u=users, n=now: self._mention(t, u, query, n),
+            includes = Includes.of(body)
+            mentions = collector.collect(data, lambda t, i=includes, n=now: to_mention(t, i, query, n),
                                          lambda t: t.get("id") if isinstance(t, dict) else None, stats)
             newest = meta.get("newest_id")
             if newest is None:
@@ -628,11 +578,11 @@ class XListener(ApiListener):
         rules = message.get("matching_rules")
         tags = [r.get("tag") for r in rules if isinstance(r, dict)] if isinstance(rules, list) and rules else None
         targets = [tag for tag in routes if tags is None or tag in tags]
-        users = self._users(message)
+        includes = Includes.of(message)
         each = BatchStats()
         routed: list[tuple[str, Mention | None]] = []
         for tag in targets:
-            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: self._mention(t, users, q, now),
+            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: to_mention(t, includes, q, now),
                                            lambda t: t.get("id"), each)
             routed.append((tag, kept[0] if kept else None))
         if each.skipped:

@@ -89,7 +89,7 @@ def test_walks_pages_newest_first_and_advances_since_id_only_at_the_end(server, 
     first = server.calls("/2/tweets/search/recent")[0]
     assert first.arg("query") == to_x(QUERY) == "acme -is:retweet"
     assert first.arg("start_time") == "2025-03-09T12:00:00Z"  # lookback_hours=24
-    assert "public_metrics" in first.arg("tweet.fields") and first.arg("expansions") == "author_id"
+    assert "public_metrics" in first.arg("tweet.fields") and first.arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
 
     fake.add(tweet(30), tweet(31))
     again = list(listener(server, clock).fetch(QUERY, batches[-1].cursor))
@@ -245,8 +245,9 @@ def test_malformed_posts_are_skipped_counted_and_logged(server, clock, caplog):
     FakeX(server, [tweet(1), bad_date, no_text, tweet(4, public_metrics={"like_count": "many"})])
     with caplog.at_level(logging.WARNING, logger="listeners.x"):
         batch = next(listener(server, clock).fetch(QUERY, None))
-    assert [m.external_id for m in batch.mentions] == ["1001"]
-    assert batch.stats.skipped == 3 and sorted(batch.stats.skipped_ids) == ["1002", "1003", "1004"]
+    assert [m.external_id for m in batch.mentions] == ["1004", "1001"]
+    assert batch.mentions[0].engagement.likes is None  # an unreadable count is unknown, the post is kept
+    assert batch.stats.skipped == 2 and sorted(batch.stats.skipped_ids) == ["1002", "1003"]
     assert "1002" in caplog.text and "malformed" in caplog.text
 
 
@@ -351,7 +352,7 @@ def test_stream_syncs_rules_reads_posts_and_ends_after_idle_timeout(server):
     assert sum(b.stats.skipped for b in batches) == 1
     assert sum(b.stats.budget_used for b in batches) == 4  # every post delivered is billed
     assert sum(b.stats.fetched for b in batches) == 4 and sum(b.stats.filtered for b in batches) == 2
-    assert fake.connections[0].arg("expansions") == "author_id"
+    assert fake.connections[0].arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
     assert fake.connections[0].header("authorization") == f"Bearer {TOKEN}"
 
 
