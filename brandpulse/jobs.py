@@ -127,6 +127,7 @@ class _CollectRun:
                            duplicates=stored.duplicates)
         if stats.stop_reason:
             self.notes.append(f"{brand.name}: {stats.stop_reason}")
+        self.failures.extend(stats.failures)
 
     def result(self) -> dict[str, Any]:
         return {**self.counts, **({"failures": self.failures} if self.failures else {}),

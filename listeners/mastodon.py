@@ -77,6 +77,36 @@ def _get(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
+def _numeric(status_id: Any) -> bool:
+    """Mastodon's ids are decimal snowflakes; Pleroma's and Akkoma's are base62 flake ids and
+    GoToSocial's are ULIDs, which carry no time this listener can compute with."""
+    return str(status_id).isdigit()
+
+
+def _order(status_id: Any) -> tuple[int, str]:
+    """A sort key that follows the server's id order for snowflakes and for flake ids alike: both
+    grow in length or, at equal length, in character order."""
+    text = str(status_id)
+    return len(text), text
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _thread(status: Any, uri: str) -> str | None:
+    """The conversation the status belongs to: Pleroma/Akkoma name it (``pleroma.conversation_id``),
+    Mastodon only the parent; a status that replies to nothing starts its own thread."""
+    extension = _get(status, "pleroma") or {}
+    conversation = _get(extension, "conversation_id") or _get(status, "conversation_id")
+    if conversation:
+        return str(conversation)
+    return None if _get(status, "in_reply_to_id") else uri
+
+
 class MastodonListener(ApiListener):
     source = SOURCE
     log = log
@@ -90,6 +120,7 @@ class MastodonListener(ApiListener):
                             ratelimit_method="throw", request_timeout=settings.timeout_seconds,
                             version_check_mode="none", session=session, user_agent=settings.user_agent)
         self.has_token = bool(token)
+        self._flake_ids = False
 
     @property
     def _env(self) -> tuple[str, ...]:
@@ -128,33 +159,33 @@ class MastodonListener(ApiListener):
 
     def _mention(self, status: Any, query: BrandQuery) -> Mention | None:
         status_id = str(require(_get(status, "id"), "id"))
-        if not status_id.isdigit():
-            raise ValueError(f"not a status id: {status_id!r}")
         uri = str(_get(status, "uri") or _get(status, "url") or status_id)
-        if _get(status, "reblog") and not query.include_reposts:
+        reblogged = _get(status, "reblog")
+        if reblogged and not query.include_reposts:
             return None
-        content = html_to_text(_get(status, "content"))
-        spoiler = _get(status, "spoiler_text") or ""
+        post = reblogged or status  # a reblog's words and language are the reblogged status's
+        content = html_to_text(_get(post, "content"))
+        spoiler = _get(post, "spoiler_text") or ""
         text = require("\n".join(part for part in (spoiler, content) if part), "content")
         created = parse_time(require(_get(status, "created_at"), "created_at"))
-        language = _get(status, "language") or None
+        language = _get(post, "language") or None
         if not query.matches(text, language):
             return None
         account = _get(status, "account") or {}
         followers = _get(account, "followers_count")
-        raw = json.loads(json.dumps(status, default=str))
+        parent = _get(status, "in_reply_to_id")
         return Mention(
             source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
             url=_get(status, "url") or uri, author_id=str(_get(account, "id")) if _get(account, "id") else None,
             author_handle=_get(account, "acct") or _get(account, "username"),
             author_reach=int(followers) if followers is not None else None, language=language,
             fetched_at=self.clock(), matched_query=query.matched_query,
-            engagement=Engagement(likes=int(_get(status, "favourites_count") or 0),
-                                  reposts=int(_get(status, "reblogs_count") or 0),
-                                  replies=int(_get(status, "replies_count") or 0),
-                                  quotes=int(_get(status, "quotes_count") or 0)),
-            parent_id=str(_get(status, "in_reply_to_id")) if _get(status, "in_reply_to_id") else None,
-            raw=raw,
+            engagement=Engagement(likes=_count(_get(post, "favourites_count")),
+                                  reposts=_count(_get(post, "reblogs_count")),
+                                  replies=_count(_get(post, "replies_count")),
+                                  quotes=_count(_get(post, "quotes_count"))),
+            thread_id=_thread(status, uri), parent_id=str(parent) if parent else None,
+            raw=json.loads(json.dumps(status, default=str)),
         )
 
     def hashtags(self, query: BrandQuery) -> list[str]:
@@ -188,9 +219,11 @@ class MastodonListener(ApiListener):
         entry = dict(out["tags"].get(key) or {})
         recent: list[str] = list(entry.get("recent") or [])
         seen_recent = set(recent)
-        if entry.get("min_id"):
+        if entry.get("min_id") and _numeric(entry["min_id"]):
             overlap_ms = int(self.settings.federation_overlap_minutes * 60_000)
             start: Any = str(max(0, _ms(entry["min_id"]) - overlap_ms) << 16)
+        elif entry.get("min_id"):
+            start = entry["min_id"]  # a flake id: no time to step back by; the server's order still holds
         else:
             start = _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
         for page in range(self.settings.max_pages):
@@ -207,21 +240,17 @@ class MastodonListener(ApiListener):
                     continue
                 fresh.append(status)
             mentions = collector.collect(fresh, lambda s: self._mention(s, query), lambda s: _get(s, "id"), stats)
-            ids = []
+            ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
             for status in statuses:
-                try:
-                    ids.append(int(_get(status, "id")))
-                except (TypeError, ValueError):
-                    continue
                 uri = _get(status, "uri")
                 if uri and uri not in seen_recent:
                     seen_recent.add(uri)
                     recent.append(uri)
             if ids:
-                newest = max(ids)
-                if not entry.get("min_id") or newest > int(entry["min_id"]):
-                    entry["min_id"] = str(newest)
-                start = str(newest)
+                newest = max(ids, key=_order)
+                if not entry.get("min_id") or _order(newest) > _order(entry["min_id"]):
+                    entry["min_id"] = newest
+                start = newest
             entry["recent"] = recent[-_RECENT:]
             out["tags"][key] = entry
             more = bool(ids) and len(statuses) >= self.settings.page_size
@@ -240,7 +269,7 @@ class MastodonListener(ApiListener):
 
         def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
             offset = int(token or 0)
-            min_id = str(int(walk.floor.value) << 16) if walk.floor else None
+            min_id = str(int(walk.floor.value) << 16) if walk.floor and not self._flake_ids else None
             result = self._call("search", lambda: self.api.search_v2(
                 q, resolve=False, result_type="statuses", min_id=min_id, offset=offset or None, limit=size),
                 stats)
@@ -248,7 +277,13 @@ class MastodonListener(ApiListener):
             return statuses, (offset + len(statuses) if len(statuses) >= size else None)
 
         def key(status: Any) -> tuple[float, str]:
-            return float(_ms(_get(status, "id"))), str(_get(status, "uri") or _get(status, "id"))
+            status_id = _get(status, "id")
+            if _numeric(status_id):
+                value = float(_ms(status_id))
+            else:  # a flake id server: order by time, and stop sending snowflake min_ids
+                self._flake_ids = True
+                value = parse_time(_get(status, "created_at")).timestamp() * 1000
+            return value, str(_get(status, "uri") or status_id)
 
         def cursor() -> Cursor:
             out["search"][q] = walk.to_json()

@@ -72,7 +72,8 @@ class BatchStats:
     run's de-duplication left out, `errors` the failed attempts (timeouts, 429s, 5xx, dropped
     streams, unreadable feeds), `budget_used` the reads charged to the X budget. `stop_reason` is
     set on the last batch of a run that stopped early on purpose (read budget, page limit, idle
-    stream...).
+    stream...). `failures` names what failed without ending the run (a brand's query the stream
+    refused): the collect job lists them among the run's failures.
     """
 
     calls: int = 0
@@ -83,6 +84,7 @@ class BatchStats:
     skipped_ids: list[str] = field(default_factory=list)
     filtered: int = 0
     stop_reason: str | None = None
+    failures: list[str] = field(default_factory=list)
 
     def add(self, other: BatchStats) -> BatchStats:
         """Accumulate `other` into this one (for per-run totals); returns self."""
@@ -94,6 +96,7 @@ class BatchStats:
         self.skipped_ids.extend(other.skipped_ids)
         self.filtered += other.filtered
         self.stop_reason = other.stop_reason or self.stop_reason
+        self.failures.extend(other.failures)
         return self
 
 

@@ -115,6 +115,24 @@ def _fields(item: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(item).items() if not k.startswith("_") or k == "_replies"}
 
 
+_GONE = ("[removed]", "[deleted]")
+
+
+def _comment_url(data: dict[str, Any]) -> str | None:
+    """The comment's permalink; built from its submission and its own id when the listing has
+    none (older listings, ``/api/info``): reddit answers ``/comments/<link>/_/<comment>/``."""
+    permalink = data.get("permalink")
+    if permalink:
+        return _SITE + str(permalink)
+    link = str(data.get("link_id") or "").removeprefix("t3_")
+    if not link or not data.get("id"):
+        return None
+    subreddit = data.get("subreddit")
+    name = subreddit if isinstance(subreddit, str) else vars(subreddit).get("display_name") if subreddit else None
+    prefix = f"/r/{name}" if name else ""
+    return f"{_SITE}{prefix}/comments/{link}/_/{data['id']}/"
+
+
 def _author(data: dict[str, Any]) -> str | None:
     author = data.get("author")
     if author is None:
@@ -204,6 +222,8 @@ class RedditListener(ApiListener):
         fullname = f"t3_{require(data.get('id'), 'id')}"
         title = data.get("title") or ""
         body = data.get("selftext") or ""
+        if body in _GONE:  # the title stays readable when a moderator or the author removed the body
+            body = ""
         text = require("\n\n".join(part for part in (title, body) if part), "title")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
         if not query.matches(text):
@@ -223,14 +243,16 @@ class RedditListener(ApiListener):
                  now: datetime) -> Mention | None:
         data = _fields(item)
         fullname = f"t1_{require(data.get('id'), 'id')}"
-        text = require(data.get("body"), "body")
+        body = data.get("body")
+        if body in _GONE:  # removed by a moderator or deleted by its author: no words left to keep
+            return None
+        text = require(body, "body")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
         if query is not None and not query.matches(text):
             return None
-        permalink = data.get("permalink")
         return Mention(
             source=SOURCE, external_id=fullname, text=text, created_at=created, brand=brand,
-            url=_SITE + permalink if permalink else None, author_handle=_author(data), fetched_at=now,
+            url=_comment_url(data), author_handle=_author(data), fetched_at=now,
             matched_query=matched, engagement=Engagement(likes=int(data.get("score") or 0)),
             thread_id=data.get("link_id"), parent_id=data.get("parent_id"),
             raw={"kind": "t1", **{k: v for k, v in data.items()

@@ -449,6 +449,7 @@ class XListener(ApiListener):
             except QueryNotSupported as error:  # one brand's query must not silence the others
                 log.error("x: no stream rule for %s: %s", query.brand, error)
                 stats.errors += 1
+                stats.failures.append(f"{query.brand} ({query.name}): {error}")
                 continue
             routes[tag] = query
             since[tag] = cursor.get("since_id") if isinstance(cursor, dict) else None
@@ -476,8 +477,10 @@ class XListener(ApiListener):
                 self._sync_rules(client, wanted, stats, stop)
             except Stopped:
                 reason = "stop requested"
-            if not routes:
-                return  # no brand left to listen for: their rules are deleted, nothing to connect for
+            if not routes:  # no brand left to listen for: their rules are deleted, nothing to connect for
+                if stats.failures:
+                    raise QueryNotSupported(SOURCE, "no stream rule: " + "; ".join(stats.failures))
+                return
             while reason is None:
                 remaining = self.budget.remaining() if self.budget is not None else None
                 if remaining is not None and remaining <= 0:
