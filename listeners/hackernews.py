@@ -47,6 +47,17 @@ class Settings(SourceSettings):
     max_queries: int = Field(default=8, ge=1, description="searches one brand query may expand to")
 
 
+def _epoch(hit: Any) -> int | None:
+    """A hit's ``created_at_i`` as an integer, whether it came as a number or as text; else None."""
+    value = hit.get("created_at_i") if isinstance(hit, dict) else None
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
 class HackerNewsListener(ApiListener):
     source = SOURCE
     log = log
@@ -74,7 +85,8 @@ class HackerNewsListener(ApiListener):
         if not isinstance(hit, dict):
             raise ValueError("not an object")
         object_id = str(require(hit.get("objectID"), "objectID"))
-        created = parse_time(require(hit.get("created_at_i") or hit.get("created_at"), "created_at"))
+        epoch = _epoch(hit)
+        created = parse_time(epoch if epoch is not None else require(hit.get("created_at"), "created_at"))
         tags = hit.get("_tags") or []
         if hit.get("comment_text") is not None or "comment" in tags:
             text = html_to_text(hit.get("comment_text"))
@@ -132,8 +144,7 @@ class HackerNewsListener(ApiListener):
             hits = hits if isinstance(hits, list) else []
             if len(hits) < size:
                 return hits, None
-            values = [int(h["created_at_i"]) for h in hits if isinstance(h, dict)
-                      and isinstance(h.get("created_at_i"), int | float)]
+            values = [value for value in map(_epoch, hits) if value is not None]
             if not values:
                 return hits, None
             lowest = min(values)
@@ -142,7 +153,7 @@ class HackerNewsListener(ApiListener):
             return hits, [lowest, 0]
 
         def key(hit: dict[str, Any]) -> tuple[float, str]:
-            return float(hit["created_at_i"]), str(hit["objectID"])
+            return float(require(_epoch(hit), "created_at_i")), str(hit["objectID"])
 
         def cursor() -> Cursor:
             out["queries"][text] = walk.to_json()

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -85,6 +86,53 @@ def _entry_time(entry: Any) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """What a feed says of all its entries: its title and its declared language (``<language>``,
+    ``dc:language`` or the root's ``xml:lang``, as feedparser reads them)."""
+
+    title: str
+    language: str | None = None
+
+
+def _language(value: Any) -> str | None:
+    text = str(value or "").strip().replace("_", "-")
+    return text or None
+
+
+def _entry_language(entry: Any) -> str | None:
+    """An entry's own declaration: its ``dc:language``, else the ``xml:lang`` of its content,
+    summary or title."""
+    declared = _language(dict.get(entry, "language"))
+    if declared:
+        return declared
+    content = entry.get("content") or []
+    details = [content[0] if content and isinstance(content[0], dict) else None,
+               dict.get(entry, "summary_detail"), dict.get(entry, "title_detail")]
+    return next((lang for lang in (_language(d.get("language")) for d in details if isinstance(d, dict)) if lang),
+                None)
+
+
+def _source_name(entry: Any) -> str | None:
+    source = entry.get("source")
+    name = source.get("title") if isinstance(source, dict) else None
+    return str(name).strip() or None if name else None
+
+
+def _body_beyond_title(title: str, body: str, source: str | None) -> str:
+    """The body without what repeats the headline: news aggregators (Google News) title an item
+    ``Headline - Source`` and make its description the headline again and the source's name."""
+    if not body or not title:
+        return body
+    flat = " ".join(body.split())
+    headline = title[:-len(f" - {source}")] if source and title.endswith(f" - {source}") else title
+    prefix = next((p for p in (title, headline) if flat.startswith(p)), None)
+    if prefix is None:
+        return body
+    rest = flat[len(prefix):].strip()
+    return "" if source and rest.strip(" -|\u2013\u2014") == source else rest
+
+
 class RssListener(ApiListener):
     source = SOURCE
     log = log
@@ -119,15 +167,14 @@ class RssListener(ApiListener):
         return self.retrier.call(f"feed {url}", call, lambda e: classify_requests(e, now=self.clock().timestamp()),
                                  stats)
 
-    def _mention(self, entry: Any, *, query: BrandQuery, feed_title: str, first_time: bool) -> Mention | None:
+    def _mention(self, entry: Any, *, query: BrandQuery, feed: FeedInfo, first_time: bool) -> Mention | None:
         entry_id = require(_entry_id(entry), "id")
         title = html_to_text(entry.get("title"))
         content = entry.get("content") or []
         body_html = (content[0].get("value") if content and isinstance(content[0], dict) else None) \
             or entry.get("summary") or entry.get("description")
-        body = html_to_text(body_html)
-        if body and title and body.startswith(title):
-            body = body[len(title):].strip()
+        source = _source_name(entry)
+        body = _body_beyond_title(title, html_to_text(body_html), source)
         text = require("\n\n".join(part for part in (title, body) if part), "title or summary")
         published = _entry_time(entry)
         now = self.clock()
@@ -135,16 +182,15 @@ class RssListener(ApiListener):
             published = now
         elif first_time and published < now - timedelta(hours=self.settings.lookback_hours):
             return None
-        if not query.matches(text):
+        language = _entry_language(entry) or feed.language
+        if not query.matches(text, language):
             return None
         return Mention(
             source=SOURCE, external_id=entry_id, text=text, created_at=published, brand=query.brand,
-            url=entry.get("link"), author_handle=entry.get("author"), fetched_at=now,
+            url=entry.get("link"), author_handle=entry.get("author"), language=language, fetched_at=now,
             matched_query=query.matched_query,
-            raw={"feed": feed_title, "id": entry_id, "title": entry.get("title"), "link": entry.get("link"),
-                 "published": dict.get(entry, "published") or dict.get(entry, "updated"),
-                 "source": (entry.get("source") or {}).get("title") if isinstance(entry.get("source"), dict)
-                 else None},
+            raw={"feed": feed.title, "id": entry_id, "title": entry.get("title"), "link": entry.get("link"),
+                 "published": dict.get(entry, "published") or dict.get(entry, "updated"), "source": source},
         )
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
@@ -188,8 +234,9 @@ class RssListener(ApiListener):
                     stats.filtered += 1
                     continue
                 fresh.append(entry)
-            feed_title = (parsed.get("feed") or {}).get("title") or _without_query(url)
-            convert = partial(self._mention, query=query, feed_title=feed_title, first_time=first_time)
+            feed = parsed.get("feed") or {}
+            info = FeedInfo(feed.get("title") or _without_query(url), _language(feed.get("language")))
+            convert = partial(self._mention, query=query, feed=info, first_time=first_time)
             mentions = collector.collect(fresh, convert, _entry_id, stats)
             for entry in fresh:
                 entry_id = _entry_id(entry)
