@@ -89,7 +89,8 @@ def test_walks_pages_newest_first_and_advances_since_id_only_at_the_end(server, 
     first = server.calls("/2/tweets/search/recent")[0]
     assert first.arg("query") == to_x(QUERY) == "acme -is:retweet"
     assert first.arg("start_time") == "2025-03-09T12:00:00Z"  # lookback_hours=24
-    assert "public_metrics" in first.arg("tweet.fields") and first.arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
+    assert "public_metrics" in first.arg("tweet.fields")
+    assert first.arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
 
     fake.add(tweet(30), tweet(31))
     again = list(listener(server, clock).fetch(QUERY, batches[-1].cursor))
