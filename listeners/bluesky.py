@@ -166,11 +166,13 @@ class BlueskyListener(ApiListener):
         if view is None:
             raise ValueError("not a post view")
         record = post.get("record") or {}
-        text = require(record.get("text") or _alt_text(record.get("embed")), "record.text or image alt text")
+        if "text" not in record:
+            raise ValueError("missing record.text")
+        text = record.get("text") or _alt_text(record.get("embed")) or ""
         created = _created_time(post)
         langs = record.get("langs") or []
         language = str(langs[0]) if isinstance(langs, list) and langs else None
-        if not query.matches(text, language):
+        if not query.matches(text, language):  # an image-only post without alt text has no words to match
             return None
         author = post.get("author") or {}
         did = author.get("did")
