@@ -13,7 +13,7 @@ from listeners_testkit import Reply
 from x_fakes import T0, TOKEN, USERS, FakeStream, stream_line, tweet
 
 from listeners.budget import InMemoryReadBudget
-from listeners.errors import AuthError, RateLimited, SourceUnavailable
+from listeners.errors import AuthError, QueryNotSupported, RateLimited, SourceUnavailable
 from listeners.query import BrandQuery, to_x
 from listeners.x import Settings, create
 
@@ -480,3 +480,25 @@ def test_stream_stops_before_the_read_cap(server):
     assert fake.added == []  # the rule was already in place
     assert list(lst.fetch(QUERY, None))[-1].stats.stop_reason == "read budget exhausted"
     assert len(fake.connections) == 1
+
+
+def test_stream_lists_a_refused_query_among_the_failures_and_serves_the_others(server):
+    """A brand whose query X cannot take (here: longer than the plan allows) gets no rule; the run
+    goes on for the others and names the refused one in its batches' `failures`."""
+    fake = FakeStream(server, replies=[Reply(stream=[stream_line(tweet(1), TAG),
+                                                     *[x for _ in range(50) for x in (0.1, b"\r\n")]])])
+    long_query = BrandQuery("Globex", terms=tuple(f"globexword{n}" for n in range(40)))
+    lst, _ = stream_listener(server, max_query_length=100)
+    batches = [batch for _, batch in lst.stream([(QUERY, None), (long_query, None)])]
+    assert ids(batches) == ["1001"] and [rule["tag"] for rule in fake.added] == [TAG]
+    failures = [failure for batch in batches for failure in batch.stats.failures]
+    assert len(failures) == 1 and failures[0].startswith("Globex (default): ")
+    assert "100" in failures[0]  # says what was wrong: the limit
+
+
+def test_stream_with_only_refused_queries_fails_the_run_naming_them(server):
+    FakeStream(server)
+    long_query = BrandQuery("Globex", terms=tuple(f"globexword{n}" for n in range(40)))
+    lst, _ = stream_listener(server, max_query_length=100)
+    with pytest.raises(QueryNotSupported, match="Globex"):
+        list(lst.stream([(long_query, None)]))
