@@ -15,7 +15,6 @@ malformed post is skipped and counted while its neighbours are kept.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,7 +36,7 @@ from listeners.base import (
 )
 from listeners.errors import AuthError
 from listeners.query import BrandQuery, to_bluesky
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, BlueskyCursor, Cursor, Engagement, Mention
 
 SOURCE = "bluesky"
 log = logging.getLogger("listeners.bluesky")
@@ -198,7 +197,8 @@ class BlueskyListener(ApiListener):
                                          and self.settings.app_password.get_secret_value()):
             raise AuthError(SOURCE, (self.settings.env_var("app_password"),), "no app password is set")
         q = to_bluesky(query)
-        walk = Walk.from_json((cursor or {}).get("walk") if isinstance(cursor, dict) else None)
+        state = BlueskyCursor.load(cursor)
+        walk = Walk.of(state.walk)
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
         client = self._connect()
@@ -231,7 +231,7 @@ class BlueskyListener(ApiListener):
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch_page, key=key,
                             convert=lambda post: self._mention(post, query),
                             id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
-                            collector=collector, cursor=lambda: json.loads(json.dumps({"walk": walk.to_json()})),
+                            collector=collector, cursor=lambda: BlueskyCursor(walk=walk.state()).dump(),
                             offset_paging=True, label="search walk")
 
 

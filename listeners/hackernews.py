@@ -12,7 +12,6 @@ Stories are ``title`` plus ``story_text``, comments ``comment_text``; both are H
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -33,7 +32,7 @@ from listeners.base import (
 )
 from listeners.errors import SourceUnavailable
 from listeners.query import BrandQuery, to_algolia
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, HackerNewsCursor, Mention
 from listeners.text import html_to_text
 
 SOURCE = "hackernews"
@@ -111,15 +110,14 @@ class HackerNewsListener(ApiListener):
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
         searches = to_algolia(query, max_queries=self.settings.max_queries)
-        state = (cursor or {}).get("queries") if isinstance(cursor, dict) else None
-        state = state if isinstance(state, dict) else {}
-        out: dict[str, Any] = {"queries": {s.query: state.get(s.query) for s in searches}}
+        stored = HackerNewsCursor.load(cursor).queries
+        out = HackerNewsCursor(queries={s.query: stored.get(s.query) for s in searches})
         collector = Collector(SOURCE, log)
         for search in searches:
             yield from self._walk(search.query, query, out, collector)
 
-    def _walk(self, text: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        walk = Walk.from_json(out["queries"].get(text))
+    def _walk(self, text: str, query: BrandQuery, out: HackerNewsCursor, collector: Collector) -> Iterator[Batch]:
+        walk = Walk.of(out.queries.get(text))
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark(float(int((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp())),
                               [])
@@ -156,8 +154,8 @@ class HackerNewsListener(ApiListener):
             return float(require(_epoch(hit), "created_at_i")), str(hit["objectID"])
 
         def cursor() -> Cursor:
-            out["queries"][text] = walk.to_json()
-            return json.loads(json.dumps(out))
+            out.queries[text] = walk.state()
+            return out.dump()
 
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
                             convert=lambda hit: self._mention(hit, query),

@@ -42,7 +42,7 @@ from listeners.base import (
     run_walk,
 )
 from listeners.query import BrandQuery, fold, to_mastodon
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, MastodonCursor, MastodonTag, Mention
 from listeners.text import html_to_text
 
 SOURCE = "mastodon"
@@ -95,6 +95,25 @@ def _count(value: Any) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def _remember(entry: MastodonTag, statuses: list[Any]) -> str | None:
+    """Note a page in the tag's cursor: its URIs among the recent ones, its newest id as ``min_id``
+    when newer. Returns that newest id (None for an empty page)."""
+    recent = list(entry.recent)
+    seen = set(recent)
+    for uri in (_get(status, "uri") for status in statuses):
+        if uri and uri not in seen:
+            seen.add(uri)
+            recent.append(uri)
+    entry.recent = recent[-_RECENT:]
+    ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
+    if not ids:
+        return None
+    newest = max(ids, key=_order)
+    if not entry.min_id or _order(newest) > _order(entry.min_id):
+        entry.min_id = newest
+    return newest
 
 
 def _thread(status: Any, uri: str) -> str | None:
@@ -203,65 +222,50 @@ class MastodonListener(ApiListener):
         return list(out.values())
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        state = cursor if isinstance(cursor, dict) else {}
-        out: dict[str, Any] = {"tags": dict(state.get("tags") or {}), "search": dict(state.get("search") or {})}
+        out = MastodonCursor.load(cursor)
         collector = Collector(SOURCE, log)
         for tag in self.hashtags(query):
             yield from self._tag(tag, query, out, collector)
         if self.settings.search and self.has_token:
             queries = to_mastodon(query)
-            out["search"] = {q: out["search"].get(q) for q in queries}
+            out.search = {q: out.search.get(q) for q in queries}
             for q in queries:
                 yield from self._search(q, query, out, collector)
 
-    def _tag(self, tag: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        key = fold(tag)
-        entry = dict(out["tags"].get(key) or {})
-        recent: list[str] = list(entry.get("recent") or [])
-        seen_recent = set(recent)
-        if entry.get("min_id") and _numeric(entry["min_id"]):
+    def _start(self, entry: MastodonTag) -> Any:
+        """Where a tag's timeline is read from: a little before the newest status seen (remote
+        statuses arrive late with older ids); a flake id has no time to step back by, the server's
+        order still holds; the first run reaches back `lookback_hours`."""
+        if entry.min_id and _numeric(entry.min_id):
             overlap_ms = int(self.settings.federation_overlap_minutes * 60_000)
-            start: Any = str(max(0, _ms(entry["min_id"]) - overlap_ms) << 16)
-        elif entry.get("min_id"):
-            start = entry["min_id"]  # a flake id: no time to step back by; the server's order still holds
-        else:
-            start = _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+            return str(max(0, _ms(entry.min_id) - overlap_ms) << 16)
+        if entry.min_id:
+            return entry.min_id
+        return _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+
+    def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
+        entry = out.tags.setdefault(fold(tag), MastodonTag())
+        start = self._start(entry)
         for page in range(self.settings.max_pages):
             stats = BatchStats()
-            statuses = self._call(f"#{tag} timeline", lambda s=start: self.api.timeline_hashtag(
-                tag, local=self.settings.local_only, min_id=s, limit=self.settings.page_size), stats)
-            statuses = list(statuses or [])
-            fresh = []
-            for status in statuses:
-                uri = _get(status, "uri")
-                if uri and uri in seen_recent:
-                    stats.fetched += 1
-                    stats.filtered += 1
-                    continue
-                fresh.append(status)
+            statuses = list(self._call(f"#{tag} timeline", lambda s=start: self.api.timeline_hashtag(
+                tag, local=self.settings.local_only, min_id=s, limit=self.settings.page_size), stats) or [])
+            seen = set(entry.recent)
+            fresh = [status for status in statuses if not (_get(status, "uri") and _get(status, "uri") in seen)]
+            stats.fetched += len(statuses) - len(fresh)
+            stats.filtered += len(statuses) - len(fresh)
             mentions = collector.collect(fresh, lambda s: self._mention(s, query), lambda s: _get(s, "id"), stats)
-            ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
-            for status in statuses:
-                uri = _get(status, "uri")
-                if uri and uri not in seen_recent:
-                    seen_recent.add(uri)
-                    recent.append(uri)
-            if ids:
-                newest = max(ids, key=_order)
-                if not entry.get("min_id") or _order(newest) > _order(entry["min_id"]):
-                    entry["min_id"] = newest
-                start = newest
-            entry["recent"] = recent[-_RECENT:]
-            out["tags"][key] = entry
-            more = bool(ids) and len(statuses) >= self.settings.page_size
+            newest = _remember(entry, statuses)
+            start = newest or start
+            more = newest is not None and len(statuses) >= self.settings.page_size
             if more and page == self.settings.max_pages - 1:
                 stats.stop_reason = f"page limit; the next run continues #{tag}"
-            yield Batch(mentions, json.loads(json.dumps(out)), stats)
+            yield Batch(mentions, out.dump(), stats)
             if not more:
                 return
 
-    def _search(self, q: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        walk = Walk.from_json(out["search"].get(q))
+    def _search(self, q: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
+        walk = Walk.of(out.search.get(q))
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark(float(_ms(_snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours)))),
                               [])
@@ -286,8 +290,8 @@ class MastodonListener(ApiListener):
             return value, str(_get(status, "uri") or status_id)
 
         def cursor() -> Cursor:
-            out["search"][q] = walk.to_json()
-            return json.loads(json.dumps(out))
+            out.search[q] = walk.state()
+            return out.dump()
 
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
                             convert=lambda s: self._mention(s, query), id_of=lambda s: _get(s, "id"),

@@ -66,7 +66,7 @@ from listeners.base import (
 from listeners.budget import InMemoryReadBudget, ReadBudget
 from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
 from listeners.query import BrandQuery, to_x
-from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent
+from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XWalk
 from listeners.x_posts import Includes, page_posts, to_mention
 
 SOURCE = "x"
@@ -169,6 +169,21 @@ def _shutdown_on(stop: StopEvent | None, response: requests.Response) -> Iterato
         watcher.join()
 
 
+def _advance(state: XCursor, walk: XWalk, data: list[Any], meta: dict[str, Any]) -> None:
+    """Note a page in the walk: its newest id, and its next_token; at the walk's end, since_id
+    moves to the newest post of the whole walk and the walk is done."""
+    newest = meta.get("newest_id")
+    if newest is None:
+        ids = [str(t["id"]) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+        newest = max(ids, key=int) if ids else None
+    walk.newest_id = _max_id(walk.newest_id, str(newest) if newest else None)
+    if meta.get("next_token"):
+        walk.next_token = str(meta["next_token"])
+    else:
+        state.since_id = _max_id(state.since_id, walk.newest_id)
+        state.walk = None
+
+
 def _max_id(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
@@ -261,12 +276,14 @@ class XListener(ApiListener):
 
     # -- search -------------------------------------------------------------------------------------
 
-    def _new_walk(self, state: dict[str, Any], now: datetime) -> dict[str, Any]:
-        if state.get("since_id"):
-            return {"endpoint": "recent", "next_token": None, "newest_id": None, "start_time": None}
-        hours = _RECENT_WINDOW.total_seconds() / 3600 if state.pop("widest", False) else self.settings.lookback_hours
+    def _new_walk(self, state: XCursor, now: datetime, *, widest: bool = False) -> XWalk:
+        """A walk from the newest post down to ``since_id``, or on a first run (or when since_id
+        was refused: `widest`, all recent search covers) back ``lookback_hours``."""
+        if state.since_id:
+            return XWalk()
+        hours = _RECENT_WINDOW.total_seconds() / 3600 if widest else self.settings.lookback_hours
         start = now - timedelta(hours=hours)
-        endpoint = "recent"
+        endpoint: Literal["recent", "all"] = "recent"
         if now - start > _RECENT_WINDOW - timedelta(minutes=1):
             if self.settings.full_archive:
                 endpoint = "all"
@@ -274,92 +291,84 @@ class XListener(ApiListener):
                 log.warning("x: lookback of %.0f hours exceeds recent search's 7 days and full_archive is "
                             "off; backfilling 7 days only", self.settings.lookback_hours)
                 start = now - _RECENT_WINDOW + timedelta(minutes=1)
-        return {"endpoint": endpoint, "next_token": None, "newest_id": None,
-                "start_time": start.isoformat()}
+        return XWalk(endpoint=endpoint, start_time=start.isoformat())
+
+    def _params(self, state: XCursor, walk: XWalk, allowed: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
+                                  "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS}
+        if state.since_id:
+            params["since_id"] = state.since_id
+        elif walk.start_time:
+            params["start_time"] = parse_time(walk.start_time)
+        if walk.next_token:
+            params["next_token"] = walk.next_token
+        return params
+
+    def _recover(self, exc: SourceUnavailable, state: XCursor, walk: XWalk, now: datetime,
+                 restarted: bool) -> Literal["fallback", "restart"] | None:
+        """After a refused search call, how to go on, if at all: a full-archive search the plan lacks
+        falls back to recent search; a saved next_token or since_id X refuses (tokens expire, since_id
+        must lie within 7 days) restarts the walk once, as wide as recent search allows."""
+        if walk.endpoint == "all" and isinstance(exc.__cause__, tweepy.Forbidden):
+            log.warning("x: %s; falling back to recent search (7 days)", exc.detail)
+            self.settings = self.settings.model_copy(update={"full_archive": False})
+            state.walk = None
+            return "fallback"
+        saved = "next_token" if walk.next_token else "since_id" if state.since_id else None
+        if not saved or restarted or not isinstance(exc.__cause__, tweepy.BadRequest):
+            return None
+        log.warning("x: the saved %s was refused (%s); restarting the walk from the newest post", saved, exc.detail)
+        widest = saved == "since_id"
+        if widest:
+            state.since_id = None
+        state.walk = self._new_walk(state, now, widest=widest)
+        return "restart"
 
     def _search(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
         q = to_x(query, max_length=self.settings.max_query_length)
-        state: dict[str, Any] = {"since_id": None, "walk": None}
-        if isinstance(cursor, dict):
-            state["since_id"] = cursor.get("since_id")
-            state["walk"] = cursor.get("walk") if isinstance(cursor.get("walk"), dict) else None
+        state = XCursor.load(cursor)
         collector = Collector(SOURCE, log)
-        token_retried = False
+        restarted = False
         for page in range(self.settings.max_pages):
             stats = BatchStats()
             now = self.clock()
-            walk = state["walk"] or self._new_walk(state, now)
-            state["walk"] = walk
+            walk = state.walk = state.walk or self._new_walk(state, now)
             allowed = self._allowance(self.settings.page_size)
             if allowed is None:
                 stats.stop_reason = "read budget exhausted"
-                yield Batch([], self._cursor(state), stats)
+                yield Batch([], state.dump(), stats)
                 return
-            params: dict[str, Any] = {
-                "max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
-                "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS,
-            }
-            if state["since_id"]:
-                params["since_id"] = state["since_id"]
-            elif walk.get("start_time"):
-                params["start_time"] = parse_time(walk["start_time"])
-            if walk.get("next_token"):
-                params["next_token"] = walk["next_token"]
-            endpoint = walk.get("endpoint", "recent")
-            method = self.client.search_all_tweets if endpoint == "all" else self.client.search_recent_tweets
-            what = "full-archive search" if endpoint == "all" else "recent search"
             try:
-                response = self.retrier.call(what, lambda m=method, p=params: m(q, **p),
-                                             lambda e, ep=endpoint: self._classify(e, endpoint=ep), stats)
+                body = self._search_page(q, walk.endpoint, self._params(state, walk, allowed), stats)
             except SourceUnavailable as exc:
-                if endpoint == "all" and isinstance(exc.__cause__, tweepy.Forbidden):
-                    log.warning("x: %s; falling back to recent search (7 days)", exc.detail)
-                    self.settings = self.settings.model_copy(update={"full_archive": False})
-                    state["walk"] = None
-                    continue
-                saved = "next_token" if walk.get("next_token") else "since_id" if state["since_id"] else None
-                if saved and not token_retried and isinstance(exc.__cause__, tweepy.BadRequest):
-                    # tokens expire, and since_id must lie within recent search's 7 days
-                    log.warning("x: the saved %s was refused (%s); restarting the walk from the newest post",
-                                saved, exc.detail)
-                    token_retried = True
-                    if saved == "since_id":
-                        state["since_id"] = None
-                        state["widest"] = True
-                    state["walk"] = None
-                    continue
-                raise
-            self.retrier.gate.note_headers(response.headers, "x-rate-limit-remaining", "x-rate-limit-reset")
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
+                recovery = self._recover(exc, state, walk, now, restarted)
+                if recovery is None:
+                    raise
+                restarted = restarted or recovery == "restart"
+                continue
             data = page_posts(body)
-            meta = body.get("meta") or {}
             self._spend(len(data), stats)
             includes = Includes.of(body)
             mentions = collector.collect(data, lambda t, i=includes, n=now: to_mention(t, i, query, n),
                                          lambda t: t.get("id") if isinstance(t, dict) else None, stats)
-            newest = meta.get("newest_id")
-            if newest is None:
-                ids = [str(t["id"]) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
-                newest = max(ids, key=int) if ids else None
-            walk["newest_id"] = _max_id(walk.get("newest_id"), str(newest) if newest else None)
-            next_token = meta.get("next_token")
-            if next_token:
-                walk["next_token"] = next_token
-            else:
-                state["since_id"] = _max_id(state["since_id"], walk.get("newest_id"))
-                state["walk"] = None
-            if state["walk"] is not None and page == self.settings.max_pages - 1:
+            _advance(state, walk, data, body.get("meta") or {})
+            if state.walk is not None and page == self.settings.max_pages - 1:
                 stats.stop_reason = "page limit; the next run resumes the walk"
-            yield Batch(mentions, self._cursor(state), stats)
-            if state["walk"] is None:
+            yield Batch(mentions, state.dump(), stats)
+            if state.walk is None:
                 return
 
-    @staticmethod
-    def _cursor(state: dict[str, Any]) -> Cursor:
-        return json.loads(json.dumps({"since_id": state.get("since_id"), "walk": state.get("walk")}))
+    def _search_page(self, q: str, endpoint: str, params: dict[str, Any], stats: BatchStats) -> dict[str, Any]:
+        method = self.client.search_all_tweets if endpoint == "all" else self.client.search_recent_tweets
+        what = "full-archive search" if endpoint == "all" else "recent search"
+        response = self.retrier.call(what, lambda: method(q, **params),
+                                     lambda e: self._classify(e, endpoint=endpoint), stats)
+        self.retrier.gate.note_headers(response.headers, "x-rate-limit-remaining", "x-rate-limit-reset")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
+        return body if isinstance(body, dict) else {}
 
     # -- stream -------------------------------------------------------------------------------------
 
@@ -452,7 +461,7 @@ class XListener(ApiListener):
                 stats.failures.append(f"{query.brand} ({query.name}): {error}")
                 continue
             routes[tag] = query
-            since[tag] = cursor.get("since_id") if isinstance(cursor, dict) else None
+            since[tag] = XCursor.load(cursor).since_id
         saved = dict(since)
         collectors = {tag: Collector(SOURCE, log) for tag in routes}
         pending: dict[str, list[Mention]] = {tag: [] for tag in routes}
@@ -468,7 +477,7 @@ class XListener(ApiListener):
             for tag, query in routes.items():
                 if end is not None or pending[tag] or since[tag] != saved[tag]:
                     stats.stop_reason = end  # the connection's costs ride on the first batch
-                    yield query, Batch(pending[tag], {"since_id": since[tag], "walk": None}, stats)
+                    yield query, Batch(pending[tag], XCursor(since_id=since[tag]).dump(), stats)
                     stats, pending[tag], saved[tag] = BatchStats(), [], since[tag]
             first_pending = None
 
