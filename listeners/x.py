@@ -448,20 +448,7 @@ class XListener(ApiListener):
         stop = stop if stop is not None else self.stop
         settings = self.settings
         stats = BatchStats()
-        routes: dict[str, BrandQuery] = {}
-        wanted: dict[str, str] = {}
-        since: dict[str, str | None] = {}
-        for query, cursor in queries:
-            tag = self._rule_tag(query)
-            try:
-                wanted[tag] = to_x(query, max_length=settings.max_query_length)
-            except QueryNotSupported as error:  # one brand's query must not silence the others
-                log.error("x: no stream rule for %s: %s", query.brand, error)
-                stats.errors += 1
-                stats.failures.append(f"{query.brand} ({query.name}): {error}")
-                continue
-            routes[tag] = query
-            since[tag] = XCursor.load(cursor).since_id
+        routes, wanted, since = self._rules(queries, stats)
         saved = dict(since)
         collectors = {tag: Collector(SOURCE, log) for tag in routes}
         pending: dict[str, list[Mention]] = {tag: [] for tag in routes}
@@ -556,6 +543,27 @@ class XListener(ApiListener):
             client.session.close()
         log.info("x: filtered stream run ended: %s", reason)
         yield from flush(reason)
+
+    def _rules(self, queries: Sequence[tuple[BrandQuery, Cursor | None]], stats: BatchStats,
+               ) -> tuple[dict[str, BrandQuery], dict[str, str], dict[str, str | None]]:
+        """Each brand's rule tag -> its query, its rule, and the newest post id its cursor holds. A
+        query X cannot take gets no rule and is named in `stats.failures`: one brand's query must not
+        silence the others."""
+        routes: dict[str, BrandQuery] = {}
+        wanted: dict[str, str] = {}
+        since: dict[str, str | None] = {}
+        for query, cursor in queries:
+            tag = self._rule_tag(query)
+            try:
+                wanted[tag] = to_x(query, max_length=self.settings.max_query_length)
+            except QueryNotSupported as error:
+                log.error("x: no stream rule for %s: %s", query.brand, error)
+                stats.errors += 1
+                stats.failures.append(f"{query.brand} ({query.name}): {error}")
+                continue
+            routes[tag] = query
+            since[tag] = XCursor.load(cursor).since_id
+        return routes, wanted, since
 
     def _stream_stop(self, started: datetime, last_post: datetime, now: datetime,
                      stop: StopEvent | None) -> str | None:
