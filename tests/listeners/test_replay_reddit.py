@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
+import pytest
 from listeners_testkit import FakeClock
-from replay_kit import recorded, reply
+from replay_kit import Ledger, recorded, reply
 
 from listeners.query import BrandQuery
 from listeners.reddit import Settings, create
@@ -77,3 +78,56 @@ def test_a_removed_submission_body_leaves_its_title(server):
     reddit = listener(server, clock, subreddits=["test"], comment_stream=False)
     [mention] = [m for batch in reddit.fetch(BrandQuery("Bot", terms=("bot",)), None) for m in batch.mentions]
     assert mention.text == "testing define bot!"
+
+
+SESSION = BrandQuery("Anything", terms=("the", "a", "i"))
+
+
+@pytest.fixture
+def ledger(database_url):
+    store = Ledger(database_url, "reddit", SESSION)
+    yield store
+    store.close()
+
+
+class Pages:
+    """The recorded /r/all/comments listing, three comments a page, chained by `after`."""
+
+    def __init__(self, server):
+        self.children = copy.deepcopy(recorded("reddit", "praw_r_all_comments.json")["body"]["data"]["children"])
+        server.route("GET", r"/r/all/comments/?", self.page)
+
+    def page(self, req):
+        names = [child["data"]["name"] for child in self.children]
+        start = names.index(req.arg("after")) + 1 if req.arg("after") else 0
+        chunk = self.children[start:start + int(req.arg("limit", "25"))]
+        after = chunk[-1]["data"]["name"] if start + len(chunk) < len(self.children) else None
+        return reply_listing(chunk, after)
+
+
+def reply_listing(children, after):
+    return {"kind": "Listing", "data": {"modhash": "", "children": children, "after": after, "before": None}}
+
+
+def test_a_recorded_session_of_comments_in_one_second_loses_nothing_and_repeats_nothing(server, ledger):
+    """Eight comments praw recorded, all created in the same second, paged three at a time; a
+    crash after the first page; then one of them is deleted and re-read: nothing lost or repeated."""
+    token(server)
+    pages = Pages(server)
+    clock = FakeClock(datetime(2016, 12, 22, 2, 20, tzinfo=UTC))
+
+    def run(**options):
+        reddit = listener(server, clock, subreddits=["all"], submissions=False, thread_comments="off",
+                          page_size=3, **options)
+        return reddit.fetch(SESSION, ledger.cursor())
+
+    ledger.run(run(), crash_after=1)
+    ledger.run(run())
+    deleted = pages.children[3]["data"]
+    deleted.update(body="[deleted]", author="[deleted]")
+    ledger.run(run())
+
+    expected = {f"t1_{c['data']['id']}" for c in recorded("reddit", "praw_r_all_comments.json")["body"]["data"][
+        "children"] if SESSION.matches(c["data"]["body"])}
+    assert ledger.ids() == expected and len(expected) >= 6
+    assert ledger.repeated() == []
