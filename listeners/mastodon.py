@@ -97,6 +97,13 @@ def _count(value: Any) -> int | None:
         return None
 
 
+def _created_after(status: Any, since: datetime) -> bool:
+    try:
+        return parse_time(_get(status, "created_at")) >= since
+    except (TypeError, ValueError):
+        return True  # let the conversion count it as malformed
+
+
 def _remember(entry: MastodonTag, statuses: list[Any]) -> str | None:
     """Note a page in the tag's cursor: its URIs among the recent ones, its newest id as ``min_id``
     when newer. Returns that newest id (None for an empty page)."""
@@ -243,13 +250,28 @@ class MastodonListener(ApiListener):
             return entry.min_id
         return _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
 
+    def _timeline(self, tag: str, min_id: Any, stats: BatchStats) -> list[Any]:
+        return list(self._call(f"#{tag} timeline", lambda: self.api.timeline_hashtag(
+            tag, local=self.settings.local_only, min_id=min_id, limit=self.settings.page_size), stats) or [])
+
+    def _flake_first_page(self, tag: str, stats: BatchStats) -> list[Any]:
+        """A first run's snowflake ``min_id`` finds nothing on a server whose ids are not
+        snowflakes (GoToSocial's ULIDs sort below any number): read its newest page instead and
+        keep what lies within ``lookback_hours``; the cursor then holds the server's own ids."""
+        newest = self._timeline(tag, None, stats)
+        if not newest or all(_numeric(_get(status, "id")) for status in newest):
+            return []
+        since = self.clock() - timedelta(hours=self.settings.lookback_hours)
+        return [status for status in newest if _created_after(status, since)]
+
     def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
         entry = out.tags.setdefault(fold(tag), MastodonTag())
         start = self._start(entry)
         for page in range(self.settings.max_pages):
             stats = BatchStats()
-            statuses = list(self._call(f"#{tag} timeline", lambda s=start: self.api.timeline_hashtag(
-                tag, local=self.settings.local_only, min_id=s, limit=self.settings.page_size), stats) or [])
+            statuses = self._timeline(tag, start, stats)
+            if not statuses and page == 0 and entry.min_id is None:
+                statuses = self._flake_first_page(tag, stats)
             seen = set(entry.recent)
             fresh = [status for status in statuses if not (_get(status, "uri") and _get(status, "uri") in seen)]
             stats.fetched += len(statuses) - len(fresh)

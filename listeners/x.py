@@ -7,9 +7,9 @@ Search mode walks ``/2/tweets/search/recent`` newest to oldest with ``next_token
                      "start_time": "<ISO>" | None}}
 
 (`records.XCursor`). Each batch's cursor carries the walk in progress (its ``next_token``), so a
-crash or the page limit resumes mid-walk; ``since_id`` only advances (to the walk's ``meta.newest_id``) when the walk has
-reached it, so no post between two runs is ever skipped. The first run reaches back
-``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
+crash or the page limit resumes mid-walk; ``since_id`` only advances (to the walk's
+``meta.newest_id``) when the walk has reached it, so no post between two runs is ever skipped. The
+first run reaches back ``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
 ``full_archive`` says the plan allows it (a 403 there falls back to recent search).
 
 Stream mode (`XListener.stream`) reads every brand on one connection, as X allows one per app:

@@ -118,3 +118,31 @@ def test_a_recorded_session_with_an_edit_and_a_deletion_loses_nothing_and_repeat
 
     assert ledger.ids() == {s["uri"] for s in statuses} | {original["uri"]}
     assert ledger.repeated() == []
+
+
+def test_a_gotosocial_server_is_read_from_its_newest_page_on_the_first_run(server):
+    """GoToSocial's ids are ULIDs, which sort below any snowflake: the first run's snowflake min_id
+    finds nothing, so the newest page is read instead (what lies within lookback_hours is kept) and
+    the cursor continues from the server's own ids. Statuses derived as in the flake-id test."""
+    ulids = ["01GKZ1Z5X6Q4V8M2N3P4R5S6T7", "01GKZ1Z5X6Q4V8M2N3P4R5S6T8", "01GKZ1Z5X6Q4V8M2N3P4R5S6T9"]
+    statuses = status("derived_pleroma_flake_ids.json")
+    for ulid, derived in zip(ulids, statuses, strict=True):
+        derived.update(id=ulid, uri=f"https://gts.example/users/lain/statuses/{ulid}")
+        derived.pop("pleroma")
+    served = statuses[:2]
+
+    def timeline(req):  # GoToSocial compares ids as strings
+        pool = sorted(served, key=lambda s: s["id"], reverse=True)
+        if req.arg("min_id"):
+            pool = [s for s in pool if s["id"] > req.arg("min_id")]
+        return Reply(body=pool[:int(req.arg("limit", "20"))])
+
+    server.route("GET", r"/api/v1/timelines/tag/([^/]+)", timeline)
+    server.route("GET", "/api/v2/instance/?", {"domain": "gts.example", "version": "0.17.0"})
+    clock = FakeClock(T)
+    batches = list(listener(server, clock).fetch(TOOT, None))
+    assert {m.external_id for m in collect(batches)} == {s["uri"] for s in statuses[:2]}
+    assert batches[-1].cursor["tags"]["toot"]["min_id"] == ulids[1]
+    served.append(statuses[2])
+    again = list(listener(server, clock).fetch(TOOT, batches[-1].cursor))
+    assert [m.external_id for m in collect(again)] == [statuses[2]["uri"]]
