@@ -97,6 +97,17 @@ def _count(value: Any) -> int | None:
         return None
 
 
+def _link_threads(mentions: list[Mention], threads: dict[str, str]) -> None:
+    """Mastodon names no conversation: a reply whose parent was read in this walk (a timeline reads
+    newest first, so usually further down the page) joins the parent's thread."""
+    for mention in reversed(mentions):
+        status_id = str(mention.raw.get("id") or "")
+        if mention.thread_id is None and mention.parent_id in threads:
+            mention.thread_id = threads[mention.parent_id]
+        if status_id and mention.thread_id:
+            threads[status_id] = mention.thread_id
+
+
 def _created_after(status: Any, since: datetime) -> bool:
     try:
         return parse_time(_get(status, "created_at")) >= since
@@ -267,6 +278,7 @@ class MastodonListener(ApiListener):
     def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
         entry = out.tags.setdefault(fold(tag), MastodonTag())
         start = self._start(entry)
+        threads: dict[str, str] = {}
         for page in range(self.settings.max_pages):
             stats = BatchStats()
             statuses = self._timeline(tag, start, stats)
@@ -277,6 +289,7 @@ class MastodonListener(ApiListener):
             stats.fetched += len(statuses) - len(fresh)
             stats.filtered += len(statuses) - len(fresh)
             mentions = collector.collect(fresh, lambda s: self._mention(s, query), lambda s: _get(s, "id"), stats)
+            _link_threads(mentions, threads)
             newest = _remember(entry, statuses)
             start = newest or start
             more = newest is not None and len(statuses) >= self.settings.page_size
