@@ -21,7 +21,7 @@ from brandpulse.runtime import Runtime
 from listeners.base import Stopped
 from listeners.errors import AuthError, ListenerError
 from listeners.query import BrandQuery
-from listeners.records import Batch, BrandStream, Cursor, StopEvent
+from listeners.records import Batch, BrandStream, Cursor, Mention, StopEvent
 from sentiment import detect_languages
 from storage.alert_store import mentions_for_urgency
 from storage.jobs import finish_run, start_run
@@ -78,6 +78,15 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
     return run.result()
 
 
+def with_languages(batch: list[Mention]) -> int:
+    """Give each mention whose source declared no language the detector's verdict (listeners import
+    nothing of ours, so the fallback happens here, before storing); returns how many were detected."""
+    undeclared = [mention for mention in batch if not mention.language]
+    for mention, code in zip(undeclared, detect_languages([m.text for m in undeclared]), strict=True):
+        mention.language = code
+    return sum(1 for mention in undeclared if mention.language)
+
+
 @dataclass
 class _CollectRun:
     """One collect run of one source: stores each brand's batches with their cursors and adds up
@@ -118,6 +127,8 @@ class _CollectRun:
         brand = self.brands[query.brand]
         voices = [m for m in batch.mentions if not brand.is_own_post(m.author_handle)]
         self.counts["own_posts"] += len(batch.mentions) - len(voices)
+        if detected := with_languages(voices):
+            self.counts["languages_detected"] += detected
         with self.runtime.engine.begin() as connection:
             stored = store_batch(connection, source=self.source, brand=brand.name, query_name=query.name,
                                  batch=voices, cursor=batch.cursor)
@@ -127,6 +138,7 @@ class _CollectRun:
                            duplicates=stored.duplicates)
         if stats.stop_reason:
             self.notes.append(f"{brand.name}: {stats.stop_reason}")
+        self.failures.extend(stats.failures)
 
     def result(self) -> dict[str, Any]:
         return {**self.counts, **({"failures": self.failures} if self.failures else {}),

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from listeners.errors import AuthError, ListenerError, RateLimited, SourceUnavailable
-from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent, utc
+from listeners.records import Batch, BatchStats, Cursor, MarkState, Mention, StopEvent, WalkState, utc
 
 T = TypeVar("T")
 
@@ -382,14 +382,12 @@ class Mark:
             return a if a.value > b.value else b
         return Mark(a.value, list(dict.fromkeys(a.ids + b.ids))[-_MAX_MARK_IDS:])
 
-    def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "ids": list(self.ids)}
+    def state(self) -> MarkState:
+        return MarkState(value=self.value, ids=list(self.ids))
 
     @classmethod
-    def from_json(cls, data: Any) -> Mark | None:
-        if not isinstance(data, dict) or "value" not in data:
-            return None
-        return cls(float(data["value"]), [str(i) for i in data.get("ids", [])])
+    def of(cls, state: MarkState | None) -> Mark | None:
+        return None if state is None else cls(state.value, list(state.ids))
 
 
 @dataclass(slots=True)
@@ -432,17 +430,16 @@ class Walk:
         self.bottom = None
         self.token = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"floor": self.floor.to_json() if self.floor else None, "token": self.token,
-                "top": self.top.to_json() if self.top else None,
-                "bottom": self.bottom.to_json() if self.bottom else None}
+    def state(self) -> WalkState:
+        return WalkState(floor=self.floor.state() if self.floor else None, token=self.token,
+                         top=self.top.state() if self.top else None,
+                         bottom=self.bottom.state() if self.bottom else None)
 
     @classmethod
-    def from_json(cls, data: Any) -> Walk:
-        if not isinstance(data, dict):
+    def of(cls, state: WalkState | None) -> Walk:
+        if state is None:
             return cls()
-        return cls(Mark.from_json(data.get("floor")), data.get("token"), Mark.from_json(data.get("top")),
-                   Mark.from_json(data.get("bottom")))
+        return cls(Mark.of(state.floor), state.token, Mark.of(state.top), Mark.of(state.bottom))
 
 
 # --------------------------------------------------------------------------------------------------

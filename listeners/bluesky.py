@@ -15,7 +15,6 @@ malformed post is skipped and counted while its neighbours are kept.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,7 +36,7 @@ from listeners.base import (
 )
 from listeners.errors import AuthError
 from listeners.query import BrandQuery, to_bluesky
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, BlueskyCursor, Cursor, Engagement, Mention
 
 SOURCE = "bluesky"
 log = logging.getLogger("listeners.bluesky")
@@ -55,7 +54,9 @@ class Settings(SourceSettings):
     page_size: int = Field(default=100, ge=1, le=100)
 
 
-def _sort_time(post: dict[str, Any]) -> datetime:
+def _created_time(post: dict[str, Any]) -> datetime:
+    """``createdAt`` is the client's claim: one in the future (a wrong clock, or a post dated ahead
+    on purpose) is clamped to ``indexedAt``, when the AppView saw it."""
     record = post.get("record") or {}
     created = parse_time(require(record.get("createdAt"), "record.createdAt"))
     indexed = post.get("indexedAt")
@@ -65,6 +66,29 @@ def _sort_time(post: dict[str, Any]) -> datetime:
         except (TypeError, ValueError):
             pass
     return created
+
+
+def _handle(author: dict[str, Any]) -> str | None:
+    """The author's handle, or None when it no longer resolves (``handle.invalid``)."""
+    handle = author.get("handle")
+    return None if not handle or handle == "handle.invalid" else str(handle)
+
+
+def _display_name(author: dict[str, Any]) -> str | None:
+    name = str(author.get("displayName") or "").strip()
+    return name or None
+
+
+def _alt_text(embed: Any) -> str | None:
+    """The alt texts of a post's images (also those beside a quoted post): an image-only post's
+    words. None when there are none."""
+    if not isinstance(embed, dict):
+        return None
+    images = embed.get("images")
+    if images is None and isinstance(embed.get("media"), dict):  # recordWithMedia
+        images = embed["media"].get("images")
+    alts = [str(image.get("alt") or "").strip() for image in images or [] if isinstance(image, dict)]
+    return "\n".join(alt for alt in alts if alt) or None
 
 
 class BlueskyListener(ApiListener):
@@ -141,20 +165,23 @@ class BlueskyListener(ApiListener):
         if view is None:
             raise ValueError("not a post view")
         record = post.get("record") or {}
-        text = require(record.get("text"), "record.text")
-        created = parse_time(require(record.get("createdAt"), "record.createdAt"))
+        if "text" not in record:
+            raise ValueError("missing record.text")
+        text = record.get("text") or _alt_text(record.get("embed")) or ""
+        created = _created_time(post)
         langs = record.get("langs") or []
         language = str(langs[0]) if isinstance(langs, list) and langs else None
-        if not query.matches(text, language):
+        if not query.matches(text, language):  # an image-only post without alt text has no words to match
             return None
         author = post.get("author") or {}
-        handle = author.get("handle")
+        did = author.get("did")
+        handle = _handle(author)
         rkey = uri.rsplit("/", 1)[-1]
         reply = record.get("reply") or {}
         return Mention(
             source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
-            url=f"https://bsky.app/profile/{handle or author.get('did')}/post/{rkey}",
-            author_id=author.get("did"), author_handle=handle, language=language,
+            url=f"https://bsky.app/profile/{handle or did}/post/{rkey}",
+            author_id=did, author_handle=handle or _display_name(author) or did, language=language,
             fetched_at=self.clock(), matched_query=query.matched_query,
             engagement=Engagement(likes=int(post.get("likeCount") or 0), reposts=int(post.get("repostCount") or 0),
                                   replies=int(post.get("replyCount") or 0), quotes=int(post.get("quoteCount") or 0)),
@@ -170,7 +197,8 @@ class BlueskyListener(ApiListener):
                                          and self.settings.app_password.get_secret_value()):
             raise AuthError(SOURCE, (self.settings.env_var("app_password"),), "no app password is set")
         q = to_bluesky(query)
-        walk = Walk.from_json((cursor or {}).get("walk") if isinstance(cursor, dict) else None)
+        state = BlueskyCursor.load(cursor)
+        walk = Walk.of(state.walk)
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
         client = self._connect()
@@ -198,12 +226,12 @@ class BlueskyListener(ApiListener):
             return (posts if isinstance(posts, list) else []), body.get("cursor")
 
         def key(post: dict[str, Any]) -> tuple[float, str]:
-            return _sort_time(post).timestamp(), str(require(post.get("uri"), "uri"))
+            return _created_time(post).timestamp(), str(require(post.get("uri"), "uri"))
 
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch_page, key=key,
                             convert=lambda post: self._mention(post, query),
                             id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
-                            collector=collector, cursor=lambda: json.loads(json.dumps({"walk": walk.to_json()})),
+                            collector=collector, cursor=lambda: BlueskyCursor(walk=walk.state()).dump(),
                             offset_paging=True, label="search walk")
 
 

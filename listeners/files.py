@@ -4,14 +4,14 @@
 array in ``.json``), each optionally gzip-compressed (``.gz``), chosen by extension. Iterating it
 yields, row by row, a `Mention` for each good row and a `RowError(line, reason)` for each bad one
 (missing text, unparseable date, bad number, duplicate id…), which never costs its neighbours. It
-holds one row at a time, so a multi-GB CSV or JSONL export reads in bounded memory (a ``.json``
-array is parsed whole: use JSONL for big exports); `position` and `size` say how far it has got.
+holds one row at a time, so a multi-GB export reads in bounded memory (a ``.json`` array is
+streamed item by item with ijson); `position` and `size` say how far it has got.
 Columns are matched case-insensitively through `ALIASES` (``id``/``external_id``/``tweet_id``…,
 ``date``/``created_at``/``timestamp``…, ``content``/``text``/``body``…, ``author``/``handle``…).
 A row without an id gets a stable one (a hash of source, time, author and text), so importing the
 same export twice stores nothing twice. A repeated id is reported as a duplicate of its first line
-while that line is among the last `DUPLICATE_WINDOW` ids read; a repeat further apart reaches
-storage, which keeps one copy.
+however far apart the two are: the ids read so far live in a temporary SQLite file (`IdLedger`),
+not in memory, so a file of any length is checked whole in bounded memory.
 
 Dates: ISO 8601 (``Z`` or offset; naive is UTC), epoch seconds or milliseconds, RFC 2822, and the
 forms dateutil reads (month first when ambiguous). Numbers may use thousands separators and ``k``/``m``
@@ -29,7 +29,9 @@ import hashlib
 import io
 import json
 import re
+import sqlite3
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,10 +41,7 @@ from typing import IO, Any
 from listeners.base import parse_time
 from listeners.records import Engagement, Mention
 
-__all__ = ["ALIASES", "DUPLICATE_WINDOW", "MentionsFile", "RowError", "mention_from_record", "parse_date"]
-
-#: How many recent ids a file remembers to report a repeated one as a duplicate (about 20 MB).
-DUPLICATE_WINDOW = 200_000
+__all__ = ["ALIASES", "IdLedger", "MentionsFile", "RowError", "mention_from_record", "parse_date"]
 
 #: Mention field -> accepted column names (compared after lower-casing and dropping spaces, "_", "-").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -247,18 +246,59 @@ def _records(handle: IO[str], kind: str) -> Iterator[tuple[int, Any, str | None]
                 yield number, json.loads(text), None
             except ValueError as exc:
                 yield number, None, f"invalid JSON: {exc.msg}"
-    else:
-        try:
-            data = json.load(handle)
-        except ValueError as exc:
-            yield getattr(exc, "lineno", 1), None, f"invalid JSON: {getattr(exc, 'msg', exc)}"
-            return
-        items = data.get("mentions") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            yield 1, None, "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
-            return
-        for number, item in enumerate(items, start=1):
+
+
+_NOT_AN_ARRAY = "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
+
+
+def _json_records(binary: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+    """(position in the array, item, parse problem) for each item of a JSON array, or of the
+    ``mentions`` array of a top-level object, parsed as it streams in (ijson)."""
+    import ijson
+
+    keys: list[str] = []
+
+    def top_level_keys(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, str, Any]]:
+        for event in events:
+            if event[0] == "" and event[1] == "map_key":
+                keys.append(event[2])
+            yield event
+
+    start = binary.peek(64).lstrip()[:1] if hasattr(binary, "peek") else b"["
+    prefix = "mentions.item" if start == b"{" else "item"
+    number = 0
+    try:
+        for number, item in enumerate(ijson.items(top_level_keys(ijson.parse(binary, use_float=True)), prefix),
+                                      start=1):
             yield number, item, None
+    except ijson.JSONError as exc:
+        yield number + 1, None, f"invalid JSON: {str(exc).splitlines()[0]}"
+        return
+    if start not in (b"[", b"{") or (prefix == "mentions.item" and "mentions" not in keys):
+        yield 1, None, _NOT_AN_ARRAY
+
+
+class IdLedger:
+    """The (source, id) keys read from one file and the line each first appeared on, in a temporary
+    SQLite file: a lookup per row at any file length, in the few MB of SQLite's page cache."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="brandpulse-import-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3", isolation_level=None)
+        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8000;"
+                               "CREATE TABLE seen (source TEXT, id TEXT, line INTEGER, PRIMARY KEY (source, id))"
+                               " WITHOUT ROWID; BEGIN;")
+
+    def first_line(self, source: str, external_id: str, line: int) -> int | None:
+        """The line where this key was first read, or None (and the key is remembered at `line`)."""
+        if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (source, external_id, line)).rowcount:
+            return None
+        found = self._db.execute("SELECT line FROM seen WHERE source = ? AND id = ?", (source, external_id)).fetchone()
+        return int(found[0])
+
+    def close(self) -> None:
+        self._db.close()
+        self._dir.cleanup()
 
 
 class MentionsFile:
@@ -296,35 +336,44 @@ class MentionsFile:
 
     def __iter__(self) -> Iterator[Mention | RowError]:
         self.rows = 0
-        recent: dict[tuple[str, str], int] = {}
-        now = datetime.now(UTC)
+        ledger = IdLedger()
         with open(self.path, "rb") as raw:
             self._raw = raw
             binary: IO[bytes] = gzip.GzipFile(fileobj=raw) if self.path.suffix.lower() == ".gz" else raw
-            handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
             try:
-                for line, record, problem in _records(handle, self.format):
-                    self.rows += 1
-                    if problem is not None:
-                        yield RowError(line, problem)
-                        continue
-                    try:
-                        mention = mention_from_record(record, brand=self.default_brand, source=self.source,
-                                                      fetched_at=now)
-                    except ValueError as exc:
-                        yield RowError(line, str(exc))
-                        continue
-                    key = (mention.source, mention.external_id)
-                    if key in recent:
-                        yield RowError(line, f"duplicate of line {recent[key]} ({mention.source} "
-                                             f"{mention.external_id})")
-                        continue
-                    recent[key] = line
-                    if len(recent) > DUPLICATE_WINDOW:
-                        del recent[next(iter(recent))]  # the oldest: dicts keep insertion order
-                    yield mention
+                yield from self._rows(self._parsed(binary), ledger)
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 yield RowError(self.rows + 1, f"the file could not be read further: {exc}")
             finally:
                 self._read = raw.tell() if self.size is not None else 0
-                handle.close()
+                ledger.close()
+                binary.close()
+
+    def _parsed(self, binary: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+        if self.format == "json":
+            reader = binary if hasattr(binary, "peek") else io.BufferedReader(binary)  # type: ignore[arg-type]
+            yield from _json_records(reader)
+            return
+        handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        try:
+            yield from _records(handle, self.format)
+        finally:
+            handle.detach()  # the file is closed by `__iter__`, after its position is read
+
+    def _rows(self, records: Iterator[tuple[int, Any, str | None]], ledger: IdLedger) -> Iterator[Mention | RowError]:
+        now = datetime.now(UTC)
+        for line, record, problem in records:
+            self.rows += 1
+            if problem is not None:
+                yield RowError(line, problem)
+                continue
+            try:
+                mention = mention_from_record(record, brand=self.default_brand, source=self.source, fetched_at=now)
+            except ValueError as exc:
+                yield RowError(line, str(exc))
+                continue
+            first = ledger.first_line(mention.source, mention.external_id, line)
+            if first is not None:
+                yield RowError(line, f"duplicate of line {first} ({mention.source} {mention.external_id})")
+                continue
+            yield mention

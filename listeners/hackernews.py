@@ -12,7 +12,6 @@ Stories are ``title`` plus ``story_text``, comments ``comment_text``; both are H
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -33,7 +32,7 @@ from listeners.base import (
 )
 from listeners.errors import SourceUnavailable
 from listeners.query import BrandQuery, to_algolia
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, HackerNewsCursor, Mention
 from listeners.text import html_to_text
 
 SOURCE = "hackernews"
@@ -45,6 +44,17 @@ class Settings(SourceSettings):
     page_size: int = Field(default=100, ge=1, le=1000, description="hitsPerPage")
     item_types: list[Literal["story", "comment"]] = Field(default_factory=lambda: ["story", "comment"])
     max_queries: int = Field(default=8, ge=1, description="searches one brand query may expand to")
+
+
+def _epoch(hit: Any) -> int | None:
+    """A hit's ``created_at_i`` as an integer, whether it came as a number or as text; else None."""
+    value = hit.get("created_at_i") if isinstance(hit, dict) else None
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
 
 
 class HackerNewsListener(ApiListener):
@@ -74,7 +84,8 @@ class HackerNewsListener(ApiListener):
         if not isinstance(hit, dict):
             raise ValueError("not an object")
         object_id = str(require(hit.get("objectID"), "objectID"))
-        created = parse_time(require(hit.get("created_at_i") or hit.get("created_at"), "created_at"))
+        epoch = _epoch(hit)
+        created = parse_time(epoch if epoch is not None else require(hit.get("created_at"), "created_at"))
         tags = hit.get("_tags") or []
         if hit.get("comment_text") is not None or "comment" in tags:
             text = html_to_text(hit.get("comment_text"))
@@ -99,15 +110,14 @@ class HackerNewsListener(ApiListener):
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
         searches = to_algolia(query, max_queries=self.settings.max_queries)
-        state = (cursor or {}).get("queries") if isinstance(cursor, dict) else None
-        state = state if isinstance(state, dict) else {}
-        out: dict[str, Any] = {"queries": {s.query: state.get(s.query) for s in searches}}
+        stored = HackerNewsCursor.load(cursor).queries
+        out = HackerNewsCursor(queries={s.query: stored.get(s.query) for s in searches})
         collector = Collector(SOURCE, log)
         for search in searches:
             yield from self._walk(search.query, query, out, collector)
 
-    def _walk(self, text: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        walk = Walk.from_json(out["queries"].get(text))
+    def _walk(self, text: str, query: BrandQuery, out: HackerNewsCursor, collector: Collector) -> Iterator[Batch]:
+        walk = Walk.of(out.queries.get(text))
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark(float(int((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp())),
                               [])
@@ -132,8 +142,7 @@ class HackerNewsListener(ApiListener):
             hits = hits if isinstance(hits, list) else []
             if len(hits) < size:
                 return hits, None
-            values = [int(h["created_at_i"]) for h in hits if isinstance(h, dict)
-                      and isinstance(h.get("created_at_i"), int | float)]
+            values = [value for value in map(_epoch, hits) if value is not None]
             if not values:
                 return hits, None
             lowest = min(values)
@@ -142,11 +151,11 @@ class HackerNewsListener(ApiListener):
             return hits, [lowest, 0]
 
         def key(hit: dict[str, Any]) -> tuple[float, str]:
-            return float(hit["created_at_i"]), str(hit["objectID"])
+            return float(require(_epoch(hit), "created_at_i")), str(hit["objectID"])
 
         def cursor() -> Cursor:
-            out["queries"][text] = walk.to_json()
-            return json.loads(json.dumps(out))
+            out.queries[text] = walk.state()
+            return out.dump()
 
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
                             convert=lambda hit: self._mention(hit, query),

@@ -42,7 +42,7 @@ from listeners.base import (
     run_walk,
 )
 from listeners.query import BrandQuery, fold, to_mastodon
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, MastodonCursor, MastodonTag, Mention
 from listeners.text import html_to_text
 
 SOURCE = "mastodon"
@@ -77,6 +77,73 @@ def _get(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
+def _numeric(status_id: Any) -> bool:
+    """Mastodon's ids are decimal snowflakes; Pleroma's and Akkoma's are base62 flake ids and
+    GoToSocial's are ULIDs, which carry no time this listener can compute with."""
+    return str(status_id).isdigit()
+
+
+def _order(status_id: Any) -> tuple[int, str]:
+    """A sort key that follows the server's id order for snowflakes and for flake ids alike: both
+    grow in length or, at equal length, in character order."""
+    text = str(status_id)
+    return len(text), text
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _link_threads(mentions: list[Mention], threads: dict[str, str]) -> None:
+    """Mastodon names no conversation: a reply whose parent was read in this walk (a timeline reads
+    newest first, so usually further down the page) joins the parent's thread."""
+    for mention in reversed(mentions):
+        status_id = str(mention.raw.get("id") or "")
+        if mention.thread_id is None and mention.parent_id in threads:
+            mention.thread_id = threads[mention.parent_id]
+        if status_id and mention.thread_id:
+            threads[status_id] = mention.thread_id
+
+
+def _created_after(status: Any, since: datetime) -> bool:
+    try:
+        return parse_time(_get(status, "created_at")) >= since
+    except (TypeError, ValueError):
+        return True  # let the conversion count it as malformed
+
+
+def _remember(entry: MastodonTag, statuses: list[Any]) -> str | None:
+    """Note a page in the tag's cursor: its URIs among the recent ones, its newest id as ``min_id``
+    when newer. Returns that newest id (None for an empty page)."""
+    recent = list(entry.recent)
+    seen = set(recent)
+    for uri in (_get(status, "uri") for status in statuses):
+        if uri and uri not in seen:
+            seen.add(uri)
+            recent.append(uri)
+    entry.recent = recent[-_RECENT:]
+    ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
+    if not ids:
+        return None
+    newest = max(ids, key=_order)
+    if not entry.min_id or _order(newest) > _order(entry.min_id):
+        entry.min_id = newest
+    return newest
+
+
+def _thread(status: Any, uri: str) -> str | None:
+    """The conversation the status belongs to: Pleroma/Akkoma name it (``pleroma.conversation_id``),
+    Mastodon only the parent; a status that replies to nothing starts its own thread."""
+    extension = _get(status, "pleroma") or {}
+    conversation = _get(extension, "conversation_id") or _get(status, "conversation_id")
+    if conversation:
+        return str(conversation)
+    return None if _get(status, "in_reply_to_id") else uri
+
+
 class MastodonListener(ApiListener):
     source = SOURCE
     log = log
@@ -90,6 +157,7 @@ class MastodonListener(ApiListener):
                             ratelimit_method="throw", request_timeout=settings.timeout_seconds,
                             version_check_mode="none", session=session, user_agent=settings.user_agent)
         self.has_token = bool(token)
+        self._flake_ids = False
 
     @property
     def _env(self) -> tuple[str, ...]:
@@ -128,33 +196,33 @@ class MastodonListener(ApiListener):
 
     def _mention(self, status: Any, query: BrandQuery) -> Mention | None:
         status_id = str(require(_get(status, "id"), "id"))
-        if not status_id.isdigit():
-            raise ValueError(f"not a status id: {status_id!r}")
         uri = str(_get(status, "uri") or _get(status, "url") or status_id)
-        if _get(status, "reblog") and not query.include_reposts:
+        reblogged = _get(status, "reblog")
+        if reblogged and not query.include_reposts:
             return None
-        content = html_to_text(_get(status, "content"))
-        spoiler = _get(status, "spoiler_text") or ""
+        post = reblogged or status  # a reblog's words and language are the reblogged status's
+        content = html_to_text(_get(post, "content"))
+        spoiler = _get(post, "spoiler_text") or ""
         text = require("\n".join(part for part in (spoiler, content) if part), "content")
         created = parse_time(require(_get(status, "created_at"), "created_at"))
-        language = _get(status, "language") or None
+        language = _get(post, "language") or None
         if not query.matches(text, language):
             return None
         account = _get(status, "account") or {}
         followers = _get(account, "followers_count")
-        raw = json.loads(json.dumps(status, default=str))
+        parent = _get(status, "in_reply_to_id")
         return Mention(
             source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
             url=_get(status, "url") or uri, author_id=str(_get(account, "id")) if _get(account, "id") else None,
             author_handle=_get(account, "acct") or _get(account, "username"),
             author_reach=int(followers) if followers is not None else None, language=language,
             fetched_at=self.clock(), matched_query=query.matched_query,
-            engagement=Engagement(likes=int(_get(status, "favourites_count") or 0),
-                                  reposts=int(_get(status, "reblogs_count") or 0),
-                                  replies=int(_get(status, "replies_count") or 0),
-                                  quotes=int(_get(status, "quotes_count") or 0)),
-            parent_id=str(_get(status, "in_reply_to_id")) if _get(status, "in_reply_to_id") else None,
-            raw=raw,
+            engagement=Engagement(likes=_count(_get(post, "favourites_count")),
+                                  reposts=_count(_get(post, "reblogs_count")),
+                                  replies=_count(_get(post, "replies_count")),
+                                  quotes=_count(_get(post, "quotes_count"))),
+            thread_id=_thread(status, uri), parent_id=str(parent) if parent else None,
+            raw=json.loads(json.dumps(status, default=str)),
         )
 
     def hashtags(self, query: BrandQuery) -> list[str]:
@@ -172,67 +240,67 @@ class MastodonListener(ApiListener):
         return list(out.values())
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        state = cursor if isinstance(cursor, dict) else {}
-        out: dict[str, Any] = {"tags": dict(state.get("tags") or {}), "search": dict(state.get("search") or {})}
+        out = MastodonCursor.load(cursor)
         collector = Collector(SOURCE, log)
         for tag in self.hashtags(query):
             yield from self._tag(tag, query, out, collector)
         if self.settings.search and self.has_token:
             queries = to_mastodon(query)
-            out["search"] = {q: out["search"].get(q) for q in queries}
+            out.search = {q: out.search.get(q) for q in queries}
             for q in queries:
                 yield from self._search(q, query, out, collector)
 
-    def _tag(self, tag: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        key = fold(tag)
-        entry = dict(out["tags"].get(key) or {})
-        recent: list[str] = list(entry.get("recent") or [])
-        seen_recent = set(recent)
-        if entry.get("min_id"):
+    def _start(self, entry: MastodonTag) -> Any:
+        """Where a tag's timeline is read from: a little before the newest status seen (remote
+        statuses arrive late with older ids); a flake id has no time to step back by, the server's
+        order still holds; the first run reaches back `lookback_hours`."""
+        if entry.min_id and _numeric(entry.min_id):
             overlap_ms = int(self.settings.federation_overlap_minutes * 60_000)
-            start: Any = str(max(0, _ms(entry["min_id"]) - overlap_ms) << 16)
-        else:
-            start = _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+            return str(max(0, _ms(entry.min_id) - overlap_ms) << 16)
+        if entry.min_id:
+            return entry.min_id
+        return _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+
+    def _timeline(self, tag: str, min_id: Any, stats: BatchStats) -> list[Any]:
+        return list(self._call(f"#{tag} timeline", lambda: self.api.timeline_hashtag(
+            tag, local=self.settings.local_only, min_id=min_id, limit=self.settings.page_size), stats) or [])
+
+    def _flake_first_page(self, tag: str, stats: BatchStats) -> list[Any]:
+        """A first run's snowflake ``min_id`` finds nothing on a server whose ids are not
+        snowflakes (GoToSocial's ULIDs sort below any number): read its newest page instead and
+        keep what lies within ``lookback_hours``; the cursor then holds the server's own ids."""
+        newest = self._timeline(tag, None, stats)
+        if not newest or all(_numeric(_get(status, "id")) for status in newest):
+            return []
+        since = self.clock() - timedelta(hours=self.settings.lookback_hours)
+        return [status for status in newest if _created_after(status, since)]
+
+    def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
+        entry = out.tags.setdefault(fold(tag), MastodonTag())
+        start = self._start(entry)
+        threads: dict[str, str] = {}
         for page in range(self.settings.max_pages):
             stats = BatchStats()
-            statuses = self._call(f"#{tag} timeline", lambda s=start: self.api.timeline_hashtag(
-                tag, local=self.settings.local_only, min_id=s, limit=self.settings.page_size), stats)
-            statuses = list(statuses or [])
-            fresh = []
-            for status in statuses:
-                uri = _get(status, "uri")
-                if uri and uri in seen_recent:
-                    stats.fetched += 1
-                    stats.filtered += 1
-                    continue
-                fresh.append(status)
+            statuses = self._timeline(tag, start, stats)
+            if not statuses and page == 0 and entry.min_id is None:
+                statuses = self._flake_first_page(tag, stats)
+            seen = set(entry.recent)
+            fresh = [status for status in statuses if not (_get(status, "uri") and _get(status, "uri") in seen)]
+            stats.fetched += len(statuses) - len(fresh)
+            stats.filtered += len(statuses) - len(fresh)
             mentions = collector.collect(fresh, lambda s: self._mention(s, query), lambda s: _get(s, "id"), stats)
-            ids = []
-            for status in statuses:
-                try:
-                    ids.append(int(_get(status, "id")))
-                except (TypeError, ValueError):
-                    continue
-                uri = _get(status, "uri")
-                if uri and uri not in seen_recent:
-                    seen_recent.add(uri)
-                    recent.append(uri)
-            if ids:
-                newest = max(ids)
-                if not entry.get("min_id") or newest > int(entry["min_id"]):
-                    entry["min_id"] = str(newest)
-                start = str(newest)
-            entry["recent"] = recent[-_RECENT:]
-            out["tags"][key] = entry
-            more = bool(ids) and len(statuses) >= self.settings.page_size
+            _link_threads(mentions, threads)
+            newest = _remember(entry, statuses)
+            start = newest or start
+            more = newest is not None and len(statuses) >= self.settings.page_size
             if more and page == self.settings.max_pages - 1:
                 stats.stop_reason = f"page limit; the next run continues #{tag}"
-            yield Batch(mentions, json.loads(json.dumps(out)), stats)
+            yield Batch(mentions, out.dump(), stats)
             if not more:
                 return
 
-    def _search(self, q: str, query: BrandQuery, out: dict[str, Any], collector: Collector) -> Iterator[Batch]:
-        walk = Walk.from_json(out["search"].get(q))
+    def _search(self, q: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
+        walk = Walk.of(out.search.get(q))
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark(float(_ms(_snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours)))),
                               [])
@@ -240,7 +308,7 @@ class MastodonListener(ApiListener):
 
         def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
             offset = int(token or 0)
-            min_id = str(int(walk.floor.value) << 16) if walk.floor else None
+            min_id = str(int(walk.floor.value) << 16) if walk.floor and not self._flake_ids else None
             result = self._call("search", lambda: self.api.search_v2(
                 q, resolve=False, result_type="statuses", min_id=min_id, offset=offset or None, limit=size),
                 stats)
@@ -248,11 +316,17 @@ class MastodonListener(ApiListener):
             return statuses, (offset + len(statuses) if len(statuses) >= size else None)
 
         def key(status: Any) -> tuple[float, str]:
-            return float(_ms(_get(status, "id"))), str(_get(status, "uri") or _get(status, "id"))
+            status_id = _get(status, "id")
+            if _numeric(status_id):
+                value = float(_ms(status_id))
+            else:  # a flake id server: order by time, and stop sending snowflake min_ids
+                self._flake_ids = True
+                value = parse_time(_get(status, "created_at")).timestamp() * 1000
+            return value, str(_get(status, "uri") or status_id)
 
         def cursor() -> Cursor:
-            out["search"][q] = walk.to_json()
-            return json.loads(json.dumps(out))
+            out.search[q] = walk.state()
+            return out.dump()
 
         yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
                             convert=lambda s: self._mention(s, query), id_of=lambda s: _get(s, "id"),

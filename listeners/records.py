@@ -1,16 +1,132 @@
-"""The records every listener produces."""
+"""The records every listener produces, and the typed cursors they resume from."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from listeners.query import BrandQuery
 
-#: A listener's resume point: JSON-serialisable, opaque to everyone but the listener that wrote it.
+#: A cursor as storage keeps it: the JSON form of a listener's `CursorState`, opaque to everyone else.
 Cursor = dict[str, Any]
+
+log = logging.getLogger("listeners")
+
+
+# --------------------------------------------------------------------------------------------------
+# Cursors: one typed model per listener, read and written here only
+# --------------------------------------------------------------------------------------------------
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+class CursorState(_State):
+    """A listener's resume point. `load` reads storage's JSON (a cursor that does not validate is
+    logged and the listener starts afresh rather than failing every run); `dump` writes a fresh
+    JSON document, so a batch's cursor never shares state with the listener that goes on.
+    `omit_unset` leaves fields that are None out of it."""
+
+    omit_unset: ClassVar[bool] = False
+
+    @classmethod
+    def load(cls, data: Cursor | None) -> Self:
+        if not data:
+            return cls()
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            log.warning("%s: unreadable stored cursor, starting afresh: %s", cls.__name__,
+                        str(error).splitlines()[0])
+            return cls()
+
+    def dump(self) -> Cursor:
+        return self.model_dump(mode="json", exclude_none=self.omit_unset)
+
+
+class MarkState(_State):
+    """`base.Mark`: the largest value (time or numeric id) seen and the ids seen at it."""
+
+    value: float
+    ids: list[str] = Field(default_factory=list)
+
+
+class WalkState(_State):
+    """`base.Walk`: a newest-first walk's floor, next-page token and the range it has seen."""
+
+    floor: MarkState | None = None
+    token: Any = None
+    top: MarkState | None = None
+    bottom: MarkState | None = None
+
+
+class XWalk(_State):
+    endpoint: Literal["recent", "all"] = "recent"
+    next_token: str | None = None
+    newest_id: str | None = None
+    start_time: str | None = None
+
+
+class XCursor(CursorState):
+    """Search: ``since_id`` of the last completed walk and the walk in progress. The stream keeps
+    ``since_id`` only (the newest post its rule delivered), so both modes continue each other."""
+
+    since_id: str | None = None
+    walk: XWalk | None = None
+
+
+class RedditThread(_State):
+    created: float
+    mark: MarkState | None = None
+
+
+class RedditCursor(CursorState):
+    submissions: WalkState = Field(default_factory=WalkState)
+    comments: WalkState = Field(default_factory=WalkState)
+    threads: dict[str, RedditThread] = Field(default_factory=dict)
+
+
+class MastodonTag(_State):
+    min_id: str | None = None
+    recent: list[str] = Field(default_factory=list)
+
+
+class MastodonCursor(CursorState):
+    tags: dict[str, MastodonTag] = Field(default_factory=dict)
+    search: dict[str, WalkState | None] = Field(default_factory=dict)
+
+
+class BlueskyCursor(CursorState):
+    walk: WalkState = Field(default_factory=WalkState)
+
+
+class HackerNewsCursor(CursorState):
+    queries: dict[str, WalkState | None] = Field(default_factory=dict)
+
+
+class RssFeed(_State):
+    etag: str | None = None
+    modified: str | None = None
+    seen: list[str] = Field(default_factory=list)
+
+
+class RssCursor(CursorState):
+    feeds: dict[str, RssFeed] = Field(default_factory=dict)
+
+
+class ReplayCursor(CursorState):
+    """The last replayed (time, id) and its position; empty before the first."""
+
+    omit_unset: ClassVar[bool] = True
+
+    last: tuple[str, str] | None = None
+    pos: int | None = None
 
 
 def utc(moment: datetime) -> datetime:
@@ -22,10 +138,12 @@ def utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Engagement:
-    likes: int = 0
-    reposts: int = 0
-    replies: int = 0
-    quotes: int = 0
+    """Counts as the source reported them; None where the source sent none (unknown, not zero)."""
+
+    likes: int | None = 0
+    reposts: int | None = 0
+    replies: int | None = 0
+    quotes: int | None = 0
     views: int | None = None
 
 
@@ -70,7 +188,8 @@ class BatchStats:
     run's de-duplication left out, `errors` the failed attempts (timeouts, 429s, 5xx, dropped
     streams, unreadable feeds), `budget_used` the reads charged to the X budget. `stop_reason` is
     set on the last batch of a run that stopped early on purpose (read budget, page limit, idle
-    stream...).
+    stream...). `failures` names what failed without ending the run (a brand's query the stream
+    refused): the collect job lists them among the run's failures.
     """
 
     calls: int = 0
@@ -81,6 +200,7 @@ class BatchStats:
     skipped_ids: list[str] = field(default_factory=list)
     filtered: int = 0
     stop_reason: str | None = None
+    failures: list[str] = field(default_factory=list)
 
     def add(self, other: BatchStats) -> BatchStats:
         """Accumulate `other` into this one (for per-run totals); returns self."""
@@ -92,6 +212,7 @@ class BatchStats:
         self.skipped_ids.extend(other.skipped_ids)
         self.filtered += other.filtered
         self.stop_reason = other.stop_reason or self.stop_reason
+        self.failures.extend(other.failures)
         return self
 
 

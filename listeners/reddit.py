@@ -22,7 +22,6 @@ turned off so that the listener's retry policy is the only one.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -50,7 +49,7 @@ from listeners.base import (
 )
 from listeners.errors import AuthError
 from listeners.query import BrandQuery, to_reddit
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention
+from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention, RedditCursor, RedditThread
 
 SOURCE = "reddit"
 log = logging.getLogger("listeners.reddit")
@@ -113,6 +112,24 @@ def _fields(item: Any) -> dict[str, Any]:
     if isinstance(item, dict):
         return item
     return {k: v for k, v in vars(item).items() if not k.startswith("_") or k == "_replies"}
+
+
+_GONE = ("[removed]", "[deleted]")
+
+
+def _comment_url(data: dict[str, Any]) -> str | None:
+    """The comment's permalink; built from its submission and its own id when the listing has
+    none (older listings, ``/api/info``): reddit answers ``/comments/<link>/_/<comment>/``."""
+    permalink = data.get("permalink")
+    if permalink:
+        return _SITE + str(permalink)
+    link = str(data.get("link_id") or "").removeprefix("t3_")
+    if not link or not data.get("id"):
+        return None
+    subreddit = data.get("subreddit")
+    name = subreddit if isinstance(subreddit, str) else vars(subreddit).get("display_name") if subreddit else None
+    prefix = f"/r/{name}" if name else ""
+    return f"{_SITE}{prefix}/comments/{link}/_/{data['id']}/"
 
 
 def _author(data: dict[str, Any]) -> str | None:
@@ -204,6 +221,8 @@ class RedditListener(ApiListener):
         fullname = f"t3_{require(data.get('id'), 'id')}"
         title = data.get("title") or ""
         body = data.get("selftext") or ""
+        if body in _GONE:  # the title stays readable when a moderator or the author removed the body
+            body = ""
         text = require("\n\n".join(part for part in (title, body) if part), "title")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
         if not query.matches(text):
@@ -223,14 +242,16 @@ class RedditListener(ApiListener):
                  now: datetime) -> Mention | None:
         data = _fields(item)
         fullname = f"t1_{require(data.get('id'), 'id')}"
-        text = require(data.get("body"), "body")
+        body = data.get("body")
+        if body in _GONE:  # removed by a moderator or deleted by its author: no words left to keep
+            return None
+        text = require(body, "body")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
         if query is not None and not query.matches(text):
             return None
-        permalink = data.get("permalink")
         return Mention(
             source=SOURCE, external_id=fullname, text=text, created_at=created, brand=brand,
-            url=_SITE + permalink if permalink else None, author_handle=_author(data), fetched_at=now,
+            url=_comment_url(data), author_handle=_author(data), fetched_at=now,
             matched_query=matched, engagement=Engagement(likes=int(data.get("score") or 0)),
             thread_id=data.get("link_id"), parent_id=data.get("parent_id"),
             raw={"kind": "t1", **{k: v for k, v in data.items()
@@ -240,12 +261,7 @@ class RedditListener(ApiListener):
     # -- fetch ------------------------------------------------------------------------------------------
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        state = cursor if isinstance(cursor, dict) else {}
-        out: dict[str, Any] = {
-            "submissions": Walk.from_json(state.get("submissions")).to_json(),
-            "comments": Walk.from_json(state.get("comments")).to_json(),
-            "threads": dict(state.get("threads") or {}),
-        }
+        out = RedditCursor.load(cursor)
         self._client()
         collector = Collector(SOURCE, log)
         subs = [s.strip().removeprefix("r/") for s in self.settings.subreddits if s.strip()]
@@ -266,9 +282,9 @@ class RedditListener(ApiListener):
         if self.settings.thread_comments != "off":
             yield from self._threads(out, query, collector)
 
-    def _walk(self, feed: str, path: str, params: dict[str, Any], out: dict[str, Any], collector: Collector,
-              convert) -> Iterator[Batch]:
-        walk = Walk.from_json(out[feed])
+    def _walk(self, feed: Literal["submissions", "comments"], path: str, params: dict[str, Any], out: RedditCursor,
+              collector: Collector, convert) -> Iterator[Batch]:
+        walk = Walk.of(getattr(out, feed))
         if walk.floor is None and not walk.in_progress:
             start = self.clock() - timedelta(hours=self.settings.lookback_hours)
             walk.floor = Mark(start.timestamp(), [])
@@ -281,8 +297,8 @@ class RedditListener(ApiListener):
             return list(getattr(listing, "children", None) or []), getattr(listing, "after", None)
 
         def cursor() -> Cursor:
-            out[feed] = walk.to_json()
-            return _copy(out)
+            setattr(out, feed, walk.state())
+            return out.dump()
 
         def key(item: Any) -> tuple[float, str]:
             found = _key(item)
@@ -296,25 +312,26 @@ class RedditListener(ApiListener):
                             on_page=(lambda ms: self._watch(out, ms)) if feed == "submissions" else None,
                             label=f"{feed} walk")
 
-    def _watch(self, out: dict[str, Any], mentions: list[Mention]) -> None:
-        threads = out["threads"]
+    def _watch(self, out: RedditCursor, mentions: list[Mention]) -> None:
+        threads = dict(out.threads)
         for mention in mentions:
-            threads.setdefault(mention.external_id, {"created": mention.created_at.timestamp(), "mark": None})
+            threads.setdefault(mention.external_id, RedditThread(created=mention.created_at.timestamp()))
         if len(threads) > _MAX_THREADS_IN_CURSOR:
-            keep = sorted(threads.items(), key=lambda kv: kv[1]["created"], reverse=True)
-            out["threads"] = dict(keep[:_MAX_THREADS_IN_CURSOR])
+            keep = sorted(threads.items(), key=lambda kv: kv[1].created, reverse=True)
+            threads = dict(keep[:_MAX_THREADS_IN_CURSOR])
+        out.threads = threads
 
-    def _threads(self, out: dict[str, Any], query: BrandQuery, collector: Collector) -> Iterator[Batch]:
+    def _threads(self, out: RedditCursor, query: BrandQuery, collector: Collector) -> Iterator[Batch]:
         horizon = (self.clock() - timedelta(hours=self.settings.thread_watch_hours)).timestamp()
-        threads = {k: v for k, v in out["threads"].items() if float(v.get("created", 0)) >= horizon}
-        out["threads"] = threads
+        out.threads = {k: v for k, v in out.threads.items() if v.created >= horizon}
+        threads = out.threads
         keep_all = self.settings.thread_comments == "all"
         # threads never read come first, then the newest
-        order = sorted(threads, key=lambda k: (threads[k].get("mark") is not None, -threads[k]["created"]))
+        order = sorted(threads, key=lambda k: (threads[k].mark is not None, -threads[k].created))
         for fullname in order[: self.settings.max_threads_per_run]:
             stats = BatchStats()
             entry = threads[fullname]
-            read_before = Mark.from_json(entry.get("mark"))
+            read_before = Mark.of(entry.mark)
             mark = read_before
             listing = self._get("thread comments", f"comments/{fullname.removeprefix('t3_')}/",
                                 {"sort": "new", "limit": self.settings.thread_comment_limit}, stats)
@@ -331,8 +348,8 @@ class RedditListener(ApiListener):
             convert = partial(self._comment, query=None if keep_all else query, brand=query.brand,
                               matched=f"thread:{fullname}" if keep_all else query.matched_query, now=self.clock())
             mentions = collector.collect(fresh, convert, lambda item: _fields(item).get("id"), stats)
-            entry["mark"] = (mark or Mark(0.0)).to_json()
-            yield Batch(mentions, _copy(out), stats)
+            entry.mark = (mark or Mark(0.0)).state()
+            yield Batch(mentions, out.dump(), stats)
 
 
 def _key(item: Any) -> tuple[float, str] | None:
@@ -357,10 +374,6 @@ def _flatten(listing: Any) -> list[Any]:
         children = list(replies) if replies else []
         stack.extend(reversed(children))
     return out
-
-
-def _copy(state: dict[str, Any]) -> Cursor:
-    return json.loads(json.dumps(state))
 
 
 create = RedditListener.create

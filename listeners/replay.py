@@ -35,7 +35,7 @@ from listeners.base import ApiListener, SourceSettings
 from listeners.errors import SourceUnavailable
 from listeners.files import mention_from_record
 from listeners.query import BrandQuery, fold
-from listeners.records import Batch, BatchStats, Cursor, Mention, utc
+from listeners.records import Batch, BatchStats, Cursor, Mention, ReplayCursor, utc
 
 SOURCE = "replay"
 log = logging.getLogger("listeners.replay")
@@ -117,9 +117,9 @@ class ReplayListener(ApiListener):
         now = utc(self.clock())
         now_key = (now.isoformat(), "\uffff")
         start = 0
-        if isinstance(cursor, dict) and isinstance(cursor.get("last"), list) and len(cursor["last"]) == 2:
-            last = (str(cursor["last"][0]), str(cursor["last"][1]))
-            start = bisect.bisect_right(data.keys, last)
+        state = ReplayCursor.load(cursor)
+        if state.last is not None:
+            start = bisect.bisect_right(data.keys, state.last)
         elif self.settings.lookback_hours is not None:
             since = (now - timedelta(hours=self.settings.lookback_hours)).isoformat()
             start = bisect.bisect_left(data.keys, (since, ""))
@@ -150,20 +150,15 @@ class ReplayListener(ApiListener):
             if stop < end and pages == self.settings.max_pages:
                 stats.stop_reason = "page limit; the next fetch continues"
             last_key = data.keys[stop - 1]
-            yield Batch(mentions, {"last": [last_key[0], last_key[1]], "pos": stop}, stats)
+            yield Batch(mentions, ReplayCursor(last=last_key, pos=stop).dump(), stats)
             position = stop
         if pages == 0:
             stats = BatchStats(calls=1)
             if self._unreported:
                 stats.skipped, stats.skipped_ids, self._unreported = len(self._unreported), self._unreported, []
-            yield Batch([], dict(cursor) if isinstance(cursor, dict) else _cursor_at(data, start), stats)
-
-
-def _cursor_at(data: _Loaded, index: int) -> Cursor:
-    if index <= 0:
-        return {}
-    key = data.keys[index - 1]
-    return {"last": [key[0], key[1]], "pos": index}
+            at = state if state.last is not None else ReplayCursor(
+                last=data.keys[start - 1] if start > 0 else None, pos=start or None)
+            yield Batch([], at.dump(), stats)
 
 
 def _for_brand(original: Mention, query: BrandQuery, now: datetime) -> Mention:

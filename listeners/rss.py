@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -43,7 +43,7 @@ from listeners.base import (
 )
 from listeners.errors import ListenerError, SourceUnavailable
 from listeners.query import BrandQuery, to_web
-from listeners.records import Batch, BatchStats, Cursor, Mention
+from listeners.records import Batch, BatchStats, Cursor, Mention, RssCursor, RssFeed
 from listeners.text import html_to_text
 
 SOURCE = "rss"
@@ -85,6 +85,53 @@ def _entry_time(entry: Any) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """What a feed says of all its entries: its title and its declared language (``<language>``,
+    ``dc:language`` or the root's ``xml:lang``, as feedparser reads them)."""
+
+    title: str
+    language: str | None = None
+
+
+def _language(value: Any) -> str | None:
+    text = str(value or "").strip().replace("_", "-")
+    return text or None
+
+
+def _entry_language(entry: Any) -> str | None:
+    """An entry's own declaration: its ``dc:language``, else the ``xml:lang`` of its content,
+    summary or title."""
+    declared = _language(dict.get(entry, "language"))
+    if declared:
+        return declared
+    content = entry.get("content") or []
+    details = [content[0] if content and isinstance(content[0], dict) else None,
+               dict.get(entry, "summary_detail"), dict.get(entry, "title_detail")]
+    return next((lang for lang in (_language(d.get("language")) for d in details if isinstance(d, dict)) if lang),
+                None)
+
+
+def _source_name(entry: Any) -> str | None:
+    source = entry.get("source")
+    name = source.get("title") if isinstance(source, dict) else None
+    return str(name).strip() or None if name else None
+
+
+def _body_beyond_title(title: str, body: str, source: str | None) -> str:
+    """The body without what repeats the headline: news aggregators (Google News) title an item
+    ``Headline - Source`` and make its description the headline again and the source's name."""
+    if not body or not title:
+        return body
+    flat = " ".join(body.split())
+    headline = title[:-len(f" - {source}")] if source and title.endswith(f" - {source}") else title
+    prefix = next((p for p in (title, headline) if flat.startswith(p)), None)
+    if prefix is None:
+        return body
+    rest = flat[len(prefix):].strip()
+    return "" if source and rest.strip(" -|\u2013\u2014") == source else rest
+
+
 class RssListener(ApiListener):
     source = SOURCE
     log = log
@@ -103,12 +150,12 @@ class RssListener(ApiListener):
             urls.append(url)
         return urls
 
-    def _download(self, url: str, state: dict[str, Any], stats: BatchStats) -> requests.Response:
+    def _download(self, url: str, state: RssFeed, stats: BatchStats) -> requests.Response:
         headers = {}
-        if state.get("etag"):
-            headers["If-None-Match"] = state["etag"]
-        if state.get("modified"):
-            headers["If-Modified-Since"] = state["modified"]
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.modified:
+            headers["If-Modified-Since"] = state.modified
 
         def call() -> requests.Response:
             response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds)
@@ -119,15 +166,14 @@ class RssListener(ApiListener):
         return self.retrier.call(f"feed {url}", call, lambda e: classify_requests(e, now=self.clock().timestamp()),
                                  stats)
 
-    def _mention(self, entry: Any, *, query: BrandQuery, feed_title: str, first_time: bool) -> Mention | None:
+    def _mention(self, entry: Any, *, query: BrandQuery, feed: FeedInfo, first_time: bool) -> Mention | None:
         entry_id = require(_entry_id(entry), "id")
         title = html_to_text(entry.get("title"))
         content = entry.get("content") or []
         body_html = (content[0].get("value") if content and isinstance(content[0], dict) else None) \
             or entry.get("summary") or entry.get("description")
-        body = html_to_text(body_html)
-        if body and title and body.startswith(title):
-            body = body[len(title):].strip()
+        source = _source_name(entry)
+        body = _body_beyond_title(title, html_to_text(body_html), source)
         text = require("\n\n".join(part for part in (title, body) if part), "title or summary")
         published = _entry_time(entry)
         now = self.clock()
@@ -135,74 +181,63 @@ class RssListener(ApiListener):
             published = now
         elif first_time and published < now - timedelta(hours=self.settings.lookback_hours):
             return None
-        if not query.matches(text):
+        language = _entry_language(entry) or feed.language
+        if not query.matches(text, language):
             return None
         return Mention(
             source=SOURCE, external_id=entry_id, text=text, created_at=published, brand=query.brand,
-            url=entry.get("link"), author_handle=entry.get("author"), fetched_at=now,
+            url=entry.get("link"), author_handle=entry.get("author"), language=language, fetched_at=now,
             matched_query=query.matched_query,
-            raw={"feed": feed_title, "id": entry_id, "title": entry.get("title"), "link": entry.get("link"),
-                 "published": dict.get(entry, "published") or dict.get(entry, "updated"),
-                 "source": (entry.get("source") or {}).get("title") if isinstance(entry.get("source"), dict)
-                 else None},
+            raw={"feed": feed.title, "id": entry_id, "title": entry.get("title"), "link": entry.get("link"),
+                 "published": dict.get(entry, "published") or dict.get(entry, "updated"), "source": source},
         )
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        state = (cursor or {}).get("feeds") if isinstance(cursor, dict) else None
-        state = state if isinstance(state, dict) else {}
+        stored = RssCursor.load(cursor).feeds
         urls = self.feed_urls(query)
-        out: dict[str, Any] = {"feeds": {_state_key(url): state.get(_state_key(url)) or {} for url in urls}}
+        out = RssCursor(feeds={_state_key(url): stored.get(_state_key(url)) or RssFeed() for url in urls})
         collector = Collector(SOURCE, log)
         failures: list[ListenerError] = []
         for url in urls:
             stats = BatchStats()
-            feed_state = dict(out["feeds"][_state_key(url)])
             try:
-                response = self._download(url, feed_state, stats)
+                mentions = self._feed(url, out.feeds[_state_key(url)], query, collector, stats)
             except ListenerError as exc:
                 log.error("rss: feed %s failed: %s; the other feeds go on", url, exc.detail)
                 failures.append(exc)
-                yield Batch([], json.loads(json.dumps(out)), stats)
-                continue
-            if response.status_code == 304:
-                yield Batch([], json.loads(json.dumps(out)), stats)
-                continue
-            parsed = feedparser.parse(response.content, response_headers={
-                k.lower(): v for k, v in response.headers.items()})
-            entries = list(parsed.get("entries") or [])
-            if parsed.get("bozo") and not entries:
-                reason = str(parsed.get("bozo_exception") or "not a feed")[:200]
-                log.error("rss: %s is not a readable feed: %s", url, reason)
-                stats.errors += 1
-                failures.append(SourceUnavailable(SOURCE, f"{url}: {reason}"))
-                yield Batch([], json.loads(json.dumps(out)), stats)
-                continue
-            seen = list(feed_state.get("seen") or [])
-            seen_set = set(seen)
-            first_time = not seen and not feed_state.get("etag") and not feed_state.get("modified")
-            fresh = []
-            for entry in entries:
-                entry_id = _entry_id(entry)
-                if entry_id and entry_id in seen_set:
-                    stats.fetched += 1
-                    stats.filtered += 1
-                    continue
-                fresh.append(entry)
-            feed_title = (parsed.get("feed") or {}).get("title") or _without_query(url)
-            convert = partial(self._mention, query=query, feed_title=feed_title, first_time=first_time)
-            mentions = collector.collect(fresh, convert, _entry_id, stats)
-            for entry in fresh:
-                entry_id = _entry_id(entry)
-                if entry_id and entry_id not in seen_set:
-                    seen.append(entry_id)
-                    seen_set.add(entry_id)
-            feed_state["seen"] = seen[-_SEEN:]
-            feed_state["etag"] = response.headers.get("ETag")
-            feed_state["modified"] = response.headers.get("Last-Modified")
-            out["feeds"][_state_key(url)] = feed_state
-            yield Batch(mentions, json.loads(json.dumps(out)), stats)
+                mentions = []
+            yield Batch(mentions, out.dump(), stats)
         if urls and len(failures) == len(urls):
             raise SourceUnavailable(SOURCE, f"all {len(urls)} feed(s) failed; first: {failures[0].detail}")
+
+    def _feed(self, url: str, state: RssFeed, query: BrandQuery, collector: Collector,
+              stats: BatchStats) -> list[Mention]:
+        """One feed's new mentions; `state` (its ETag, Last-Modified and seen ids) is updated. A 304
+        brings nothing; an unreadable feed raises `SourceUnavailable`."""
+        response = self._download(url, state, stats)
+        if response.status_code == 304:
+            return []
+        parsed = feedparser.parse(response.content, response_headers={
+            k.lower(): v for k, v in response.headers.items()})
+        entries = list(parsed.get("entries") or [])
+        if parsed.get("bozo") and not entries:
+            reason = str(parsed.get("bozo_exception") or "not a feed")[:200]
+            stats.errors += 1
+            raise SourceUnavailable(SOURCE, f"{url} is not a readable feed: {reason}")
+        seen = set(state.seen)
+        first_time = not state.seen and not state.etag and not state.modified
+        fresh = [entry for entry in entries if not (_entry_id(entry) and _entry_id(entry) in seen)]
+        stats.fetched += len(entries) - len(fresh)
+        stats.filtered += len(entries) - len(fresh)
+        feed = parsed.get("feed") or {}
+        info = FeedInfo(feed.get("title") or _without_query(url), _language(feed.get("language")))
+        convert = partial(self._mention, query=query, feed=info, first_time=first_time)
+        mentions = collector.collect(fresh, convert, _entry_id, stats)
+        new_ids = [entry_id for entry_id in dict.fromkeys(map(_entry_id, fresh)) if entry_id and entry_id not in seen]
+        state.seen = [*state.seen, *new_ids][-_SEEN:]
+        state.etag = response.headers.get("ETag")
+        state.modified = response.headers.get("Last-Modified")
+        return mentions
 
 
 create = RssListener.create

@@ -6,10 +6,10 @@ Search mode walks ``/2/tweets/search/recent`` newest to oldest with ``next_token
      "walk": None | {"endpoint": "recent" | "all", "next_token": "...", "newest_id": "...",
                      "start_time": "<ISO>" | None}}
 
-Each batch's cursor carries the walk in progress (its ``next_token``), so a crash or the page limit
-resumes mid-walk; ``since_id`` only advances (to the walk's ``meta.newest_id``) when the walk has
-reached it, so no post between two runs is ever skipped. The first run reaches back
-``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
+(`records.XCursor`). Each batch's cursor carries the walk in progress (its ``next_token``), so a
+crash or the page limit resumes mid-walk; ``since_id`` only advances (to the walk's
+``meta.newest_id``) when the walk has reached it, so no post between two runs is ever skipped. The
+first run reaches back ``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
 ``full_archive`` says the plan allows it (a 403 there falls back to recent search).
 
 Stream mode (`XListener.stream`) reads every brand on one connection, as X allows one per app:
@@ -36,7 +36,6 @@ tweepy's debug log, which prints request headers, never sees it.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import threading
@@ -62,13 +61,13 @@ from listeners.base import (
     Stopped,
     classify_requests,
     parse_time,
-    require,
     retry_after_from_headers,
 )
 from listeners.budget import InMemoryReadBudget, ReadBudget
 from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
 from listeners.query import BrandQuery, to_x
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention, StopEvent
+from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XWalk
+from listeners.x_posts import Includes, page_posts, to_mention
 
 SOURCE = "x"
 log = logging.getLogger("listeners.x")
@@ -78,8 +77,7 @@ _PLACEHOLDER = "brandpulse-bearer-placeholder"
 _TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "conversation_id",
                  "referenced_tweets", "in_reply_to_user_id", "note_tweet"]
 _USER_FIELDS = ["username", "name", "public_metrics", "verified"]
-_EXPANSIONS = ["author_id"]
-_NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
+_EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 _MIN_RESULTS = 10
 _RECENT_WINDOW = timedelta(days=7)
 
@@ -171,6 +169,21 @@ def _shutdown_on(stop: StopEvent | None, response: requests.Response) -> Iterato
         watcher.join()
 
 
+def _advance(state: XCursor, walk: XWalk, data: list[Any], meta: dict[str, Any]) -> None:
+    """Note a page in the walk: its newest id, and its next_token; at the walk's end, since_id
+    moves to the newest post of the whole walk and the walk is done."""
+    newest = meta.get("newest_id")
+    if newest is None:
+        ids = [str(t["id"]) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+        newest = max(ids, key=int) if ids else None
+    walk.newest_id = _max_id(walk.newest_id, str(newest) if newest else None)
+    if meta.get("next_token"):
+        walk.next_token = str(meta["next_token"])
+    else:
+        state.since_id = _max_id(state.since_id, walk.newest_id)
+        state.walk = None
+
+
 def _max_id(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
@@ -248,52 +261,6 @@ class XListener(ApiListener):
             self.budget.spend(n)
         stats.budget_used += n
 
-    def _mention(self, tweet: dict[str, Any], users: dict[str, dict[str, Any]], query: BrandQuery,
-                 now: datetime) -> Mention | None:
-        tweet_id = str(require(tweet.get("id"), "id"))
-        if not tweet_id.isdigit():
-            raise ValueError(f"not a post id: {tweet_id!r}")
-        note = tweet.get("note_tweet")
-        text = (note.get("text") if isinstance(note, dict) else None) or tweet.get("text")
-        text = html.unescape(require(text, "text"))
-        created = parse_time(require(tweet.get("created_at"), "created_at"))
-        refs = tweet.get("referenced_tweets") or []
-        kinds = {ref.get("type") for ref in refs if isinstance(ref, dict)}
-        if "retweeted" in kinds and not query.include_reposts:
-            return None
-        lang = tweet.get("lang")
-        language = None if not lang or lang in _NO_LANGUAGE else str(lang)
-        if not query.matches(text, language):
-            return None
-        author_id = tweet.get("author_id")
-        user = users.get(str(author_id)) if author_id is not None else None
-        handle = user.get("username") if user else None
-        followers = (user.get("public_metrics") or {}).get("followers_count") if user else None
-        metrics = tweet.get("public_metrics") or {}
-        parent = next((str(ref["id"]) for ref in refs if isinstance(ref, dict)
-                       and ref.get("type") == "replied_to" and ref.get("id")), None)
-        return Mention(
-            source=SOURCE, external_id=tweet_id, text=text, created_at=created, brand=query.brand,
-            url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
-            author_id=str(author_id) if author_id is not None else None, author_handle=handle,
-            author_reach=int(followers) if followers is not None else None, language=language,
-            fetched_at=now, matched_query=query.matched_query,
-            engagement=Engagement(likes=int(metrics.get("like_count", 0)),
-                                  reposts=int(metrics.get("retweet_count", 0)),
-                                  replies=int(metrics.get("reply_count", 0)),
-                                  quotes=int(metrics.get("quote_count", 0)),
-                                  views=(int(metrics["impression_count"]) if metrics.get("impression_count")
-                                         is not None else None)),
-            thread_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
-            parent_id=parent,
-            raw={"data": tweet, "author": user} if user else {"data": tweet},
-        )
-
-    @staticmethod
-    def _users(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        users = (body.get("includes") or {}).get("users") or []
-        return {str(u["id"]): u for u in users if isinstance(u, dict) and u.get("id") is not None}
-
     def _require_token(self) -> None:
         if self.settings.bearer_token is None or not self.settings.bearer_token.get_secret_value():
             raise AuthError(SOURCE, self._env, "no bearer token is set")
@@ -309,12 +276,14 @@ class XListener(ApiListener):
 
     # -- search -------------------------------------------------------------------------------------
 
-    def _new_walk(self, state: dict[str, Any], now: datetime) -> dict[str, Any]:
-        if state.get("since_id"):
-            return {"endpoint": "recent", "next_token": None, "newest_id": None, "start_time": None}
-        hours = _RECENT_WINDOW.total_seconds() / 3600 if state.pop("widest", False) else self.settings.lookback_hours
+    def _new_walk(self, state: XCursor, now: datetime, *, widest: bool = False) -> XWalk:
+        """A walk from the newest post down to ``since_id``, or on a first run (or when since_id
+        was refused: `widest`, all recent search covers) back ``lookback_hours``."""
+        if state.since_id:
+            return XWalk()
+        hours = _RECENT_WINDOW.total_seconds() / 3600 if widest else self.settings.lookback_hours
         start = now - timedelta(hours=hours)
-        endpoint = "recent"
+        endpoint: Literal["recent", "all"] = "recent"
         if now - start > _RECENT_WINDOW - timedelta(minutes=1):
             if self.settings.full_archive:
                 endpoint = "all"
@@ -322,94 +291,84 @@ class XListener(ApiListener):
                 log.warning("x: lookback of %.0f hours exceeds recent search's 7 days and full_archive is "
                             "off; backfilling 7 days only", self.settings.lookback_hours)
                 start = now - _RECENT_WINDOW + timedelta(minutes=1)
-        return {"endpoint": endpoint, "next_token": None, "newest_id": None,
-                "start_time": start.isoformat()}
+        return XWalk(endpoint=endpoint, start_time=start.isoformat())
+
+    def _params(self, state: XCursor, walk: XWalk, allowed: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
+                                  "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS}
+        if state.since_id:
+            params["since_id"] = state.since_id
+        elif walk.start_time:
+            params["start_time"] = parse_time(walk.start_time)
+        if walk.next_token:
+            params["next_token"] = walk.next_token
+        return params
+
+    def _recover(self, exc: SourceUnavailable, state: XCursor, walk: XWalk, now: datetime,
+                 restarted: bool) -> Literal["fallback", "restart"] | None:
+        """After a refused search call, how to go on, if at all: a full-archive search the plan lacks
+        falls back to recent search; a saved next_token or since_id X refuses (tokens expire, since_id
+        must lie within 7 days) restarts the walk once, as wide as recent search allows."""
+        if walk.endpoint == "all" and isinstance(exc.__cause__, tweepy.Forbidden):
+            log.warning("x: %s; falling back to recent search (7 days)", exc.detail)
+            self.settings = self.settings.model_copy(update={"full_archive": False})
+            state.walk = None
+            return "fallback"
+        saved = "next_token" if walk.next_token else "since_id" if state.since_id else None
+        if not saved or restarted or not isinstance(exc.__cause__, tweepy.BadRequest):
+            return None
+        log.warning("x: the saved %s was refused (%s); restarting the walk from the newest post", saved, exc.detail)
+        widest = saved == "since_id"
+        if widest:
+            state.since_id = None
+        state.walk = self._new_walk(state, now, widest=widest)
+        return "restart"
 
     def _search(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
         q = to_x(query, max_length=self.settings.max_query_length)
-        state: dict[str, Any] = {"since_id": None, "walk": None}
-        if isinstance(cursor, dict):
-            state["since_id"] = cursor.get("since_id")
-            state["walk"] = cursor.get("walk") if isinstance(cursor.get("walk"), dict) else None
+        state = XCursor.load(cursor)
         collector = Collector(SOURCE, log)
-        token_retried = False
+        restarted = False
         for page in range(self.settings.max_pages):
             stats = BatchStats()
             now = self.clock()
-            walk = state["walk"] or self._new_walk(state, now)
-            state["walk"] = walk
+            walk = state.walk = state.walk or self._new_walk(state, now)
             allowed = self._allowance(self.settings.page_size)
             if allowed is None:
                 stats.stop_reason = "read budget exhausted"
-                yield Batch([], self._cursor(state), stats)
+                yield Batch([], state.dump(), stats)
                 return
-            params: dict[str, Any] = {
-                "max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
-                "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS,
-            }
-            if state["since_id"]:
-                params["since_id"] = state["since_id"]
-            elif walk.get("start_time"):
-                params["start_time"] = parse_time(walk["start_time"])
-            if walk.get("next_token"):
-                params["next_token"] = walk["next_token"]
-            endpoint = walk.get("endpoint", "recent")
-            method = self.client.search_all_tweets if endpoint == "all" else self.client.search_recent_tweets
-            what = "full-archive search" if endpoint == "all" else "recent search"
             try:
-                response = self.retrier.call(what, lambda m=method, p=params: m(q, **p),
-                                             lambda e, ep=endpoint: self._classify(e, endpoint=ep), stats)
+                body = self._search_page(q, walk.endpoint, self._params(state, walk, allowed), stats)
             except SourceUnavailable as exc:
-                if endpoint == "all" and isinstance(exc.__cause__, tweepy.Forbidden):
-                    log.warning("x: %s; falling back to recent search (7 days)", exc.detail)
-                    self.settings = self.settings.model_copy(update={"full_archive": False})
-                    state["walk"] = None
-                    continue
-                saved = "next_token" if walk.get("next_token") else "since_id" if state["since_id"] else None
-                if saved and not token_retried and isinstance(exc.__cause__, tweepy.BadRequest):
-                    # tokens expire, and since_id must lie within recent search's 7 days
-                    log.warning("x: the saved %s was refused (%s); restarting the walk from the newest post",
-                                saved, exc.detail)
-                    token_retried = True
-                    if saved == "since_id":
-                        state["since_id"] = None
-                        state["widest"] = True
-                    state["walk"] = None
-                    continue
-                raise
-            self.retrier.gate.note_headers(response.headers, "x-rate-limit-remaining", "x-rate-limit-reset")
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
-            data = body.get("data") or []
-            if not isinstance(data, list):
-                data = []
-            meta = body.get("meta") or {}
+                recovery = self._recover(exc, state, walk, now, restarted)
+                if recovery is None:
+                    raise
+                restarted = restarted or recovery == "restart"
+                continue
+            data = page_posts(body)
             self._spend(len(data), stats)
-            users = self._users(body)
-            mentions = collector.collect(data, lambda t, u=users, n=now: self._mention(t, u, query, n),
+            includes = Includes.of(body)
+            mentions = collector.collect(data, lambda t, i=includes, n=now: to_mention(t, i, query, n),
                                          lambda t: t.get("id") if isinstance(t, dict) else None, stats)
-            newest = meta.get("newest_id")
-            if newest is None:
-                ids = [str(t["id"]) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
-                newest = max(ids, key=int) if ids else None
-            walk["newest_id"] = _max_id(walk.get("newest_id"), str(newest) if newest else None)
-            next_token = meta.get("next_token")
-            if next_token:
-                walk["next_token"] = next_token
-            else:
-                state["since_id"] = _max_id(state["since_id"], walk.get("newest_id"))
-                state["walk"] = None
-            if state["walk"] is not None and page == self.settings.max_pages - 1:
+            _advance(state, walk, data, body.get("meta") or {})
+            if state.walk is not None and page == self.settings.max_pages - 1:
                 stats.stop_reason = "page limit; the next run resumes the walk"
-            yield Batch(mentions, self._cursor(state), stats)
-            if state["walk"] is None:
+            yield Batch(mentions, state.dump(), stats)
+            if state.walk is None:
                 return
 
-    @staticmethod
-    def _cursor(state: dict[str, Any]) -> Cursor:
-        return json.loads(json.dumps({"since_id": state.get("since_id"), "walk": state.get("walk")}))
+    def _search_page(self, q: str, endpoint: str, params: dict[str, Any], stats: BatchStats) -> dict[str, Any]:
+        method = self.client.search_all_tweets if endpoint == "all" else self.client.search_recent_tweets
+        what = "full-archive search" if endpoint == "all" else "recent search"
+        response = self.retrier.call(what, lambda: method(q, **params),
+                                     lambda e: self._classify(e, endpoint=endpoint), stats)
+        self.retrier.gate.note_headers(response.headers, "x-rate-limit-remaining", "x-rate-limit-reset")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise SourceUnavailable(SOURCE, f"{what} returned invalid JSON") from exc
+        return body if isinstance(body, dict) else {}
 
     # -- stream -------------------------------------------------------------------------------------
 
@@ -489,19 +448,7 @@ class XListener(ApiListener):
         stop = stop if stop is not None else self.stop
         settings = self.settings
         stats = BatchStats()
-        routes: dict[str, BrandQuery] = {}
-        wanted: dict[str, str] = {}
-        since: dict[str, str | None] = {}
-        for query, cursor in queries:
-            tag = self._rule_tag(query)
-            try:
-                wanted[tag] = to_x(query, max_length=settings.max_query_length)
-            except QueryNotSupported as error:  # one brand's query must not silence the others
-                log.error("x: no stream rule for %s: %s", query.brand, error)
-                stats.errors += 1
-                continue
-            routes[tag] = query
-            since[tag] = cursor.get("since_id") if isinstance(cursor, dict) else None
+        routes, wanted, since = self._rules(queries, stats)
         saved = dict(since)
         collectors = {tag: Collector(SOURCE, log) for tag in routes}
         pending: dict[str, list[Mention]] = {tag: [] for tag in routes}
@@ -517,7 +464,7 @@ class XListener(ApiListener):
             for tag, query in routes.items():
                 if end is not None or pending[tag] or since[tag] != saved[tag]:
                     stats.stop_reason = end  # the connection's costs ride on the first batch
-                    yield query, Batch(pending[tag], {"since_id": since[tag], "walk": None}, stats)
+                    yield query, Batch(pending[tag], XCursor(since_id=since[tag]).dump(), stats)
                     stats, pending[tag], saved[tag] = BatchStats(), [], since[tag]
             first_pending = None
 
@@ -526,8 +473,10 @@ class XListener(ApiListener):
                 self._sync_rules(client, wanted, stats, stop)
             except Stopped:
                 reason = "stop requested"
-            if not routes:
-                return  # no brand left to listen for: their rules are deleted, nothing to connect for
+            if not routes:  # no brand left to listen for: their rules are deleted, nothing to connect for
+                if stats.failures:
+                    raise QueryNotSupported(SOURCE, "no stream rule: " + "; ".join(stats.failures))
+                return
             while reason is None:
                 remaining = self.budget.remaining() if self.budget is not None else None
                 if remaining is not None and remaining <= 0:
@@ -595,6 +544,27 @@ class XListener(ApiListener):
         log.info("x: filtered stream run ended: %s", reason)
         yield from flush(reason)
 
+    def _rules(self, queries: Sequence[tuple[BrandQuery, Cursor | None]], stats: BatchStats,
+               ) -> tuple[dict[str, BrandQuery], dict[str, str], dict[str, str | None]]:
+        """Each brand's rule tag -> its query, its rule, and the newest post id its cursor holds. A
+        query X cannot take gets no rule and is named in `stats.failures`: one brand's query must not
+        silence the others."""
+        routes: dict[str, BrandQuery] = {}
+        wanted: dict[str, str] = {}
+        since: dict[str, str | None] = {}
+        for query, cursor in queries:
+            tag = self._rule_tag(query)
+            try:
+                wanted[tag] = to_x(query, max_length=self.settings.max_query_length)
+            except QueryNotSupported as error:
+                log.error("x: no stream rule for %s: %s", query.brand, error)
+                stats.errors += 1
+                stats.failures.append(f"{query.brand} ({query.name}): {error}")
+                continue
+            routes[tag] = query
+            since[tag] = XCursor.load(cursor).since_id
+        return routes, wanted, since
+
     def _stream_stop(self, started: datetime, last_post: datetime, now: datetime,
                      stop: StopEvent | None) -> str | None:
         if stop is not None and stop.is_set():
@@ -628,11 +598,11 @@ class XListener(ApiListener):
         rules = message.get("matching_rules")
         tags = [r.get("tag") for r in rules if isinstance(r, dict)] if isinstance(rules, list) and rules else None
         targets = [tag for tag in routes if tags is None or tag in tags]
-        users = self._users(message)
+        includes = Includes.of(message)
         each = BatchStats()
         routed: list[tuple[str, Mention | None]] = []
         for tag in targets:
-            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: self._mention(t, users, q, now),
+            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: to_mention(t, includes, q, now),
                                            lambda t: t.get("id"), each)
             routed.append((tag, kept[0] if kept else None))
         if each.skipped:

@@ -23,13 +23,14 @@ SHOWN_ERRORS = 50
 
 
 def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                                             help="CSV or JSONL (optionally .gz) of mentions."),
+                                                             help="CSV, JSONL or a JSON array (optionally .gz)."),
             brand: str = typer.Option(None, help="Brand for rows that name none.")) -> None:
     """Import mentions exported from another tool; bad rows are reported by line number.
 
-    The file is read row by row and its mentions committed in batches of 1000 as they come, so an
-    export of any size imports in bounded memory; an interrupted import keeps what it stored, and
-    importing the file again adds only the rest.
+    The file is read row by row (a JSON array item by item) and its mentions committed in batches of
+    1000 as they come, so an export of any size imports in bounded memory; an interrupted import
+    keeps what it stored, and importing the file again adds only the rest. A repeated id is reported
+    against its first line however far apart.
     """
     state: CliState = ctx.obj
     config = state.config()

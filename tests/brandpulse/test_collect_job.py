@@ -263,3 +263,30 @@ def test_losing_the_leadership_ends_a_running_stream_at_once_and_the_service_sta
     assert cursor(runtime, "Acme") == {"since_id": "1001", "walk": None}
     run = runs(runtime)["collect:x"]
     assert run.status == "interrupted" and run.counts["new"] == 1
+
+
+def test_a_stream_query_x_refuses_is_listed_among_the_runs_failures(runtime_for, server):
+    FakeStream(server, replies=[Reply(stream=[stream_line(tweet(1, "my acme phone"), ACME), *KEEP_ALIVES])])
+    runtime = runtime_for(x_stream(idle=0.6, flush=0.2) + "  max_query_length: 17\n")  # globex's rule is 18
+
+    counts = jobs.collect(runtime, "x")
+
+    assert stored(runtime) == {("Acme", "1001")}
+    assert len(counts["failures"]) == 1 and counts["failures"][0].startswith("Globex (default): ")
+    assert runs(runtime)["collect:x"].status == "partial"
+
+
+def test_a_mention_without_a_declared_language_gets_the_detectors(runtime_for, server):
+    now = int(datetime.now(UTC).timestamp())
+    server.route("GET", "/api/v1/search_by_date", {"hits": [
+        {"objectID": "77", "created_at_i": now - 60, "title": "Acme ships a phone that everyone wanted to buy",
+         "_tags": ["story"], "author": "pg"},
+        {"objectID": "78", "created_at_i": now - 90, "title": "Acme lance un nouveau téléphone pour tout le monde",
+         "_tags": ["story"], "author": "pg"}]})
+    runtime = runtime_for("hackernews: {}\n")
+
+    counts = jobs.collect(runtime, "hackernews")
+
+    with runtime.engine.connect() as connection:
+        languages = dict(connection.execute(select(mentions.c.external_id, mentions.c.language)).all())
+    assert languages == {"77": "en", "78": "fr"} and counts["languages_detected"] == 2

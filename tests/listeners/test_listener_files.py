@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from listeners import files
 from listeners.files import MentionsFile, RowError
 from listeners.records import Mention
 
@@ -116,10 +115,34 @@ def test_rows_come_one_at_a_time_as_the_file_is_read(tmp_path):
     assert sum(1 for _ in rows) == 4999 and export.position == export.size
 
 
-def test_a_repeated_id_is_a_duplicate_within_the_window_and_left_to_storage_beyond_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "DUPLICATE_WINDOW", 2)
-    path = write(tmp_path / "r.csv", "id,text,date\n1,a,2025-01-01\n1,a,2025-01-01\n2,b,2025-01-01\n"
-                                     "3,c,2025-01-01\n1,a,2025-01-01\n")
-    mentions, errors = read(path, default_brand="Acme")
-    assert errors == [RowError(3, "duplicate of line 2 (import 1)")]
-    assert [m.external_id for m in mentions] == ["1", "2", "3", "1"]  # storage keeps one copy of the last
+def test_a_repeated_id_is_a_duplicate_however_far_apart(tmp_path):
+    """Every id read is remembered (in a temporary SQLite file, not in memory, so there is no window
+    of recent ids to fall out of): a repeat any number of rows later is reported against its first line."""
+    rows = "".join(f"{i},acme {i},2025-01-01\n" for i in range(2, 30_002))
+    path = write(tmp_path / "r.csv", "id,text,date\n1,a,2025-01-01\n" + rows + "1,a,2025-01-01\n")
+    errors = [row for row in MentionsFile(path, default_brand="Acme") if isinstance(row, RowError)]
+    assert errors == [RowError(30_003, "duplicate of line 2 (import 1)")]
+
+
+def test_a_json_array_streams_item_by_item(tmp_path):
+    """A .json array is parsed as it is read (ijson), never loaded whole; each item's position in the
+    array is its "line"."""
+    items = ",".join(json.dumps({"id": i, "date": "2025-01-01", "text": f"acme {i} " + "x" * 200})
+                     for i in range(5000))
+    export = MentionsFile(write(tmp_path / "big.json.gz", f"[{items}]", gz=True), default_brand="Acme")
+    rows = iter(export)
+    assert next(rows).external_id == "0" and export.rows == 1
+    assert 0 < export.position < export.size
+    assert sum(1 for _ in rows) == 4999 and export.position == export.size
+
+
+def test_json_exports_in_an_object_and_broken_ones(tmp_path):
+    wrapped = write(tmp_path / "w.json", '{"exported": "2025-01-02", "mentions": [{"id": "a", "text": "acme", '
+                                         '"date": "2025-01-01", "likes": 1.0}]}')
+    mentions, errors = read(wrapped, default_brand="Acme")
+    assert [m.external_id for m in mentions] == ["a"] and mentions[0].engagement.likes == 1 and not errors
+    _, errors = read(write(tmp_path / "o.json", '{"rows": []}'), default_brand="Acme")
+    assert [e.reason for e in errors] == ['a .json file must hold an array of mentions (or {"mentions": [...]})']
+    mentions, errors = read(write(tmp_path / "b.json", '[{"id": "a", "text": "acme", "date": "2025-01-01"}, {"id":'),
+                            default_brand="Acme")
+    assert [m.external_id for m in mentions] == ["a"] and errors[0].line == 2 and "invalid JSON" in errors[0].reason

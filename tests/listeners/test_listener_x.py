@@ -13,7 +13,7 @@ from listeners_testkit import Reply
 from x_fakes import T0, TOKEN, USERS, FakeStream, stream_line, tweet
 
 from listeners.budget import InMemoryReadBudget
-from listeners.errors import AuthError, RateLimited, SourceUnavailable
+from listeners.errors import AuthError, QueryNotSupported, RateLimited, SourceUnavailable
 from listeners.query import BrandQuery, to_x
 from listeners.x import Settings, create
 
@@ -89,7 +89,8 @@ def test_walks_pages_newest_first_and_advances_since_id_only_at_the_end(server, 
     first = server.calls("/2/tweets/search/recent")[0]
     assert first.arg("query") == to_x(QUERY) == "acme -is:retweet"
     assert first.arg("start_time") == "2025-03-09T12:00:00Z"  # lookback_hours=24
-    assert "public_metrics" in first.arg("tweet.fields") and first.arg("expansions") == "author_id"
+    assert "public_metrics" in first.arg("tweet.fields")
+    assert first.arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
 
     fake.add(tweet(30), tweet(31))
     again = list(listener(server, clock).fetch(QUERY, batches[-1].cursor))
@@ -245,8 +246,9 @@ def test_malformed_posts_are_skipped_counted_and_logged(server, clock, caplog):
     FakeX(server, [tweet(1), bad_date, no_text, tweet(4, public_metrics={"like_count": "many"})])
     with caplog.at_level(logging.WARNING, logger="listeners.x"):
         batch = next(listener(server, clock).fetch(QUERY, None))
-    assert [m.external_id for m in batch.mentions] == ["1001"]
-    assert batch.stats.skipped == 3 and sorted(batch.stats.skipped_ids) == ["1002", "1003", "1004"]
+    assert [m.external_id for m in batch.mentions] == ["1004", "1001"]
+    assert batch.mentions[0].engagement.likes is None  # an unreadable count is unknown, the post is kept
+    assert batch.stats.skipped == 2 and sorted(batch.stats.skipped_ids) == ["1002", "1003"]
     assert "1002" in caplog.text and "malformed" in caplog.text
 
 
@@ -351,7 +353,7 @@ def test_stream_syncs_rules_reads_posts_and_ends_after_idle_timeout(server):
     assert sum(b.stats.skipped for b in batches) == 1
     assert sum(b.stats.budget_used for b in batches) == 4  # every post delivered is billed
     assert sum(b.stats.fetched for b in batches) == 4 and sum(b.stats.filtered for b in batches) == 2
-    assert fake.connections[0].arg("expansions") == "author_id"
+    assert fake.connections[0].arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
     assert fake.connections[0].header("authorization") == f"Bearer {TOKEN}"
 
 
@@ -478,3 +480,25 @@ def test_stream_stops_before_the_read_cap(server):
     assert fake.added == []  # the rule was already in place
     assert list(lst.fetch(QUERY, None))[-1].stats.stop_reason == "read budget exhausted"
     assert len(fake.connections) == 1
+
+
+def test_stream_lists_a_refused_query_among_the_failures_and_serves_the_others(server):
+    """A brand whose query X cannot take (here: longer than the plan allows) gets no rule; the run
+    goes on for the others and names the refused one in its batches' `failures`."""
+    fake = FakeStream(server, replies=[Reply(stream=[stream_line(tweet(1), TAG),
+                                                     *[x for _ in range(50) for x in (0.1, b"\r\n")]])])
+    long_query = BrandQuery("Globex", terms=tuple(f"globexword{n}" for n in range(40)))
+    lst, _ = stream_listener(server, max_query_length=100)
+    batches = [batch for _, batch in lst.stream([(QUERY, None), (long_query, None)])]
+    assert ids(batches) == ["1001"] and [rule["tag"] for rule in fake.added] == [TAG]
+    failures = [failure for batch in batches for failure in batch.stats.failures]
+    assert len(failures) == 1 and failures[0].startswith("Globex (default): ")
+    assert "100" in failures[0]  # says what was wrong: the limit
+
+
+def test_stream_with_only_refused_queries_fails_the_run_naming_them(server):
+    FakeStream(server)
+    long_query = BrandQuery("Globex", terms=tuple(f"globexword{n}" for n in range(40)))
+    lst, _ = stream_listener(server, max_query_length=100)
+    with pytest.raises(QueryNotSupported, match="Globex"):
+        list(lst.stream([(long_query, None)]))
