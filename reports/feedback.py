@@ -55,7 +55,9 @@ def environment() -> Environment:
     env.filters["pct"] = lambda v, digits=0: "–" if v is None else f"{v * 100:.{digits}f}%"
     env.filters["points"] = lambda v: "–" if v is None else f"{v * 100:+.0f}"
     env.filters["signed"] = lambda v, digits=0: "–" if v is None else f"{v:+.{digits}f}"
-    env.filters["count"] = lambda v: "–" if v is None else f"{int(v):,}"
+    env.filters["count"] = lambda v: "–" if v is None or pd.isna(v) else f"{int(v):,}"
+    # Engagement counts a source did not report are unknown (None/NaN): a total counts the known ones.
+    env.filters["total"] = lambda values: sum(int(v) for v in values if v is not None and not pd.isna(v))
     env.filters["when"] = lambda v: "" if v is None else f"{v:%Y-%m-%d %H:%M}"
     env.filters["day"] = lambda v: "" if v is None else f"{v:%Y-%m-%d}"
     env.filters["growth"] = growth_label

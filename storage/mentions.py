@@ -152,8 +152,8 @@ def _values(mention: Mention, timestamp: Callable[[datetime], Any] = lambda mome
             _string(mention.author_id, _AUTHOR_ID), _string(mention.author_handle, _HANDLE),
             _count(mention.author_reach, INT64_MAX, None), _string(mention.text) or "",
             _string(mention.language, _LANGUAGE), timestamp(mention.created_at), timestamp(mention.fetched_at),
-            _count(engagement.likes, INT32_MAX), _count(engagement.reposts, INT32_MAX),
-            _count(engagement.replies, INT32_MAX), _count(engagement.quotes, INT32_MAX),
+            _count(engagement.likes, INT32_MAX, None), _count(engagement.reposts, INT32_MAX, None),
+            _count(engagement.replies, INT32_MAX, None), _count(engagement.quotes, INT32_MAX, None),
             _count(engagement.views, INT64_MAX, None), _string(mention.thread_id, _THREAD),
             _string(mention.parent_id, _PARENT), json_document(mention.raw))
 

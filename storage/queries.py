@@ -285,7 +285,8 @@ def _scored_mentions_query(model_id: str, brand: str, start: datetime, end: date
 def top_reached(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
                 label: str = "negative", limit: int = 10) -> pd.DataFrame:
     """The `label` mentions of `brand` in [start, end) that reached the most people."""
-    engagement = mentions.c.likes + mentions.c.reposts + mentions.c.replies + mentions.c.quotes
+    engagement = sum((func.coalesce(column, 0) for column in (mentions.c.likes, mentions.c.reposts,
+                                                            mentions.c.replies, mentions.c.quotes)), 0)
     query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
              .order_by(reach_expression().desc(), engagement.desc(), mentions.c.id).limit(limit))
     return mention_frame(connection.execute(query).all(), SCORED_MENTION_COLUMNS)

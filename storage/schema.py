@@ -46,10 +46,10 @@ mentions = Table(
     Column("language", String(16)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
-    Column("likes", Integer, nullable=False, default=0),
-    Column("reposts", Integer, nullable=False, default=0),
-    Column("replies", Integer, nullable=False, default=0),
-    Column("quotes", Integer, nullable=False, default=0),
+    Column("likes", Integer),  # NULL: the source did not report it
+    Column("reposts", Integer),  # NULL: the source did not report it
+    Column("replies", Integer),  # NULL: the source did not report it
+    Column("quotes", Integer),  # NULL: the source did not report it
     Column("views", BigId),
     Column("thread_id", String(300)),
     Column("parent_id", String(300)),

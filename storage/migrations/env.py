@@ -12,13 +12,24 @@ from storage.leader import advisory_key
 from storage.schema import metadata
 
 engine = context.config.attributes["engine"]
-with engine.begin() as connection:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("migrations")})
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
-        compare_type=True,
-    )
-    context.run_migrations()
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode alters a SQLite table by copy, drop and rename: with foreign keys enforced, the drop
+        # would cascade into every row that references it (scores, the scoring queue). The pragma is per
+        # connection and only takes effect outside a transaction, so it is set before the one below.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # ends SQLAlchemy's autobegun (empty) transaction
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("migrations")})
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,  # SQLite alters tables by copying
+            compare_type=True,
+        )
+        context.run_migrations()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from listeners.records import Engagement, Mention
 from storage.engine import open_database
-from storage.mentions import json_document, load_cursor, store_batch, store_mentions
+from storage.mentions import json_document, load_cursor, row_to_mention, store_batch, store_mentions
 from storage.schema import mention_brands, mentions
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -57,6 +57,16 @@ def test_the_same_id_on_two_sources_is_two_mentions(engine):
     with engine.begin() as connection:
         stored = store_mentions(connection, "Lumora", [mention("1"), mention("1", source="reddit")])
     assert len(stored.new) == 2
+
+
+def test_a_metric_the_source_did_not_report_is_stored_as_unknown_not_zero(engine):
+    unreported = mention("9")
+    unreported.engagement = Engagement(likes=None, reposts=0, replies=None, quotes=2)
+    with engine.begin() as connection:
+        store_mentions(connection, "Lumora", [unreported])
+    with engine.connect() as connection:
+        row = connection.execute(select(mentions)).one()
+    assert row_to_mention(row, "Lumora").engagement == Engagement(likes=None, reposts=0, replies=None, quotes=2)
 
 
 def test_timestamps_come_back_as_utc(engine):
