@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from reports.text import excluded_terms, tokenize
-from reports.themes import ThemeResult, class_tfidf, find_themes, growth_label, sample_for_themes
+from reports.theme_names import class_tfidf
+from reports.themes import ThemeResult, find_themes, growth_label, sample_for_themes
 from tests.reports.corpus import corpus, hashing_embed, topic_embed
 
 BRAND = ["Lumora", "路莫拉"]
@@ -42,11 +43,11 @@ def test_themes_are_pure_cover_the_complaints_and_put_new_ones_first(rows, embed
     assert result.themes
     members = {theme: set() for theme in ("battery", "shipping", "screen", "refund")}
     for theme in result.themes:
-        quoted = rows.set_index("text").loc[[q.text for q in theme.quotes], "theme"]
+        quoted = rows.set_index("text").loc[[q.full_text for q in theme.quotes], "theme"]
         assert quoted.nunique() == 1, f"theme {theme.name} mixes {set(quoted)}"
         members[quoted.iloc[0]].add(theme.name)
         assert 3 <= len(theme.quotes) <= 5
-        assert len({q.text for q in theme.quotes}) == len(theme.quotes)
+        assert len({q.full_text for q in theme.quotes}) == len(theme.quotes)
         assert all(q.url.startswith("https://") for q in theme.quotes)
         assert "lumora" not in theme.name.lower() and "路莫拉" not in theme.name
     assert all(members.values()), f"a complaint was not found: {members}"
@@ -63,7 +64,7 @@ def test_each_complaints_main_theme_has_its_trend(rows):
     topic_of = dict(zip(rows["text"], rows["theme"], strict=True))
     main = {}
     for theme in sorted(result.themes, key=lambda t: t.size):
-        main[topic_of[theme.quotes[0].text]] = theme  # the largest one wins
+        main[topic_of[theme.quotes[0].full_text]] = theme  # the largest one wins
     assert main["shipping"].status == "new" and main["shipping"].previous == 0
     assert 20 <= main["shipping"].size <= 40  # most of the 40 shipping complaints, and nothing else
     assert main["screen"].status == "growing" and main["screen"].change > 0.5
@@ -146,7 +147,7 @@ def test_the_default_encoder_finds_each_complaint_once_with_its_trend(sqlite_see
     topic_of = {row["text"]: row["theme"] for row in corpus()}
     found = {}
     for theme in result.themes:
-        topics = {topic_of.get(quote.text) for quote in theme.quotes}
+        topics = {topic_of.get(quote.full_text) for quote in theme.quotes}
         assert len(topics) == 1, f"theme {theme.name} mixes {topics}"
         found.setdefault(topics.pop(), []).append(theme)
     assert sorted(found) == ["battery", "refund", "screen", "shipping"]

@@ -1,0 +1,100 @@
+"""What a reader sees of a theme: a short key phrase for its name, and each quote cut to the sentence
+that says the complaint.
+
+The name is read from the theme's posts in the report's language (English by default) when it has
+enough of them, else in the theme's own main language: every candidate term (word, word pair or CJK
+bigram, `reports.text`) is ranked by class-based TF-IDF (BERTopic's c-TF-IDF), and the best word pair
+among the top ranks names the theme, with the best single word it lacks ("charging case, hot").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+_CJK_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+#: Characters of a quote at most: longer sentences are cut at a word boundary.
+QUOTE_CHARS = 220
+#: The report's language needs this share of a theme's posts to name it.
+NAMING_SHARE = 0.2
+
+
+def class_tfidf(documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[str]]:
+    """c-TF-IDF: one row per class (its documents' terms pooled), L1-normalised term frequency times
+    log(1 + average terms per class / term frequency over all classes)."""
+    vocabulary: dict[str, int] = {}
+    counts = [Counter(terms) for terms in documents]
+    for counter in counts:
+        for term in counter:
+            vocabulary.setdefault(term, len(vocabulary))
+    matrix = np.zeros((len(documents), len(vocabulary)))
+    for row, counter in enumerate(counts):
+        for term, count in counter.items():
+            matrix[row, vocabulary[term]] = count
+    totals = matrix.sum(axis=1, keepdims=True)
+    average = totals.mean() if len(totals) else 0.0
+    frequency = matrix.sum(axis=0)
+    idf = np.log1p(average / np.maximum(frequency, 1))
+    tf = matrix / np.maximum(totals, 1)
+    return tf * idf, list(vocabulary)
+
+
+def naming_language(languages: Sequence[str], preferred: str) -> str:
+    """`preferred` if at least `NAMING_SHARE` of the theme's posts are in it, else its main language."""
+    counts = Counter(languages)
+    if counts[preferred] >= max(1, NAMING_SHARE * len(languages)):
+        return preferred
+    return counts.most_common(1)[0][0] if counts else preferred
+
+
+def top_terms(row: np.ndarray, vocabulary: list[str], count: int, docs_with: Counter, class_size: int) -> list[str]:
+    """The `count` best terms, skipping those found in a single post of a larger theme (one-off
+    words) and words already covered by a chosen pair."""
+    chosen: list[str] = []
+    for index in np.argsort(-row, kind="stable"):
+        if row[index] <= 0 or len(chosen) >= count:
+            break
+        term = vocabulary[index]
+        if class_size >= 4 and docs_with[term] < 2:
+            continue
+        words = set(term.split())
+        if any(words <= set(other.split()) or set(other.split()) <= words for other in chosen):
+            continue
+        if " " not in term and _CJK_TERM.fullmatch(term) and set(term) <= set("".join(chosen)):
+            continue  # a bigram straddling two chosen ones ("机屏" after "手机" and "屏幕")
+        chosen.append(term)
+    return chosen
+
+
+def key_phrase(terms: Sequence[str]) -> str:
+    """A theme's name from its ranked terms: the best word pair of the top three (else the best term),
+    then the best single term of the top three that the pair does not already say."""
+    if not terms:
+        return "(unnamed)"
+    head = list(terms[:3])
+    phrase = next((term for term in head if " " in term), head[0])
+    said = set(phrase.split()) | (set(phrase) if _CJK_TERM.search(phrase) else set())
+    extra = next((term for term in head if " " not in term and term not in said
+                  and not (_CJK_TERM.fullmatch(term) and set(term) <= said)), None)
+    return f"{phrase}, {extra}" if extra else phrase
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def excerpt(text: str, weights: dict[str, float], tokenize) -> tuple[str, bool]:
+    """The sentence of `text` whose terms weigh most in the theme (`weights`: term -> c-TF-IDF), cut
+    to `QUOTE_CHARS`; and whether anything was left out (the quote then links to the full post)."""
+    parts = sentences(text) or [text.strip()]
+    scores = [sum(weights.get(term, 0.0) for term in set(tokenize(part))) for part in parts]
+    best = parts[int(np.argmax(scores))]
+    trimmed = len(parts) > 1
+    if len(best) > QUOTE_CHARS:
+        cut = best[:QUOTE_CHARS].rsplit(" ", 1)[0] if " " in best[:QUOTE_CHARS] else best[:QUOTE_CHARS]
+        best, trimmed = cut.rstrip(",;: ") + "…", True
+    return best, trimmed
