@@ -122,8 +122,8 @@ def test_scheduled_reports_cover_the_last_complete_period(kind, start, end):
     assert (first.date().isoformat(), last.date().isoformat()) == (start, end)
 
 
-def test_a_failing_encoder_costs_only_the_themes(sqlite_seeded):
-    engine, _ = sqlite_seeded
+def test_a_failing_encoder_costs_only_the_themes(seeded):
+    engine, _ = seeded  # a fresh database: the shared one holds embeddings cached by other tests
 
     def broken(texts):
         raise FileNotFoundError("no trained adapter")
