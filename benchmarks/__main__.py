@@ -22,6 +22,7 @@ BENCHMARKS = {
     "anomaly": ("benchmarks.nab_score", "spike detection on the Numenta Anomaly Benchmark"),
     "ingest": ("benchmarks.ingest", "mentions/s stored and scored, memory, worker scaling"),
     "dashboard": ("benchmarks.dashboard", "API latency and report time at 1M mentions"),
+    "themes": ("benchmarks.themes", "complaint themes across languages: pair precision/recall, time per 1,000"),
 }
 
 
