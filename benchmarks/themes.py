@@ -63,8 +63,7 @@ def labels_of(frame: pd.DataFrame, embeddings: np.ndarray, offsets) -> np.ndarra
     """The theme clustering `find_themes` runs (before naming), as labels per row."""
     languages = [str(value) for value in frame["language"]]
     vectors = theme_space.language_neutral(embeddings, languages, offsets)
-    labels = theme_space.cluster(vectors)
-    return theme_space.merge_across_languages(labels, vectors, languages) if offsets else labels
+    return theme_space.theme_labels(vectors, languages, across_languages=offsets is not None)
 
 
 def quality(frame: pd.DataFrame, embeddings: np.ndarray, offsets) -> list[tuple[str, str, dict[str, float]]]:

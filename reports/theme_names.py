@@ -2,7 +2,7 @@
 that says the complaint.
 
 The name is read from the theme's posts in the report's language (English by default) when it has
-enough of them, else in the theme's own main language: every candidate term (word, word pair or CJK
+three of them, else in the theme's own main language: every candidate term (word, word pair or CJK
 bigram, `reports.text`) is ranked by class-based TF-IDF (BERTopic's c-TF-IDF), and the best word pair
 among the top ranks names the theme, with the best single word it lacks ("charging case, hot").
 """
@@ -19,8 +19,8 @@ _CJK_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 #: Characters of a quote at most: longer sentences are cut at a word boundary.
 QUOTE_CHARS = 220
-#: The report's language needs this share of a theme's posts to name it.
-NAMING_SHARE = 0.2
+#: The report's language names a theme that has this many posts in it.
+NAMING_POSTS = 3
 
 
 def class_tfidf(documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[str]]:
@@ -44,30 +44,35 @@ def class_tfidf(documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[st
 
 
 def naming_language(languages: Sequence[str], preferred: str) -> str:
-    """`preferred` if at least `NAMING_SHARE` of the theme's posts are in it, else its main language."""
+    """`preferred` where the theme has `NAMING_POSTS` posts in it, else the theme's main language."""
     counts = Counter(languages)
-    if counts[preferred] >= max(1, NAMING_SHARE * len(languages)):
+    if counts[preferred] >= NAMING_POSTS:
         return preferred
     return counts.most_common(1)[0][0] if counts else preferred
 
 
 def top_terms(row: np.ndarray, vocabulary: list[str], count: int, docs_with: Counter, class_size: int) -> list[str]:
     """The `count` best terms, skipping those found in a single post of a larger theme (one-off
-    words) and words already covered by a chosen pair."""
+    words) and words already said by a chosen term; a word pair of the top ranks takes the place of
+    its two words ("charging case" for "case" and "charging")."""
+    ranked = [vocabulary[index] for index in np.argsort(-row, kind="stable") if row[index] > 0
+              and not (class_size >= 4 and docs_with[vocabulary[index]] < 2)][:4 * count]
     chosen: list[str] = []
-    for index in np.argsort(-row, kind="stable"):
-        if row[index] <= 0 or len(chosen) >= count:
-            break
-        term = vocabulary[index]
-        if class_size >= 4 and docs_with[term] < 2:
-            continue
+    for term in ranked:
         words = set(term.split())
+        single = [other for other in chosen if " " not in other and other in words]
+        if " " in term and len(single) == len(words):
+            chosen[chosen.index(single[0])] = term  # the pair says both words, in the order people write them
+            chosen.remove(single[1])
+            continue
+        if len(chosen) >= count:
+            continue
         if any(words <= set(other.split()) or set(other.split()) <= words for other in chosen):
             continue
         if " " not in term and _CJK_TERM.fullmatch(term) and set(term) <= set("".join(chosen)):
             continue  # a bigram straddling two chosen ones ("机屏" after "手机" and "屏幕")
         chosen.append(term)
-    return chosen
+    return chosen[:count]
 
 
 def key_phrase(terms: Sequence[str]) -> str:

@@ -17,6 +17,7 @@ neighbours share the complaint and 84% are in another language.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -70,7 +71,7 @@ def cluster(vectors: np.ndarray, *, min_cluster_size: int | None = None,
     n = len(vectors)
     if min_cluster_size is None:
         min_cluster_size = max(5, round(0.01 * n))
-    if n < 2 * min_cluster_size:
+    if n < 2 * min_cluster_size or n < 2:
         return np.full(n, -1)
     labels = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, metric="cosine",
                                      linkage="average").fit_predict(vectors)
@@ -78,9 +79,25 @@ def cluster(vectors: np.ndarray, *, min_cluster_size: int | None = None,
     return np.where(sizes[labels] >= min_cluster_size, labels, -1)
 
 
-#: Themes whose centroids, each language's own mean taken out, are at least this alike (cosine) are one
-#: (tuned on the labelled set's development half: 0.3 merges different complaints).
+#: Themes whose centroids, each language's own mean taken out, are at least this alike (cosine) say the
+#: same thing (tuned on the labelled set's development half: 0.3 merges different complaints).
 MERGE_SIMILARITY = 0.4
+#: A theme holding at least this share of its main language's posts may be that language's lump.
+LUMP_SHARE = 0.5
+
+
+def _language_centred(vectors: np.ndarray, languages: np.ndarray) -> np.ndarray:
+    """`vectors` less the mean of their language over this batch: the rest of each language's offset
+    goes, with that language's mix of topics."""
+    centred = np.asarray(vectors, dtype=np.float64).copy()
+    for language in set(languages):
+        rows = languages == language
+        centred[rows] -= centred[rows].mean(axis=0)
+    return centred
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
 
 def merge_across_languages(labels: np.ndarray, vectors: np.ndarray, languages: Sequence[str],
@@ -88,27 +105,63 @@ def merge_across_languages(labels: np.ndarray, vectors: np.ndarray, languages: S
     """Merge themes that say the same thing in different languages.
 
     The parallel-set offsets leave part of a language's position in place, so one complaint can still
-    come out as a theme per language. Here every language's own mean over this batch is taken out
-    (which removes the rest of the offset, with that language's topic mix), and the two themes whose
-    centroids are most alike are merged, again and again, while that cosine is at least `threshold`.
-    A theme that holds all of a language's posts has a centroid near zero there and merges with
-    nothing, so a complaint made in one language only stays whole and apart.
+    come out as a theme per language. Compared once each language's own mean over this batch is taken
+    out, the two themes whose centroids are most alike are merged, again and again, while that cosine
+    is at least `threshold`. A theme that holds all of a language's posts has a centroid near zero
+    there and merges with nothing, so a complaint made in one language only stays whole and apart.
     """
     labels = labels.copy()
-    centred = np.asarray(vectors, dtype=np.float64).copy()
-    names = np.asarray([str(language) for language in languages])
-    for language in set(names):
-        rows = names == language
-        centred[rows] -= centred[rows].mean(axis=0)
+    centred = _language_centred(vectors, np.asarray([str(language) for language in languages]))
     while True:
         ids = sorted(set(labels) - {-1})
         if len(ids) < 2:
             return labels
-        centroids = np.stack([centred[labels == label].mean(axis=0) for label in ids])
-        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        centroids = _unit(np.stack([centred[labels == label].mean(axis=0) for label in ids]))
         similarity = centroids @ centroids.T
         np.fill_diagonal(similarity, -1.0)
         first, second = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
         if similarity[first, second] < threshold:
             return labels
         labels[labels == ids[second]] = ids[first]
+
+
+def pull_from_language_lumps(labels: np.ndarray, vectors: np.ndarray, languages: Sequence[str], *,
+                             min_cluster_size: int, threshold: float = MERGE_SIMILARITY) -> np.ndarray:
+    """Move the parts of a language's lump that match another language's theme into that theme.
+
+    Where the offsets fit a language's posts badly (short Chinese posts here), most of its posts,
+    whatever they say, form one theme: a lump. Each lump is re-clustered around its own mean, and each
+    group of it whose centroid (each language's mean taken out) is at least `threshold` alike to a
+    theme of another main language joins that theme. What matches nothing stays together, so a
+    language whose posts all make one complaint keeps it whole.
+    """
+    labels = labels.copy()
+    names = np.asarray([str(language) for language in languages])
+    centred = _language_centred(vectors, names)
+    for lump in sorted(set(labels) - {-1}):
+        members = np.flatnonzero(labels == lump)
+        main, count = Counter(names[members]).most_common(1)[0] if len(members) else ("", 0)
+        others = [label for label in sorted(set(labels) - {-1, lump})
+                  if Counter(names[labels == label]).most_common(1)[0][0] != main]
+        if count < LUMP_SHARE * (names == main).sum() or not others:
+            continue
+        targets = _unit(np.stack([centred[labels == label].mean(axis=0) for label in others]))
+        groups = cluster(_unit(vectors[members] - vectors[members].mean(axis=0)), min_cluster_size=min_cluster_size)
+        for group in sorted(set(groups) - {-1}):
+            rows = members[groups == group]
+            similarity = targets @ _unit(centred[rows].mean(axis=0))
+            if similarity.max() >= threshold:
+                labels[rows] = others[int(np.argmax(similarity))]
+    return labels
+
+
+def theme_labels(vectors: np.ndarray, languages: Sequence[str], *, min_cluster_size: int | None = None,
+                 across_languages: bool = True) -> np.ndarray:
+    """The theme of each row of language-neutral `vectors` (-1: none): clustered, then (unless
+    `across_languages` is off) merged across languages and language lumps pulled apart."""
+    minimum = min_cluster_size if min_cluster_size is not None else max(5, round(0.01 * len(vectors)))
+    labels = cluster(vectors, min_cluster_size=minimum)
+    if not across_languages:
+        return labels
+    labels = merge_across_languages(labels, vectors, languages)
+    return pull_from_language_lumps(labels, vectors, languages, min_cluster_size=minimum)

@@ -11,7 +11,8 @@ Method:
    made in English and in Chinese is one group, not two.
 2. Average-linkage clustering on cosine distance, cut at a fixed distance, groups the posts; groups
    under 1% of the posts (at least 5) belong to no theme. Groups whose centroids agree once each
-   language's own mean is taken out are then merged (`merge_across_languages`).
+   language's own mean is taken out are then merged (`merge_across_languages`), and the parts of a
+   language's lump that match another language's theme join it (`pull_from_language_lumps`).
 3. Each theme is named by a key phrase from its posts in the report's language (English by default;
    `reports.theme_names`), ranked by class-based TF-IDF (BERTopic's c-TF-IDF) against the other themes.
 4. Representative quotes are distinct current-period posts nearest the theme's centroid, the first
@@ -36,7 +37,7 @@ import pandas as pd
 
 from reports.text import excluded_terms, tokenize
 from reports.theme_names import class_tfidf, excerpt, key_phrase, naming_language, top_terms
-from reports.theme_space import Embed, cluster, language_neutral, merge_across_languages
+from reports.theme_space import Embed, language_neutral, theme_labels
 
 __all__ = ["Embed", "Quote", "Theme", "ThemeResult", "find_themes", "growth_label", "sample_for_themes"]
 
@@ -151,7 +152,7 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
         return ThemeResult(themes=[], clustered=0, sampled=0, total=total)
     languages = [str(value) for value in frame["language"].fillna("unknown")]
     vectors = language_neutral(np.asarray(embeddings), languages, offsets)
-    labels = merge_across_languages(cluster(vectors, min_cluster_size=min_cluster_size), vectors, languages)
+    labels = theme_labels(vectors, languages, min_cluster_size=min_cluster_size)
     exclude_set = excluded_terms(exclude)
     tokens = [tokenize(text, exclude=exclude_set) for text in frame["text"]]
     ids = sorted(set(labels) - {-1})
