@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 
 from reports import charts
 from reports.alerts_view import alert_records, alerts_between
+from reports.theme_names import language_name
 from reports.theme_space import language_offsets
 from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
 from storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
@@ -62,6 +63,7 @@ def environment() -> Environment:
     env.filters["day"] = lambda v: "" if v is None else f"{v:%Y-%m-%d}"
     env.filters["growth"] = growth_label
     env.filters["safe_url"] = safe_url
+    env.filters["language_name"] = language_name
     return env
 
 

@@ -23,6 +23,19 @@ QUOTE_CHARS = 220
 NAMING_POSTS = 3
 
 
+#: English names of the languages mentions are tagged with (ISO 639-1), for "spans English, Chinese".
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French", "hi": "Hindi", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ru": "Russian",
+    "tr": "Turkish", "zh": "Chinese",
+}
+
+
+def language_name(code: str | None) -> str:
+    """"Chinese" for "zh"; an unknown code as it is ("und": undetermined)."""
+    return LANGUAGE_NAMES.get((code or "").split("-")[0].lower(), code or "unknown")
+
+
 def class_tfidf(documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[str]]:
     """c-TF-IDF: one row per class (its documents' terms pooled), L1-normalised term frequency times
     log(1 + average terms per class / term frequency over all classes)."""

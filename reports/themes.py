@@ -198,24 +198,27 @@ def _term_weights(row: np.ndarray, vocabulary: list[str]) -> dict[str, float]:
 
 def _quotes(frame: pd.DataFrame, vectors: np.ndarray, rows: np.ndarray, count: int, weights: dict[str, float],
             exclude: frozenset[str]) -> list[Quote]:
-    """Distinct posts nearest the centroid, the first one of each language (by the theme's language
-    sizes) before the rest, each cut to its sentence that weighs most in the theme."""
+    """Distinct posts nearest the centroid (neither the post nor its quoted sentence seen before), the
+    nearest one of each language first (by the theme's language sizes), each cut to its sentence
+    that weighs most in the theme."""
     centroid = vectors[rows].mean(axis=0)
     order = rows[np.argsort(-(vectors[rows] @ centroid), kind="stable")]
     seen: set[str] = set()
-    distinct = []
+    distinct: list[Quote] = []
     for row in order:
-        key = _normalised(frame["text"].iloc[row])
-        if key not in seen:
-            seen.add(key)
-            distinct.append(row)
-    by_language = Counter(frame["language"].fillna("unknown").iloc[rows])
-    firsts = {}
-    for row in distinct:
-        firsts.setdefault(frame["language"].fillna("unknown").iloc[row], row)
-    leading = [firsts[lang] for lang, _ in by_language.most_common() if lang in firsts][:max(1, count - 2)]
-    chosen = leading + [row for row in distinct if row not in leading]
-    return [_quote(frame.iloc[row], weights, exclude) for row in chosen[:count]]
+        quote = _quote(frame.iloc[row], weights, exclude)
+        keys = {_normalised(quote.full_text), _normalised(quote.text)}
+        if not keys & seen:
+            distinct.append(quote)
+        seen |= keys
+        if len(distinct) >= 8 * count:
+            break
+    sizes = Counter(frame["language"].fillna("unknown").iloc[rows])
+    firsts: dict[str, Quote] = {}
+    for quote in distinct:
+        firsts.setdefault(quote.language or "unknown", quote)
+    leading = [firsts[language] for language, _ in sizes.most_common() if language in firsts][:max(1, count - 2)]
+    return (leading + [quote for quote in distinct if quote not in leading])[:count]
 
 
 def _quote(record: pd.Series, weights: dict[str, float], exclude: frozenset[str]) -> Quote:

@@ -41,7 +41,7 @@ def test_figures_compare_with_the_previous_period_and_the_competitor(sqlite_seed
 
 def test_complaint_themes_lead_with_the_new_one(document):
     themes = document.data.themes.themes
-    assert themes[0].status == "new" and "shipping" in themes[0].terms
+    assert themes[0].status == "new" and "shipping" in themes[0].name
     assert all(3 <= len(theme.quotes) <= 5 for theme in themes)
 
 

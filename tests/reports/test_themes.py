@@ -70,7 +70,7 @@ def test_each_complaints_main_theme_has_its_trend(rows):
     assert main["screen"].status == "growing" and main["screen"].change > 0.5
     assert main["refund"].status == "shrinking"
     assert set(main["screen"].languages) == {"zh"} and any("屏幕" in term for term in main["screen"].terms)
-    assert "reembolso" in main["refund"].terms
+    assert any("reembolso" in term for term in main["refund"].terms)
     assert growth_label(main["shipping"]) == "new" and growth_label(main["refund"]).startswith("-")
 
 
@@ -108,12 +108,12 @@ def test_a_theme_needs_three_different_posts_so_copy_pasted_ones_make_none(rows)
         return find_themes(frame, topic_embed(list(frame["text"])), exclude=BRAND)
 
     result = themes_with(pasted_24_times)
-    assert [theme.name for theme in result.themes if "crashes" in theme.terms] == []
+    assert [theme.name for theme in result.themes if any("crashes" in term for term in theme.terms)] == []
     assert len(result.themes) >= 4 and result.clustered + result.unclustered == result.sampled
 
     result = themes_with([*pasted_24_times, "Lumora app crashes on login, fix it",
                           "Lumora app keeps crashing on login"])
-    crashes = [theme for theme in result.themes if "crashes" in theme.terms]
+    crashes = [theme for theme in result.themes if any("crashes" in term for term in theme.terms)]
     assert len(crashes) == 1 and len(crashes[0].quotes) == 3 and crashes[0].size == 26
 
 
@@ -159,6 +159,6 @@ def test_the_default_encoder_finds_each_complaint_once_with_its_trend(sqlite_see
     assert theme["battery"].status == "stable"  # 30 -> 30
     assert theme["refund"].status == "shrinking"  # 40 -> 20
     assert 30 <= theme["shipping"].size <= 40 and 25 <= theme["screen"].size <= 30
-    assert "shipping" in theme["shipping"].terms and "battery" in theme["battery"].terms
-    assert any("屏幕" in term for term in theme["screen"].terms) and "reembolso" in theme["refund"].terms
+    for topic, word in (("shipping", "shipping"), ("battery", "battery"), ("screen", "屏幕"), ("refund", "reembolso")):
+        assert any(word in term for term in theme[topic].terms), theme[topic].terms
     assert [set(theme[t].languages) for t in ("shipping", "screen", "refund")] == [{"en"}, {"zh"}, {"es"}]
