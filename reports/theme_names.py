@@ -19,6 +19,8 @@ _CJK_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 #: Characters of a quote at most: longer sentences are cut at a word boundary.
 QUOTE_CHARS = 220
+#: A shorter sentence is quoted with its neighbours ("It was my Halo's case." says little alone).
+SHORT_QUOTE = 50
 #: The report's language names a theme that has this many posts in it.
 NAMING_POSTS = 3
 
@@ -27,7 +29,7 @@ NAMING_POSTS = 3
 LANGUAGE_NAMES = {
     "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French", "hi": "Hindi", "it": "Italian",
     "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ru": "Russian",
-    "tr": "Turkish", "zh": "Chinese",
+    "tr": "Turkish", "zh": "Chinese", "und": "undetermined",
 }
 
 
@@ -105,14 +107,23 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
 
+def _joined(parts: Sequence[str]) -> str:
+    """Sentences back together: after a full-width stop (Chinese, Japanese) without a space."""
+    return "".join(part + ("" if part.endswith(("。", "！", "？")) else " ") for part in parts).strip()
+
+
 def excerpt(text: str, weights: dict[str, float], tokenize) -> tuple[str, bool]:
-    """The sentence of `text` whose terms weigh most in the theme (`weights`: term -> c-TF-IDF), cut
-    to `QUOTE_CHARS`; and whether anything was left out (the quote then links to the full post)."""
+    """The sentence of `text` whose terms weigh most in the theme (`weights`: term -> c-TF-IDF), with
+    the sentences before and after it while it is under `SHORT_QUOTE` characters, cut to
+    `QUOTE_CHARS`; and whether anything was left out (the quote then links to the full post)."""
     parts = sentences(text) or [text.strip()]
     scores = [sum(weights.get(term, 0.0) for term in set(tokenize(part))) for part in parts]
-    best = parts[int(np.argmax(scores))]
-    trimmed = len(parts) > 1
-    if len(best) > QUOTE_CHARS:
-        cut = best[:QUOTE_CHARS].rsplit(" ", 1)[0] if " " in best[:QUOTE_CHARS] else best[:QUOTE_CHARS]
-        best, trimmed = cut.rstrip(",;: ") + "…", True
-    return best, trimmed
+    first = last = int(np.argmax(scores))
+    while last - first + 1 < len(parts) and len(_joined(parts[first:last + 1])) < SHORT_QUOTE:
+        first, last = (first - 1, last) if first > 0 else (first, last + 1)
+    quote = _joined(parts[first:last + 1])
+    trimmed = last - first + 1 < len(parts)
+    if len(quote) > QUOTE_CHARS:
+        cut = quote[:QUOTE_CHARS].rsplit(" ", 1)[0] if " " in quote[:QUOTE_CHARS] else quote[:QUOTE_CHARS]
+        quote, trimmed = cut.rstrip(",;: ") + "…", True
+    return quote, trimmed

@@ -1,14 +1,20 @@
-"""Complaint themes: clustering by meaning, naming by class-based TF-IDF, trends and quotes."""
+"""Complaint themes: clustering by meaning across languages, key-phrase names, trends, quotes, cached embeddings."""
 
 from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from reports.text import excluded_terms, tokenize
-from reports.theme_names import class_tfidf
-from reports.themes import ThemeResult, find_themes, growth_label, sample_for_themes
+from reports.theme_names import class_tfidf, excerpt, key_phrase, top_terms
+from reports.theme_space import cluster, language_neutral
+from reports.themes import Theme, ThemeResult, find_themes, growth_label, sample_for_themes
 from tests.reports.corpus import corpus, hashing_embed, topic_embed
 
 BRAND = ["Lumora", "路莫拉"]
@@ -162,3 +168,137 @@ def test_the_default_encoder_finds_each_complaint_once_with_its_trend(sqlite_see
     for topic, word in (("shipping", "shipping"), ("battery", "battery"), ("screen", "屏幕"), ("refund", "reembolso")):
         assert any(word in term for term in theme[topic].terms), theme[topic].terms
     assert [set(theme[t].languages) for t in ("shipping", "screen", "refund")] == [{"en"}, {"zh"}, {"es"}]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Themes across languages
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "themes" / "complaints.jsonl"
+
+
+def labelled(complaints: dict[str, set[str]]) -> pd.DataFrame:
+    """The labelled posts of `complaints` (complaint -> its languages), as rows for `find_themes`."""
+    posts = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    chosen = [post for post in posts if post["language"] in complaints.get(post["complaint"], ())]
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    return pd.DataFrame([{**post, "period": "current", "source": "x", "url": f"https://example.test/{post['id']}",
+                          "author_handle": "someone", "created_at": start + timedelta(hours=i)}
+                         for i, post in enumerate(chosen)])
+
+
+def encoder_like(frame: pd.DataFrame, offsets: dict[str, np.ndarray], seed: int = 3) -> np.ndarray:
+    """Vectors the way a multilingual encoder places posts: the complaint's direction, plus the
+    language's offset (larger than the gap between complaints), plus each post's own wording."""
+    rng = np.random.default_rng(seed)
+    topics = {name: rng.normal(size=64) / 8 for name in sorted(frame["complaint"].unique())}
+    return np.stack([topics[row.complaint] + offsets[row.language] + rng.normal(size=64) / 10
+                     for row in frame.itertuples()])
+
+
+def offsets_for(languages: list[str], seed: int = 5) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {language: rng.normal(size=64) / 4 for language in languages}
+
+
+def complaint_of(frame: pd.DataFrame, theme: Theme) -> str:
+    complaints = set(frame.set_index("text").loc[[quote.full_text for quote in theme.quotes], "complaint"])
+    assert len(complaints) == 1, f"{theme.name} quotes {complaints}"
+    return complaints.pop()
+
+
+def test_a_complaint_made_in_several_languages_is_one_theme_that_says_which():
+    frame = labelled({"overheating": {"en", "zh", "de"}, "refund": {"en", "zh", "de"}, "app": {"en", "zh", "de"}})
+    offsets = offsets_for(["en", "zh", "de"])
+    vectors = encoder_like(frame, offsets)
+
+    per_language = find_themes(frame, vectors)  # the encoder's space as it is: one theme per language
+    assert sorted(len(theme.languages) for theme in per_language.themes) == [1, 1, 1]
+
+    result = find_themes(frame, vectors, offsets=offsets)
+    assert sorted(complaint_of(frame, theme) for theme in result.themes) == ["app", "overheating", "refund"]
+    assert all(set(theme.languages) == {"en", "zh", "de"} for theme in result.themes)
+    overheating = next(theme for theme in result.themes if complaint_of(frame, theme) == "overheating")
+    assert "charging case" in overheating.name  # named from its English posts
+    assert {quote.language for quote in overheating.quotes[:3]} == {"en", "zh", "de"}  # quoted in each
+
+
+#: Five complaints, each in the languages given: one of them made in Chinese only.
+ONE_LANGUAGE_ONLY = {"overheating": {"zh"}, "battery": {"en", "zh", "es"}, "bluetooth": {"en", "de"},
+                     "refund": {"en", "zh", "de", "es"}, "app": {"en", "de", "es"}}
+
+
+def test_a_complaint_made_in_one_language_only_stays_whole_and_apart():
+    frame = labelled(ONE_LANGUAGE_ONLY)
+    offsets = offsets_for(["en", "zh", "de", "es"])
+    result = find_themes(frame, encoder_like(frame, offsets), offsets=offsets, min_cluster_size=3)
+    languages = {complaint_of(frame, theme): set(theme.languages) for theme in result.themes}
+    assert languages == ONE_LANGUAGE_ONLY
+    overheating = next(theme for theme in result.themes if complaint_of(frame, theme) == "overheating")
+    assert overheating.size == (frame["complaint"] == "overheating").sum()
+    assert any("充电" in term for term in overheating.terms)  # no English post: named in Chinese
+
+
+def test_where_the_offsets_miss_a_language_its_lump_gives_each_complaint_to_its_theme():
+    """Offsets measured on everyday sentences can fit a language's posts badly: its posts then cluster
+    together whatever they say. The part of that lump that says what another language's theme says
+    joins it; what matches nothing (a complaint made in that language only) stays one theme."""
+    complaints = ONE_LANGUAGE_ONLY | {"overheating": {"en", "zh"}, "fit": {"zh"}}
+    frame = labelled(complaints)
+    offsets = offsets_for(["en", "zh", "de", "es"])
+    measured = offsets | {"zh": offsets["zh"] * 0.2}  # most of the Chinese offset left in place
+    vectors = encoder_like(frame, offsets)
+    first_pass = cluster(language_neutral(vectors, list(frame["language"]), measured), min_cluster_size=3)
+    chinese = first_pass[(frame["language"] == "zh").to_numpy()]
+    assert len(set(chinese)) == 1  # without the lump step, every Chinese post is one theme
+    result = find_themes(frame, vectors, offsets=measured, min_cluster_size=3)
+    languages = {complaint_of(frame, theme): set(theme.languages) for theme in result.themes}
+    assert languages == complaints
+
+
+def test_theme_names_pair_their_top_words_into_a_key_phrase():
+    assert key_phrase(["charging case", "hot", "charger"]) == "charging case, hot"
+    assert key_phrase(["refund", "weeks"]) == "refund, weeks"  # no pair: the two best words
+    assert key_phrase([]) == "(unnamed)"
+    assert key_phrase(["充电盒", "充电", "发热"]) == "充电盒, 发热"  # "充电" is said by "充电盒"
+    scores = np.array([0.9, 0.8, 0.7, 0.5])
+    vocabulary = ["case", "charging", "hot", "charging case"]
+    docs = Counter(dict.fromkeys(vocabulary, 5))
+    assert top_terms(scores, vocabulary, 3, docs, 10) == ["charging case", "hot"]
+
+
+def test_a_quote_is_the_sentence_that_says_the_complaint_and_says_when_it_was_cut():
+    weights = {"hot": 1.0, "charging": 0.8, "case": 0.8}
+    post = ("I use these every day on the train and the sound is great, no complaints there at all. "
+            "But last night the charging case got so hot I couldn't touch it. Not keeping it.")
+    said = "But last night the charging case got so hot I couldn't touch it."
+    assert excerpt(post, weights, tokenize) == (said, True)
+    short = "Mine too. The case got hot! Anyone else?"  # a short sentence comes with its neighbours
+    assert excerpt(short, weights, tokenize) == (short, False)
+    chinese = "现在都不敢充电了。充电盒发热严重！"  # rejoined without a space after "。"
+    assert excerpt(chinese, {"发热": 1.0}, tokenize) == (chinese, False)
+    long = "hot " * 100
+    text, trimmed = excerpt(long, weights, tokenize)
+    assert trimmed and text.endswith("…") and len(text) <= 221
+
+
+def test_embeddings_are_stored_per_mention_so_the_next_report_embeds_nothing(seeded):
+    from reports.feedback import complaint_themes
+    from storage.embeddings import load_embeddings
+    from tests.reports.conftest import END, MODEL, START
+
+    engine, counts = seeded
+    calls: list[int] = []
+
+    def counting_embed(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return topic_embed(texts)
+
+    first, _ = complaint_themes(engine, "Lumora", START, END, model_id=MODEL, embed=counting_embed, exclude=BRAND)
+    assert sum(calls) > 0
+    calls.clear()
+    second, _ = complaint_themes(engine, "Lumora", START, END, model_id=MODEL, embed=counting_embed, exclude=BRAND)
+    assert calls == []  # every vector and the language offsets came from storage
+    assert [theme.name for theme in second.themes] == [theme.name for theme in first.themes]
+    with engine.connect() as connection:
+        stored = load_embeddings(connection, f"{MODEL}#embed-600", range(1, 10_000))
+    assert len(stored) >= counts["lumora_negative"] and all(len(vector) == 2 ** 12 for vector in stored.values())
