@@ -72,7 +72,7 @@ def quality(frame: pd.DataFrame, embeddings: np.ndarray, offsets) -> list[tuple[
         mask = (frame["split"] == SPLITS[split]).to_numpy() if split in SPLITS else np.ones(len(frame), dtype=bool)
         part = frame[mask].reset_index(drop=True)
         gold, languages = part["complaint"].to_numpy(dtype=object), part["language"].to_numpy()
-        for method, used in (("language-neutral (shipped)", offsets), ("no language offsets", None)):
+        for method, used in (("shipped", offsets), ("no offsets", None)):
             rows.append((split, method, pair_scores(labels_of(part, embeddings[mask], used), gold, languages)))
     return rows
 
