@@ -284,6 +284,7 @@ def test_a_quote_is_the_sentence_that_says_the_complaint_and_says_when_it_was_cu
 def test_embeddings_are_stored_per_mention_so_the_next_report_embeds_nothing(seeded):
     from reports.feedback import complaint_themes
     from storage.embeddings import load_embeddings
+    from storage.schema import mentions
     from tests.reports.conftest import END, MODEL, START
 
     engine, counts = seeded
@@ -302,6 +303,11 @@ def test_embeddings_are_stored_per_mention_so_the_next_report_embeds_nothing(see
     with engine.connect() as connection:
         stored = load_embeddings(connection, f"{MODEL}#embed-600", range(1, 10_000))
     assert len(stored) >= counts["lumora_negative"] and all(len(vector) == 2 ** 12 for vector in stored.values())
+    pruned = min(stored)
+    with engine.begin() as connection:  # retention deletes mentions: their vectors go with them
+        connection.execute(mentions.delete().where(mentions.c.id == pruned))
+    with engine.connect() as connection:
+        assert pruned not in load_embeddings(connection, f"{MODEL}#embed-600", stored)
 
 
 @pytest.mark.slow
