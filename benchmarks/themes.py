@@ -9,7 +9,7 @@ cross-language merge, the same clustering) in the same run.
 Speed: `complaint_themes` on 1,000 stored negative mentions whose embeddings are cached (the
 encoder is then never called), median of 3 runs, SQLite.
 
-    python -m benchmarks themes        # about 1 minute on 2 cores (loading the encoder: 30 s)
+    python -m benchmarks themes        # about 3 minutes on 2 busy cores (loading the encoder: 30 s)
 """
 
 from __future__ import annotations
