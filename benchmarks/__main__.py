@@ -23,6 +23,7 @@ BENCHMARKS = {
     "ingest": ("benchmarks.ingest", "mentions/s stored and scored, memory, worker scaling"),
     "dashboard": ("benchmarks.dashboard", "API latency and report time at 1M mentions"),
     "import": ("benchmarks.import_file", "brandpulse import: rows/s and peak memory, CSV and streamed JSON"),
+    "themes": ("benchmarks.themes", "complaint themes across languages: pair precision/recall, time per 1,000"),
 }
 
 

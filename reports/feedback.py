@@ -34,7 +34,10 @@ from sqlalchemy import Engine
 
 from reports import charts
 from reports.alerts_view import alert_records, alerts_between
+from reports.theme_names import language_name
+from reports.theme_space import language_offsets
 from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
+from storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
 from storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
 from storage.series import brand_series
 
@@ -62,6 +65,7 @@ def environment() -> Environment:
     env.filters["day"] = lambda v: "" if v is None else f"{v:%Y-%m-%d}"
     env.filters["growth"] = growth_label
     env.filters["safe_url"] = safe_url
+    env.filters["language_name"] = language_name
     return env
 
 
@@ -175,9 +179,15 @@ def retention_note(held_from: datetime | None, start: datetime, end: datetime) -
 
 def complaint_themes(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
                      embed: Embed | None, exclude: Sequence[str] = (), sample: int = THEME_SAMPLE,
-                     previous_sample: int = PREVIOUS_THEME_SAMPLE) -> tuple[ThemeResult | None, str]:
+                     previous_sample: int = PREVIOUS_THEME_SAMPLE,
+                     embedding_id: str | None = None) -> tuple[ThemeResult | None, str]:
     """The complaint themes of `brand` in [start, end) against the period of the same length before,
-    and a note for the reader (sampling, or why there are none). Used by the report and the dashboard."""
+    and a note for the reader (sampling, or why there are none). Used by the report and the dashboard.
+
+    `embed` is the encoder of model `model_id` unless `embedding_id` names another; each mention's
+    embedding is stored under that id and read back by later reports (`storage.embeddings`), so only
+    new complaints are embedded.
+    """
     previous_start = start - (end - start)
     with engine.connect() as connection:
         now = labelled_mentions(connection, model_id=model_id, brand=brand, start=start, end=end)
@@ -188,20 +198,50 @@ def complaint_themes(engine: Engine, brand: str, start: datetime, end: datetime,
         return None, "Complaint themes were not computed: no embedding model was available."
     chosen = pd.concat([sample_for_themes(now, sample).assign(period="current"),
                         sample_for_themes(before, previous_sample).assign(period="previous")], ignore_index=True)
-    texts = [text[:THEME_TEXT_CHARS] for text in chosen["text"]]
     try:
-        embeddings = np.asarray(embed(texts), dtype=np.float32)
+        embeddings, offsets = cached_embeddings(engine, chosen, embed, embedding_id or f"{model_id}#{EMBEDDING_KIND}")
     except Exception as error:  # a missing or broken model must not cost the rest of the report
         log.exception("embedding complaints for %s failed", brand)
         reason = f"{type(error).__name__}: {error}"
         return None, f"Complaint themes were not computed: the embedding model failed ({reason})."
-    result = find_themes(chosen, embeddings, exclude=exclude, total=len(now))
+    result = find_themes(chosen, embeddings, exclude=exclude, offsets=offsets, total=len(now))
     note = ""
     if len(now) > sample or len(before) > previous_sample:
         note = (f"Themes were found in a time-spread sample of {min(len(now), sample):,} of this period's "
                 f"{len(now):,} negative mentions (and {min(len(before), previous_sample):,} of the previous "
                 f"period's {len(before):,}); sizes are scaled to the full counts.")
     return result, note
+
+
+#: What the stored embeddings are: the encoder's vector of a post's first `THEME_TEXT_CHARS` characters.
+EMBEDDING_KIND = f"embed-{THEME_TEXT_CHARS}"
+
+
+def cached_embeddings(engine: Engine, frame: pd.DataFrame, embed: Embed,
+                      embedding_id: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Row-aligned embeddings of `frame`'s mentions (column `id`) and the encoder's language offsets:
+    read from storage where stored, else computed with `embed` and stored for the next report."""
+    ids = [int(value) for value in frame["id"]]
+    with engine.connect() as connection:
+        stored = load_embeddings(connection, embedding_id, ids)
+        offsets = load_named_vectors(connection, "language-offsets", embedding_id)
+    missing = [row for row, mention_id in enumerate(ids) if mention_id not in stored]
+    fresh: dict[int, np.ndarray] = {}
+    if missing:
+        vectors = np.asarray(embed([frame["text"].iloc[row][:THEME_TEXT_CHARS] for row in missing]), dtype=np.float32)
+        # rounded as storage rounds them, so a report reads the same vectors the first time and the next
+        vectors = vectors.astype(np.float16).astype(np.float32)
+        fresh = {ids[row]: vector for row, vector in zip(missing, vectors, strict=True)}
+    new_offsets = offsets is None
+    if new_offsets:
+        offsets = language_offsets(embed)
+    if fresh or new_offsets:
+        with engine.begin() as connection:
+            save_embeddings(connection, embedding_id, fresh)
+            if new_offsets:
+                save_named_vectors(connection, "language-offsets", embedding_id, offsets, datetime.now(UTC))
+    vectors = {**stored, **fresh}
+    return np.stack([vectors[mention_id] for mention_id in ids]), offsets
 
 
 def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,

@@ -1,4 +1,4 @@
-"""Complaint themes: negative mentions clustered by meaning, named by their distinctive terms.
+"""Complaint themes: negative mentions clustered by meaning across languages, named by a key phrase.
 
 `find_themes` is a pure function of a mentions frame and its sentence embeddings, so it is tested with
 any deterministic embedding. The frame holds the negative mentions of the report's period and of the
@@ -7,16 +7,17 @@ can be read off its members' periods. A `weight` column says how many mentions e
 when the caller sampled (see `sample_for_themes`).
 
 Method:
-1. Embeddings (L2-normalised, so euclidean distance orders pairs like cosine similarity) are reduced
-   with PCA to at most 32 dimensions: density estimates degrade in high dimensions.
-2. HDBSCAN finds dense groups without a preset cluster count; mentions in no dense group are noise
-   and belong to no theme. `min_cluster_size` grows with the sample (2% of it, at least 5).
-   Clusters whose words say the same thing are then merged (`merge_alike`).
-3. Each theme is named by class-based TF-IDF (BERTopic's c-TF-IDF): the frequency of a term in the
-   theme's concatenated posts, times log(1 + A / f) where A is the average number of terms per class
-   and f the term's frequency over all classes (noise included, which demotes generic words).
-4. Representative quotes are the distinct current-period posts nearest the theme's centroid; a
-   cluster with fewer than 3 distinct current posts (a faded theme, a post pasted many times) is none.
+1. Each language's offset is taken out of the embeddings (`reports.theme_space`), so a complaint
+   made in English and in Chinese is one group, not two.
+2. Average-linkage clustering on cosine distance, cut at a fixed distance, groups the posts; groups
+   under 1% of the posts (at least 5) belong to no theme. Groups whose centroids agree once each
+   language's own mean is taken out are then merged (`merge_across_languages`), and the parts of a
+   language's lump that match another language's theme join it (`pull_from_language_lumps`).
+3. Each theme is named by a key phrase from its posts in the report's language (English by default;
+   `reports.theme_names`), ranked by class-based TF-IDF (BERTopic's c-TF-IDF) against the other themes.
+4. Representative quotes are distinct current-period posts nearest the theme's centroid, the first
+   ones from different languages, each cut to its sentence that weighs most in the theme; a cluster
+   with fewer than 3 distinct current posts (a faded theme, a post pasted many times) is none.
 5. Trend: the theme's (weighted) size now against the previous period. A theme with no previous
    members is "new"; one at least 1.5 times its previous size is "growing". New themes come first,
    then growing ones by growth, then the rest by size.
@@ -25,9 +26,8 @@ Method:
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from reports.text import excluded_terms, tokenize
+from reports.theme_names import class_tfidf, excerpt, key_phrase, naming_language, top_terms
+from reports.theme_space import Embed, language_neutral, theme_labels
 
-_CJK_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-Embed = Callable[[list[str]], np.ndarray]
+__all__ = ["Embed", "Quote", "Theme", "ThemeResult", "find_themes", "growth_label", "sample_for_themes"]
 
 #: A theme must grow by this factor against the previous period to count as fast-growing.
 GROWTH_FACTOR = 1.5
@@ -47,19 +47,22 @@ GROWTH_FACTOR = 1.5
 FADE_FACTOR = 0.67
 #: A theme needs this many different posts in the report's period (and so has 3 quotes to show).
 MIN_THEME_POSTS = 3
-#: Clusters whose c-TF-IDF word vectors are at least this alike (cosine) are one theme.
-MERGE_SIMILARITY = 0.3
 STATUS_ORDER = {"new": 0, "growing": 1, "stable": 2, "shrinking": 3}
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
+    """A post quoted for a theme: `text` is its sentence that says the complaint, `full_text` the post
+    (`trimmed` when they differ; the report links to the post at `url`)."""
+
     text: str
     url: str | None
     source: str
     created_at: datetime
     author_handle: str | None = None
     language: str | None = None
+    full_text: str = ""
+    trimmed: bool = False
 
 
 @dataclass(slots=True)
@@ -111,93 +114,6 @@ def sample_for_themes(frame: pd.DataFrame, limit: int, *, seed: int = 0) -> pd.D
     return ordered.iloc[np.unique(picks)].assign(weight=len(frame) / len(np.unique(picks)))
 
 
-def class_tfidf(documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[str]]:
-    """c-TF-IDF: one row per class (its documents' terms pooled), L1-normalised term frequency times
-    log(1 + average terms per class / term frequency over all classes)."""
-    vocabulary: dict[str, int] = {}
-    counts = [Counter(terms) for terms in documents]
-    for counter in counts:
-        for term in counter:
-            vocabulary.setdefault(term, len(vocabulary))
-    matrix = np.zeros((len(documents), len(vocabulary)))
-    for row, counter in enumerate(counts):
-        for term, count in counter.items():
-            matrix[row, vocabulary[term]] = count
-    totals = matrix.sum(axis=1, keepdims=True)
-    average = totals.mean() if len(totals) else 0.0
-    frequency = matrix.sum(axis=0)
-    idf = np.log1p(average / np.maximum(frequency, 1))
-    tf = matrix / np.maximum(totals, 1)
-    return tf * idf, list(vocabulary)
-
-
-def _top_terms(row: np.ndarray, vocabulary: list[str], count: int, min_docs: Counter, class_size: int) -> list[str]:
-    """The `count` best terms, skipping those found in a single post of a larger theme (one-off
-    words) and words already covered by a chosen bigram."""
-    chosen: list[str] = []
-    for index in np.argsort(-row, kind="stable"):
-        if row[index] <= 0 or len(chosen) >= count:
-            break
-        term = vocabulary[index]
-        if class_size >= 4 and min_docs[term] < 2:
-            continue
-        words = set(term.split())
-        if any(words <= set(other.split()) or set(other.split()) <= words for other in chosen):
-            continue
-        if " " not in term and _CJK_TERM.fullmatch(term) and set(term) <= set("".join(chosen)):
-            continue  # a bigram straddling two chosen ones ("机屏" after "手机" and "屏幕")
-        chosen.append(term)
-    return chosen
-
-
-def _reduce(embeddings: np.ndarray, dimensions: int, seed: int) -> np.ndarray:
-    if embeddings.shape[1] <= dimensions or len(embeddings) <= dimensions:
-        return embeddings
-    from sklearn.decomposition import PCA
-
-    return PCA(n_components=dimensions, random_state=seed, svd_solver="randomized").fit_transform(embeddings)
-
-
-def cluster(embeddings: np.ndarray, *, min_cluster_size: int | None = None, seed: int = 0) -> np.ndarray:
-    """HDBSCAN labels (-1: noise) for L2-normalised embeddings."""
-    from sklearn.cluster import HDBSCAN
-
-    n = len(embeddings)
-    if min_cluster_size is None:
-        min_cluster_size = max(5, round(0.02 * n))
-    if n < 2 * min_cluster_size:
-        return np.full(n, -1)
-    reduced = _reduce(np.asarray(embeddings, dtype=np.float64), 32, seed)
-    model = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(min_cluster_size, 5),
-                    cluster_selection_method="eom", copy=True)
-    return model.fit_predict(reduced)
-
-
-def merge_alike(labels: np.ndarray, tokens: Sequence[Sequence[str]], threshold: float = MERGE_SIMILARITY) -> np.ndarray:
-    """Merge clusters whose words say the same thing (BERTopic's topic reduction).
-
-    Density clustering can split one complaint into sub-groups by phrasing ("no refund" / "still
-    waiting for my refund"); a reader wants one theme. The two clusters whose c-TF-IDF word vectors
-    are most alike (cosine, noise kept as a class so shared generic words weigh little) are merged,
-    and again, while that similarity is at least `threshold`.
-    """
-    labels = labels.copy()
-    words = [[term for term in row if " " not in term] for row in tokens]
-    while True:
-        ids = sorted(set(labels) - {-1})
-        if len(ids) < 2:
-            return labels
-        documents = [[term for row in np.flatnonzero(labels == label) for term in words[row]] for label in [*ids, -1]]
-        matrix, _ = class_tfidf(documents)
-        matrix = matrix[:-1] / np.maximum(np.linalg.norm(matrix[:-1], axis=1, keepdims=True), 1e-12)
-        similarity = matrix @ matrix.T
-        np.fill_diagonal(similarity, -1.0)
-        first, second = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
-        if similarity[first, second] < threshold:
-            return labels
-        labels[labels == ids[second]] = ids[first]
-
-
 def _status(size: float, previous: float) -> tuple[str, float | None]:
     if previous <= 0:
         return "new", None
@@ -214,13 +130,16 @@ def _normalised(text: str) -> str:
 
 
 def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterable[str] = (),
+                offsets: Mapping[str, np.ndarray] | None = None, language: str = "en",
                 min_cluster_size: int | None = None, max_themes: int = 12, quotes: int = 5,
-                terms: int = 6, total: int | None = None, seed: int = 0) -> ThemeResult:
+                terms: int = 6, total: int | None = None) -> ThemeResult:
     """Themes among the rows of `frame` (columns text, period, created_at, source, url, language,
     author_handle, optional weight), `embeddings` row-aligned with it.
 
-    `exclude` keeps the brand's own names out of theme names; `total` is the number of current-period
-    negatives the sample stands for (default: the weighted count of current rows).
+    `offsets` are the encoder's language offsets (`reports.theme_space.language_offsets`); `language`
+    is the report's, in which themes are named where they have posts in it. `exclude` keeps the
+    brand's own names out of theme names; `total` is the number of current-period negatives the
+    sample stands for (default: the weighted count of current rows).
     """
     frame = frame.reset_index(drop=True)
     if len(frame) != len(embeddings):
@@ -231,14 +150,21 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
     total = round(weight[current].sum()) if total is None else total
     if not len(frame):
         return ThemeResult(themes=[], clustered=0, sampled=0, total=total)
-    labels = cluster(np.asarray(embeddings), min_cluster_size=min_cluster_size, seed=seed)
+    languages = [str(value) for value in frame["language"].fillna("unknown")]
+    vectors = language_neutral(np.asarray(embeddings), languages, offsets)
+    labels = theme_labels(vectors, languages, min_cluster_size=min_cluster_size)
     exclude_set = excluded_terms(exclude)
     tokens = [tokenize(text, exclude=exclude_set) for text in frame["text"]]
-    labels = merge_alike(labels, tokens)
     ids = sorted(set(labels) - {-1})
-    classes = [*ids, -1]
-    documents = [[term for row in np.flatnonzero(labels == label) for term in tokens[row]] for label in classes]
+    namers = {label: naming_language([languages[row] for row in np.flatnonzero(labels == label)], language)
+              for label in ids}
+    # Names compare each theme's posts in its naming language with every other post.
+    documents = [[term for row in np.flatnonzero(labels == label) if languages[row] == namers[label]
+                  for term in tokens[row]] for label in ids]
+    documents.append([term for row in range(len(frame)) for term in tokens[row]])
     scores, vocabulary = class_tfidf(documents)
+    quote_scores, quote_vocabulary = class_tfidf([[term for row in np.flatnonzero(labels == label)
+                                                   for term in tokens[row]] for label in [*ids, -1]])
     themes = []
     in_theme = np.zeros(len(frame), dtype=bool)
     for position, label in enumerate(ids):
@@ -247,17 +173,16 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
         if len({_normalised(text) for text in frame["text"].iloc[now]}) < MIN_THEME_POSTS:
             continue  # a theme of the previous period only (it faded away), or one post pasted over and over
         in_theme[now] = True
-        size = float(weight[now].sum())
-        before = members[~current[members]]
-        previous = float(weight[before].sum())
-        docs_with = Counter(term for row in members for term in set(tokens[row]))
-        names = _top_terms(scores[position], vocabulary, terms, docs_with, len(members))
+        size, previous = float(weight[now].sum()), float(weight[members[~current[members]]].sum())
+        named = [row for row in members if languages[row] == namers[label]]
+        docs_with = Counter(term for row in named for term in set(tokens[row]))
+        names = top_terms(scores[position], vocabulary, terms, docs_with, len(named))
         status, change = _status(size, previous)
         themes.append(Theme(
-            name=" · ".join(names[:3]) or "(unnamed)", terms=names, size=round(size),
-            previous=round(previous), status=status, change=change,
-            quotes=_quotes(frame, np.asarray(embeddings), now, quotes),
-            languages=dict(Counter(frame["language"].fillna("unknown").iloc[now]).most_common()),
+            name=key_phrase(names), terms=names, size=round(size), previous=round(previous), status=status,
+            change=change, quotes=_quotes(frame, vectors, now, quotes,
+                                   _term_weights(quote_scores[position], quote_vocabulary), exclude_set),
+            languages=dict(Counter(languages[row] for row in now).most_common()),
             sources=dict(Counter(frame["source"].iloc[now]).most_common()), sampled=len(now)))
     themes.sort(key=lambda t: (STATUS_ORDER[t.status], -(t.change or 0.0) if t.status == "growing" else 0.0,
                                -t.size, t.name))
@@ -266,26 +191,42 @@ def find_themes(frame: pd.DataFrame, embeddings: np.ndarray, *, exclude: Iterabl
                        unclustered=sampled - clustered)
 
 
-def _quotes(frame: pd.DataFrame, embeddings: np.ndarray, rows: np.ndarray, count: int) -> list[Quote]:
-    centroid = embeddings[rows].mean(axis=0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-    order = rows[np.argsort(-(embeddings[rows] @ centroid), kind="stable")]
+def _term_weights(row: np.ndarray, vocabulary: list[str]) -> dict[str, float]:
+    """c-TF-IDF weights of the terms the theme's posts use (all languages): what a quote is cut by."""
+    return {vocabulary[index]: float(row[index]) for index in np.flatnonzero(row > 0)}
+
+
+def _quotes(frame: pd.DataFrame, vectors: np.ndarray, rows: np.ndarray, count: int, weights: dict[str, float],
+            exclude: frozenset[str]) -> list[Quote]:
+    """Distinct posts nearest the centroid (neither the post nor its quoted sentence seen before), the
+    nearest one of each language first (by the theme's language sizes), each cut to its sentence
+    that weighs most in the theme."""
+    centroid = vectors[rows].mean(axis=0)
+    order = rows[np.argsort(-(vectors[rows] @ centroid), kind="stable")]
     seen: set[str] = set()
-    chosen = []
+    distinct: list[Quote] = []
     for row in order:
-        record = frame.iloc[row]
-        key = _normalised(record["text"])
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(Quote(text=record["text"], url=record.get("url"), source=record["source"],
-                            created_at=record["created_at"].to_pydatetime() if hasattr(record["created_at"],
-                                                                                      "to_pydatetime")
-                            else record["created_at"],
-                            author_handle=record.get("author_handle"), language=record.get("language")))
-        if len(chosen) >= count:
+        quote = _quote(frame.iloc[row], weights, exclude)
+        keys = {_normalised(quote.full_text), _normalised(quote.text)}
+        if not keys & seen:
+            distinct.append(quote)
+        seen |= keys
+        if len(distinct) >= 8 * count:
             break
-    return chosen
+    sizes = Counter(frame["language"].fillna("unknown").iloc[rows])
+    firsts: dict[str, Quote] = {}
+    for quote in distinct:
+        firsts.setdefault(quote.language or "unknown", quote)
+    leading = [firsts[language] for language, _ in sizes.most_common() if language in firsts][:max(1, count - 2)]
+    return (leading + [quote for quote in distinct if quote not in leading])[:count]
+
+
+def _quote(record: pd.Series, weights: dict[str, float], exclude: frozenset[str]) -> Quote:
+    created = record["created_at"]
+    text, trimmed = excerpt(record["text"], weights, lambda part: tokenize(part, exclude=exclude))
+    return Quote(text=text, full_text=record["text"], trimmed=trimmed, url=record.get("url"), source=record["source"],
+                 created_at=created.to_pydatetime() if hasattr(created, "to_pydatetime") else created,
+                 author_handle=record.get("author_handle"), language=record.get("language"))
 
 
 def growth_label(theme: Theme) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -186,4 +187,15 @@ daily_aggregates = Table(
     Column("mentions", BigId, nullable=False),
     Column("score_sum", Float, nullable=False),
     Index(None, "brand_id", "day"),
+)
+
+#: Sentence embeddings of mentions, one per mention and embedding model (complaint themes embed each
+#: post once, not once per report). `vector` holds float16 values, little-endian, `dimensions` of them.
+mention_embeddings = Table(
+    "mention_embeddings", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("model_id", String(200), primary_key=True),
+    Column("dimensions", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )
