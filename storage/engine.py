@@ -14,8 +14,15 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+#: What a user without the PostgreSQL driver installs (the `postgres` extra in pyproject.toml).
+POSTGRES_EXTRA = "pip install 'brandpulse[postgres]'"
+
 #: Writers wait this long for SQLite's lock instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class MissingDriver(RuntimeError):
+    """The database URL needs a driver that is not installed (BrandPulse without its `postgres` extra)."""
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +46,12 @@ def create_database_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     options.setdefault("pool_pre_ping", True)  # survive a database restart without a stale pool
-    return create_engine(parsed, **options)
+    try:
+        return create_engine(parsed, **options)
+    except ImportError as error:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise MissingDriver(f"the database {shown} needs the PostgreSQL driver: install BrandPulse with its "
+                            f"postgres extra ({POSTGRES_EXTRA})") from error
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

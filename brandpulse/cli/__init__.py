@@ -8,6 +8,7 @@ import typer
 
 from brandpulse.cli import alerting, core, data, demo, model, report, worker
 from brandpulse.cli.context import CliState
+from brandpulse.logs import LogFormat
 
 app = typer.Typer(help="Social listening and sentiment monitoring: collect brand mentions, score their "
                        "sentiment, alert on negative spikes.", no_args_is_help=True, add_completion=False,
@@ -20,8 +21,10 @@ def _options(
     config: Path = typer.Option(Path("brandpulse.yaml"), "--config", "-c", envvar="BRANDPULSE_CONFIG",
                                 help="Config file."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    log_format: LogFormat = typer.Option(LogFormat.plain, "--log-format", envvar="BRANDPULSE_LOG_FORMAT",
+                                         help="Logs on stderr, one line each: plain text, or JSON for collectors."),
 ) -> None:
-    ctx.obj = CliState(config_path=config, verbose=verbose)
+    ctx.obj = CliState(config_path=config, verbose=verbose, log_format=log_format)
 
 
 for module in (core, data, demo, report, alerting, worker):

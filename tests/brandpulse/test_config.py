@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 import textwrap
 from datetime import timedelta
 
 import pytest
 
 from brandpulse.config import load_config, secret_values
-from brandpulse.logs import RedactSecrets
+from brandpulse.logs import PlainFormatter, RedactSecrets
 from brandpulse.yamlsource import ConfigError
 
 GOOD = """\
@@ -161,6 +162,11 @@ def test_a_secret_never_appears_in_a_type_error(tmp_path, monkeypatch):
 
 
 def test_logging_redacts_resolved_secrets():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /search?token=%s", ("s3cret-token",), None)
-    RedactSecrets(["s3cret-token"]).filter(record)
-    assert record.getMessage() == "GET /search?token=***"
+    try:
+        raise ValueError("bad response from /search?token=s3cret-token")
+    except ValueError:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /search?token=%s", ("s3cret-token",),
+                                   sys.exc_info())
+    line = RedactSecrets(PlainFormatter(), ["s3cret-token"]).format(record)
+    assert "GET /search?token=***" in line and "ValueError: bad response from /search?token=***" in line
+    assert "s3cret-token" not in line
