@@ -8,17 +8,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from brandpulse.cli import app
 from brandpulse.cli.core import EXIT_ALL_SOURCES_FAILED, EXIT_SOME_SOURCES_FAILED
+from brandpulse.config import load_config
 from tests.alerts.conftest import closed_port  # noqa: F401 (a fixture: a port nobody listens on)
 from tests.brandpulse.conftest import write_stream
+from tests.support.postgres import free_port
 
 ROOT = Path(__file__).parents[2]
 PLAIN_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
@@ -167,3 +172,56 @@ def test_report_without_chromium_writes_the_html_and_says_the_pdf_needs_chromium
     assert not html.with_suffix(".pdf").exists()
     said = " ".join(result.output.split())
     assert "no PDF: a PDF needs chromium (apt-get install chromium) or $BRANDPULSE_CHROMIUM" in said
+
+
+# ---------------------------------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize(("listen", "host", "port"), [
+    ("0.0.0.0:9464", "0.0.0.0", 9464), ("9464", "127.0.0.1", 9464), (":9100", "127.0.0.1", 9100),
+    ("[::]:9464", "::", 9464), (None, "127.0.0.1", None)])
+def test_metrics_listen_is_host_and_port_with_loopback_by_default(tmp_path, listen, host, port):
+    config = write_config(tmp_path, replay=tmp_path / "stream.jsonl")
+    if listen is not None:
+        config.write_text(config.read_text(encoding="utf-8") + f'metrics:\n  listen: "{listen}"\n', encoding="utf-8")
+    loaded = load_config(config).metrics
+    assert (loaded.host, loaded.port) == (host, port)
+
+
+def test_a_bad_metrics_listen_fails_at_start_with_its_line(tmp_path):
+    config = write_config(tmp_path, replay=tmp_path / "stream.jsonl")
+    config.write_text(config.read_text(encoding="utf-8") + "metrics:\n  listen: 0.0.0.0:http\n", encoding="utf-8")
+    result = invoke(config, "status")
+    assert result.exit_code == 2
+    assert "brandpulse.yaml:10: metrics.listen: listen is host:port (e.g. 0.0.0.0:9464)" in " ".join(
+        result.output.split())
+
+
+def test_the_metrics_command_listens_where_the_config_says(tmp_path):
+    """`metrics.listen: 0.0.0.0:PORT` serves /metrics on every interface, the process series included."""
+    port = free_port()
+    config = write_config(tmp_path, replay=tmp_path / "stream.jsonl")
+    config.write_text(config.read_text(encoding="utf-8") + f"metrics:\n  listen: 0.0.0.0:{port}\n", encoding="utf-8")
+    server = subprocess.Popen([sys.executable, "-m", "brandpulse", "-c", str(config), "metrics"], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert f"Serving http://0.0.0.0:{port}/metrics" in server.stdout.readline()
+        addresses = {"127.0.0.1", *outward_addresses()}
+        for address in addresses:
+            with urllib.request.urlopen(f"http://{address}:{port}/metrics", timeout=10) as response:
+                text = response.read().decode()
+            assert "brandpulse_database_up 1.0" in text and "process_resident_memory_bytes" in text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert server.returncode == 0
+
+
+def outward_addresses() -> set[str]:
+    """This machine's non-loopback IPv4 addresses (none in a sandbox without a network)."""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    except OSError:
+        return set()
+    return {address for address in found if not address.startswith("127.")}
