@@ -13,10 +13,9 @@ from storage.state import load_document, save_document
 
 def smtp_settings(email: EmailConfig) -> SmtpSettings:
     host, _, port = email.smarthost.rpartition(":")
-    security = "starttls" if email.starttls else ("ssl" if port == "465" else "none")
     return SmtpSettings(host=host, port=int(port), sender=email.from_, username=email.username,
-                        password=email.password.get_secret_value() if email.password else None, security=security,
-                        ca_file=email.ca_file)
+                        password=email.password.get_secret_value() if email.password else None,
+                        security=email.security, ca_file=email.ca_file)
 
 
 def brand_terms(config: Config) -> dict[str, list[str]]:

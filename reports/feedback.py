@@ -399,7 +399,7 @@ class SmtpSettings:
     sender: str = "brandpulse@localhost"
     username: str | None = None
     password: str | None = None
-    security: str = "starttls"  # "starttls", "ssl" (SMTPS) or "none" (a relay on the same host)
+    security: str = "starttls"  # "starttls", "smtps" or "none" (a relay on the same host)
     timeout: float = 30.0
     ca_file: str | None = None  # a private CA's bundle; default: the system's trusted CAs
 
@@ -411,7 +411,7 @@ def smtp_connection(settings: SmtpSettings) -> smtplib.SMTP:
     CA and name `settings.host`, or the connection is refused before any password or report is sent.
     """
     context = ssl.create_default_context(cafile=settings.ca_file)
-    if settings.security == "ssl":
+    if settings.security == "smtps":
         return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
     client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     if settings.security == "starttls":
