@@ -57,7 +57,7 @@ RUN pip install ".[postgres]"
 USER 10001:10001
 COPY deploy/build-model.yaml /tmp/build-model.yaml
 RUN brandpulse --log-format plain -c /tmp/build-model.yaml score \
-    && rm -f /tmp/build-model.db /tmp/build-model.db-*
+    && rm -f /tmp/build-model.db*
 
 WORKDIR /var/lib/brandpulse
 VOLUME ["/var/lib/brandpulse"]
