@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -62,8 +64,21 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; a no-op on an up-to-date database."""
-    command.upgrade(_alembic_config(engine), revision)
+    """Bring the schema to `revision`; a no-op on an up-to-date database.
+
+    Processes starting together (a scheduler, workers and the dashboard) migrate one at a time: on
+    PostgreSQL the migration takes an advisory lock (migrations/env.py); on SQLite, whose DDL has no
+    such lock, a lock file beside the database orders them, or they would race to create the tables.
+    """
+    with _sqlite_migration_lock(engine):
+        command.upgrade(_alembic_config(engine), revision)
+
+
+def _sqlite_migration_lock(engine: Engine) -> AbstractContextManager[object]:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    return FileLock(f"{database}.migrate.lock", thread_local=False)
 
 
 def is_current(engine: Engine) -> bool:
