@@ -1,9 +1,10 @@
 """Notifier channels. ``build(receiver_config)`` returns an object with ``send(notification)``;
 a failed send raises :class:`DeliveryError`, ``retryable`` telling the outbox whether to try again.
 
-HTTP channels (Slack, Microsoft Teams, webhook, PagerDuty) treat connection errors, timeouts, 408,
+HTTP channels (Slack, Microsoft Teams, webhook, PagerDuty, Alertmanager) treat connection errors, timeouts, 408,
 429 and 5xx as retryable and other 4xx as permanent (bad URL or key). Email speaks SMTP with
-STARTTLS and login; refused recipients and failed authentication are permanent.
+STARTTLS (or SMTPS on port 465) and login, verifying the server's certificate and name; refused
+recipients, failed authentication and an untrusted certificate are permanent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import requests
 
 from alerts import render
 from alerts.config import (
+    AlertmanagerConfig,
     ConsoleConfig,
     EmailConfig,
     FileConfig,
@@ -132,6 +134,23 @@ class PagerDutyChannel:
               self.config.timeout.total_seconds(), f"pagerduty receiver {self.name}")
 
 
+class AlertmanagerChannel:
+    """POSTs the notification's alerts to Alertmanager's v2 API (`POST /api/v2/alerts`)."""
+
+    def __init__(self, name: str, config: AlertmanagerConfig):
+        self.name, self.config = name, config
+
+    def payload(self, n: Notification, now: datetime | None = None) -> list[dict[str, Any]]:
+        return render.alertmanager_alerts(n, now or datetime.now(UTC), self.config.lapse_after)
+
+    def send(self, notification: Notification) -> None:
+        headers = dict(self.config.headers)
+        if self.config.bearer_token is not None:
+            headers["Authorization"] = f"Bearer {self.config.bearer_token.get_secret_value()}"
+        _post(f"{self.config.url.rstrip('/')}/api/v2/alerts", canonical_json(self.payload(notification)), headers,
+              self.config.timeout.total_seconds(), f"alertmanager receiver {self.name}")
+
+
 class EmailChannel:
     def __init__(self, name: str, config: EmailConfig):
         self.name, self.config = name, config
@@ -151,23 +170,17 @@ class EmailChannel:
 
     def send(self, notification: Notification) -> None:
         c = self.config
-        host, _, port = c.smarthost.rpartition(":")
         what = f"email receiver {self.name}"
         try:
-            with smtplib.SMTP(host, int(port), timeout=c.timeout.total_seconds()) as smtp:
-                smtp.ehlo()
-                if c.starttls:
-                    if not smtp.has_extn("starttls"):
-                        raise DeliveryError(f"{what}: {c.smarthost} does not offer STARTTLS", retryable=False)
-                    context = ssl.create_default_context(cafile=c.ca_file) if c.ca_file else \
-                        ssl.create_default_context()
-                    smtp.starttls(context=context)
-                    smtp.ehlo()
+            with self._connect(what) as smtp:
                 if c.username:
                     _login(smtp, c.username, c.password.get_secret_value() if c.password else "")
                 smtp.send_message(self.message(notification))
         except DeliveryError:
             raise
+        except ssl.SSLCertVerificationError as exc:  # retrying cannot make an untrusted server trusted
+            raise DeliveryError(f"{what}: {c.smarthost}'s TLS certificate is not trusted: {exc.verify_message}",
+                                retryable=False) from exc
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"{what}: authentication failed: {exc.smtp_code}", retryable=False) from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -177,6 +190,32 @@ class EmailChannel:
             raise DeliveryError(f"{what}: SMTP {exc.smtp_code} {exc.smtp_error!r}", retryable=retryable) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{what}: {type(exc).__name__}: {exc}", retryable=True) from exc
+
+    def _connect(self, what: str) -> smtplib.SMTP:
+        """An SMTP session over STARTTLS or SMTPS (`security`), or in clear for a relay on the same host.
+
+        The TLS context is `ssl.create_default_context()` (with `ca_file` for a private CA): the
+        certificate must chain to a trusted CA and name the smarthost, or nothing, password included,
+        is sent.
+        """
+        c = self.config
+        host, _, port = c.smarthost.rpartition(":")
+        timeout = c.timeout.total_seconds()
+        context = ssl.create_default_context(cafile=c.ca_file)
+        if c.security == "smtps":
+            return smtplib.SMTP_SSL(host, int(port), timeout=timeout, context=context)
+        smtp = smtplib.SMTP(host, int(port), timeout=timeout)
+        try:
+            smtp.ehlo()
+            if c.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise DeliveryError(f"{what}: {c.smarthost} does not offer STARTTLS", retryable=False)
+                smtp.starttls(context=context)
+                smtp.ehlo()
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
@@ -225,7 +264,7 @@ class FileChannel:
 
 
 _KINDS = {"slack": SlackChannel, "teams": TeamsChannel, "webhook": WebhookChannel, "pagerduty": PagerDutyChannel,
-          "email": EmailChannel, "console": ConsoleChannel, "file": FileChannel}
+          "email": EmailChannel, "console": ConsoleChannel, "file": FileChannel, "alertmanager": AlertmanagerChannel}
 
 
 def build(receiver: ReceiverConfig) -> Channel:

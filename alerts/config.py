@@ -143,8 +143,17 @@ class EmailConfig(_Integration):
     username: str | None = None
     password: SecretStr | None = None
     starttls: bool = True
+    smtps: bool = Field(default=False, description="TLS from the first byte (SMTPS, usually port 465), not STARTTLS")
     ca_file: str | None = Field(default=None, description="CA bundle to verify the server with (private CAs)")
     subject_prefix: str = "[BrandPulse]"
+
+    @property
+    def security(self) -> Literal["smtps", "starttls", "none"]:
+        """How the session is protected: SMTPS when asked (or `starttls: false` on port 465), else
+        STARTTLS, else nothing (`starttls: false`: a relay on the same host)."""
+        if self.smtps or (not self.starttls and self.smarthost.rpartition(":")[2] == "465"):
+            return "smtps"
+        return "starttls" if self.starttls else "none"
 
     @field_validator("to", mode="before")
     @classmethod
@@ -172,6 +181,18 @@ class PagerDutyConfig(_Integration):
     source: str = "brandpulse"
 
 
+class AlertmanagerConfig(_Integration):
+    """A Prometheus Alertmanager: alerts are posted to its `/api/v2/alerts`, so they take the routes,
+    silences and inhibitions on-call already has there."""
+
+    url: str = Field(description="Alertmanager's address, e.g. http://alertmanager:9093")
+    lapse_after: Duration = Field(default=timedelta(hours=6), description=(
+        "endsAt of a firing alert: Alertmanager resolves it by itself unless told again by then; keep it "
+        "longer than the route's repeat_interval"))
+    bearer_token: SecretStr | None = Field(default=None, description="for an Alertmanager behind an auth proxy")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
 class TeamsConfig(_Integration):
     webhook_url: SecretStr
 
@@ -185,7 +206,7 @@ class FileConfig(_Integration):
     path: str
 
 
-INTEGRATIONS = ("slack", "email", "webhook", "pagerduty", "teams", "console", "file")
+INTEGRATIONS = ("slack", "email", "webhook", "pagerduty", "teams", "console", "file", "alertmanager")
 
 
 class ReceiverConfig(_Model):
@@ -199,6 +220,7 @@ class ReceiverConfig(_Model):
     teams: TeamsConfig | None = None
     console: ConsoleConfig | None = None
     file: FileConfig | None = None
+    alertmanager: AlertmanagerConfig | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReceiverConfig:

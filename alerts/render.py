@@ -4,14 +4,14 @@ and a link to the dashboard.
 
 Functions return plain data (dicts, strings) so tests can compare payloads exactly:
 :func:`slack_payload`, :func:`teams_payload`, :func:`pagerduty_event`, :func:`webhook_payload`,
-:func:`email_parts` and :func:`text_message`.
+:func:`alertmanager_alerts`, :func:`email_parts` and :func:`text_message`.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.model import Alert, Notification, iso
@@ -250,6 +250,30 @@ def webhook_payload(n: Notification) -> dict[str, Any]:
                     "generatorURL": a.context.get("dashboard_url"), "topMentions": mentions(a),
                     "risingTerms": terms(a)} for a in n.alerts],
     }
+
+
+def alertmanager_alerts(n: Notification, now: datetime, lapse_after: timedelta) -> list[dict[str, Any]]:
+    """The body of a POST to Alertmanager's `/api/v2/alerts` (its `postableAlerts`): per alert its
+    labels, its annotations (strings only, our values added), `startsAt`, `endsAt` and `generatorURL`.
+
+    A resolved alert ends when it resolved. A firing one ends at `now + lapse_after` unless it carries
+    its own end: Alertmanager resolves an alert whose end has passed, so one we stop repeating (our
+    process gone for good) does not page forever, while each repeat pushes the end further out.
+    """
+    alerts = []
+    for alert in n.alerts:
+        annotations = dict(alert.annotations)
+        for name, value in (("value", alert.value), ("expected", alert.expected), ("score", alert.score)):
+            if value is not None:
+                annotations.setdefault(name, f"{value:g}")
+        ends_at = alert.ends_at or (now if alert.status == "resolved" else now + lapse_after)
+        entry: dict[str, Any] = {"labels": dict(alert.labels), "annotations": annotations,
+                                 "startsAt": iso(alert.starts_at or n.created_at), "endsAt": iso(ends_at)}
+        link = alert.context.get("dashboard_url") or n.dashboard_url
+        if link:
+            entry["generatorURL"] = link
+        alerts.append(entry)
+    return alerts
 
 
 # --------------------------------------------------------------------------------------------- email

@@ -18,8 +18,9 @@ misses the target or memory grows by more than a quarter between the two reading
 The drain claims batches with `storage.scoring.scoring_batch` (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL) and scores them with the stand-in lexicon scorer (`sentiment.standin`) (microseconds per text), so the
 database is what is measured, not a model; `--scorer-delay` adds a model's latency (a sleep, not its
-CPU) to show how workers overlap. SQLite has one writer and no row locks: its workers may claim the
-same rows, whose second save is ignored ("wasted" counts that work).
+CPU) to show how workers overlap. SQLite has one writer and no row locks: its workers take turns
+(a lock file beside the database), so they never score the same rows but do not scale ("wasted"
+counts work done twice: mentions claimed beyond the backlog).
 
 PostgreSQL is a throwaway cluster (`tests/support/postgres.py`) with fsync off: figures for the
 database's work, not for a durable production server.

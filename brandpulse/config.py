@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -94,6 +94,31 @@ class DashboardConfig(Strict):
         return (self.url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+class MetricsConfig(Strict):
+    """Prometheus `/metrics` of `run` and `worker` (off unless `listen` is set). A scraper on another
+    machine or in another container needs an address beyond loopback, e.g. `0.0.0.0:9464`."""
+
+    listen: str | None = Field(default=None, description="host:port, or a port alone for 127.0.0.1")
+
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = str(value).rpartition(":")
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("listen is host:port (e.g. 0.0.0.0:9464) or a port (e.g. 9464)")
+        return f"{host.strip('[]') or '127.0.0.1'}:{port}"
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0] if self.listen else "127.0.0.1"
+
+    @property
+    def port(self) -> int | None:
+        return int(self.listen.rpartition(":")[2]) if self.listen else None
+
+
 class RetentionConfig(Strict):
     """How long raw API payloads and mentions are kept; pruned days keep their daily counts."""
 
@@ -138,7 +163,7 @@ class Config(BaseModel):
     database: str = "sqlite:///brandpulse.db"
     model: str = "default"
     dashboard: DashboardConfig = DashboardConfig()
-    metrics_port: int | None = Field(default=None, ge=1, le=65535, description="Prometheus /metrics on 127.0.0.1")
+    metrics: MetricsConfig = MetricsConfig()
     retention: RetentionConfig | None = None
     reports: list[ReportSchedule] = []
     secrets_file: str | None = None

@@ -1,12 +1,19 @@
-"""Logging setup: readable on a terminal, and never carrying a secret."""
+"""Logging setup: one line per record on stderr, with its UTC timestamp, plain or JSON for log
+collectors, and never carrying a secret.
+
+stdout is kept for what a command prints (tables, CSV, `--json` documents), so that a pipe or a
+redirect of a command's output never mixes in log lines.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
-
-from rich.logging import RichHandler
 
 #: Shorter values are not redacted: masking every "true" or "8765" would garble messages and hide nothing.
 MIN_SECRET_LENGTH = 4
@@ -34,30 +41,63 @@ class Redactor:
         return value
 
 
-class RedactSecrets(logging.Filter):
-    """Redacts every known secret in a record's message.
+class LogFormat(StrEnum):
+    plain = "plain"
+    json = "json"
 
-    Credentials are resolved into `SecretStr`s and never formatted on purpose; this filter is the
-    second line of defence for a library that logs a URL or header containing one.
+
+def timestamp(record: logging.LogRecord) -> str:
+    """ISO 8601 in UTC with milliseconds, e.g. 2026-03-11T18:00:02.123Z: sorts as text, any timezone reads it."""
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class PlainFormatter(logging.Formatter):
+    """`2026-03-11T18:00:02.123Z WARNING brandpulse.jobs: message`, one line per record (a message's
+    own line breaks are written as `\\n`); a traceback follows on its own indented lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().replace("\n", "\\n")
+        line = f"{timestamp(record)} {record.levelname} {record.name}: {message}"
+        if record.exc_info:
+            line += "\n" + "\n".join("  " + part for part in self.formatException(record.exc_info).splitlines())
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (`time`, `level`, `logger`, `message`, `pid`, and `exception` when
+    there is one), for journald, Docker or Kubernetes log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"time": timestamp(record), "level": record.levelname, "logger": record.name,
+                                 "message": record.getMessage(), "pid": record.process}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RedactSecrets(logging.Formatter):
+    """Redacts every known secret in what `inner` formats: the message and any traceback.
+
+    Credentials are resolved into `SecretStr`s and never formatted on purpose; this is the second
+    line of defence for a library that logs (or raises with) a URL or header containing one.
     """
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.redact = Redactor(secrets)
+        self.inner, self.redact = inner, Redactor(secrets)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.redact.secrets:
-            message = record.getMessage()
-            redacted = self.redact(message)
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(self.inner.format(record))
 
 
-def configure_logging(verbose: bool = False, secrets: Iterable[str] = ()) -> None:
-    handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
-    handler.addFilter(RedactSecrets(secrets))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(name)s: %(message)s",
-                        datefmt="[%X]", handlers=[handler], force=True)
+FORMATTERS: dict[LogFormat, type[logging.Formatter]] = {LogFormat.plain: PlainFormatter, LogFormat.json: JsonFormatter}
+
+
+def configure_logging(verbose: bool = False, secrets: Iterable[str] = (),
+                      log_format: LogFormat = LogFormat.plain) -> None:
+    """Send every record to stderr, one line each, in `log_format`, with the config's secrets redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactSecrets(FORMATTERS[LogFormat(log_format)](), secrets))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
     for noisy in ("apscheduler", "urllib3", "httpx", "alembic", "prawcore"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)

@@ -1,4 +1,5 @@
-"""Prometheus metrics: `/metrics` on 127.0.0.1, for `brandpulse run`, `worker` and `metrics`.
+"""Prometheus metrics: `/metrics` at the config's `metrics.listen` (127.0.0.1 unless told otherwise),
+for `brandpulse run`, `worker` and `metrics`.
 
 Two kinds of series, so that they stay right with any number of processes:
 
@@ -6,7 +7,9 @@ Two kinds of series, so that they stay right with any number of processes:
   scoring backlog, recent job runs and the last run of every job, alerts by state, notifications by
   receiver and status, and whether the database answered at all;
 - counted by this process since it started (sum them over processes): jobs run, their durations and
-  failures, mentions collected and scored, and whether this process leads the schedule.
+  failures, mentions collected and scored, and whether this process leads the schedule;
+- the standard process and platform series of prometheus_client (`process_resident_memory_bytes`,
+  `process_cpu_seconds_total`, open file descriptors, `python_info`), per process.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, and_, func, select, text
@@ -156,11 +167,14 @@ class DatabaseCollector(Collector):
 
 
 class MetricsServer:
-    """`/metrics` on `host:port` (127.0.0.1 by default), serving this process's and the database's series."""
+    """`/metrics` on `host:port` (127.0.0.1 by default), serving this process's, its runtime's and the
+    database's series."""
 
     def __init__(self, engine: Engine | None, port: int, host: str = "127.0.0.1") -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(_Forward(REGISTRY))
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
         if engine is not None:
             self.registry.register(DatabaseCollector(engine))
         self.server, self.thread = start_http_server(port, addr=host, registry=self.registry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from alerts.config import EmailConfig
@@ -10,12 +11,14 @@ from brandpulse.runtime import Runtime
 from reports.feedback import SmtpSettings, build_report, email_report, report_period
 from storage.state import load_document, save_document
 
+log = logging.getLogger("brandpulse.reporting")
+
 
 def smtp_settings(email: EmailConfig) -> SmtpSettings:
     host, _, port = email.smarthost.rpartition(":")
-    security = "starttls" if email.starttls else ("ssl" if port == "465" else "none")
     return SmtpSettings(host=host, port=int(port), sender=email.from_, username=email.username,
-                        password=email.password.get_secret_value() if email.password else None, security=security)
+                        password=email.password.get_secret_value() if email.password else None,
+                        security=email.security, ca_file=email.ca_file)
 
 
 def brand_terms(config: Config) -> dict[str, list[str]]:
@@ -47,6 +50,8 @@ def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
                                 competitors=config.brand(name).competitors, embed=scorer.embed,
                                 exclude_terms=terms[name], pdf=schedule.pdf)
         written += document.write(config.path(schedule.output))
+        if document.pdf_missing:
+            log.warning("%s report mailed without its PDF: %s", name, document.pdf_missing)
         email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
     with runtime.engine.begin() as connection:
         save_document(connection, key, start.isoformat(), runtime.clock())

@@ -175,8 +175,8 @@ def serve(runtime: Runtime, *, install_signal_handlers: bool = True, heartbeat: 
     _process = _Process(runtime, leader)
     if install_signal_handlers:
         stop_on_signals(runtime.stop)
-    port = metrics_port if metrics_port is not None else runtime.config.metrics_port
-    metrics.serve_metrics(runtime.engine, port)
+    port = metrics_port if metrics_port is not None else runtime.config.metrics.port
+    metrics.serve_metrics(runtime.engine, port, runtime.config.metrics.host)
     scheduler: BackgroundScheduler | None = None
     standing_by = False
     try:

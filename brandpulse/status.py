@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from rich.console import Group
@@ -51,6 +53,25 @@ class Status:
             channels.add_row(health.receiver, state, str(health.sent), str(health.pending), str(health.dead), success,
                              escape(health.last_error or ""))
         return Group(runs, totals, alerts, channels)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `render` shows, as JSON-ready data (`brandpulse status --json`); times are ISO 8601 UTC."""
+        return {
+            "model": self.model_id,
+            "scoring_backlog": self.backlog,
+            "jobs": [{"job": run.job, "status": run.status, "started_at": _iso(run.started_at),
+                      "finished_at": _iso(run.finished_at), "counts": run.counts, "error": run.error}
+                     for run in self.runs],
+            "brands": [{"brand": row.brand, "mentions": int(row.mentions), "scored": int(row.scored),
+                        "first": _iso(row.first), "last": _iso(row.last)} for row in self.totals.itertuples()],
+            "alerts": [{"state": row.state, "rule": row.rule, "fingerprint": row.fingerprint, "labels": row.labels,
+                        "since": _iso(row.since)} for row in self.alerts.itertuples()],
+            "channels": [health.to_dict() for health in sorted(self.channels.values(), key=lambda h: h.receiver)],
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None or pd.isna(moment) else pd.Timestamp(moment).isoformat()
 
 
 def gather_status(runtime: Runtime) -> Status:

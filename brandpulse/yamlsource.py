@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from dotenv.parser import parse_stream
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 Path_ = tuple[str | int, ...]
@@ -54,16 +55,17 @@ def dotted(path: Path_) -> str:
 
 
 def read_secrets_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines (comments and blank lines allowed), as in a .env file."""
+    """A .env file's `KEY=VALUE` lines, read by python-dotenv's parser: quotes, escapes, `export `
+    and trailing `# comments` as in every other .env reader; values are taken literally (no `${VAR}`
+    expansion: a password may contain `$`). A line it cannot read fails with its number."""
+    with path.open(encoding="utf-8") as stream:
+        bindings = list(parse_stream(stream))
     values = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if "=" not in stripped:
-            raise ConfigError(path, number, "", "expected KEY=VALUE")
-        key, value = stripped.split("=", 1)
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    for binding in bindings:
+        if binding.error or (binding.key is not None and binding.value is None):
+            raise ConfigError(path, binding.original.line, "", "expected KEY=VALUE")
+        if binding.key is not None:
+            values[binding.key] = binding.value
     return values
 
 

@@ -17,10 +17,11 @@ import logging
 import os
 import shutil
 import smtplib
+import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -315,6 +316,8 @@ class ReportDocument:
     data: ReportData
     html: str
     pdf: bytes | None = None
+    #: Why a PDF that was asked for is missing (no chromium on this machine); the HTML is complete.
+    pdf_missing: str | None = None
 
     @property
     def stem(self) -> str:
@@ -341,7 +344,8 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
                  competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
                  pdf: bool = True, chromium: str | None = None, theme_sample: int = THEME_SAMPLE,
                  previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None) -> ReportDocument:
-    """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium).
+    """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium:
+    without it the document says so in `pdf_missing`, and the HTML is written and mailed alone).
 
     Complaint themes embed at most `theme_sample` negative posts of the period (and
     `previous_theme_sample` of the previous one), spread evenly over time: the CPU encoder embeds
@@ -354,9 +358,12 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
     html = render_html(data)
     data.timings["render"] = time.perf_counter() - clock
     document = ReportDocument(data=data, html=html)
-    if pdf:
+    binary = chromium or find_chromium()
+    if pdf and binary is None:
+        document.pdf_missing = NO_CHROMIUM
+    elif pdf:
         clock = time.perf_counter()
-        document.pdf = html_to_pdf(html, chromium=chromium)
+        document.pdf = html_to_pdf(html, chromium=binary)
         data.timings["pdf"] = time.perf_counter() - clock
     return document
 
@@ -400,12 +407,14 @@ class PdfError(RuntimeError):
     pass
 
 
+NO_CHROMIUM = "a PDF needs chromium (apt-get install chromium) or $BRANDPULSE_CHROMIUM; the HTML report does not"
+
+
 def html_to_pdf(html: str, *, chromium: str | None = None, timeout: float = 120) -> bytes:
     """Print an HTML page to PDF (A4, backgrounds kept) with headless chromium, offline."""
     binary = chromium or find_chromium()
     if binary is None:
-        raise PdfError("a PDF needs chromium (apt-get install chromium) or $BRANDPULSE_CHROMIUM; "
-                       "the HTML report does not")
+        raise PdfError(NO_CHROMIUM)
     with tempfile.TemporaryDirectory(prefix="brandpulse-pdf-") as folder:
         page, output = Path(folder) / "report.html", Path(folder) / "report.pdf"
         page.write_text(html, encoding="utf-8")
@@ -432,8 +441,28 @@ class SmtpSettings:
     sender: str = "brandpulse@localhost"
     username: str | None = None
     password: str | None = None
-    security: str = "starttls"  # "starttls", "ssl" or "none"
+    security: str = "starttls"  # "starttls", "smtps" or "none" (a relay on the same host)
     timeout: float = 30.0
+    ca_file: str | None = None  # a private CA's bundle; default: the system's trusted CAs
+
+
+def smtp_connection(settings: SmtpSettings) -> smtplib.SMTP:
+    """A connection to the server, with TLS (SMTPS or STARTTLS) unless `security` is "none".
+
+    The TLS context is `ssl.create_default_context()`: the server's certificate must chain to a trusted
+    CA and name `settings.host`, or the connection is refused before any password or report is sent.
+    """
+    context = ssl.create_default_context(cafile=settings.ca_file)
+    if settings.security == "smtps":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+    client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    if settings.security == "starttls":
+        try:
+            client.starttls(context=context)
+        except BaseException:
+            client.close()
+            raise
+    return client
 
 
 def report_message(document: ReportDocument, *, sender: str, recipients: Sequence[str],
@@ -466,17 +495,12 @@ def report_message(document: ReportDocument, *, sender: str, recipients: Sequenc
 
 
 def email_report(document: ReportDocument, settings: SmtpSettings, recipients: Sequence[str], *,
-                 dashboard_url: str | None = None,
-                 smtp_factory: Callable[..., smtplib.SMTP] | None = None) -> None:
+                 dashboard_url: str | None = None) -> None:
     """Send the report to `recipients` through `settings`' SMTP server."""
     if not recipients:
         raise ValueError("no recipients for the report")
     message = report_message(document, sender=settings.sender, recipients=recipients, dashboard_url=dashboard_url)
-    if smtp_factory is None:
-        smtp_factory = smtplib.SMTP_SSL if settings.security == "ssl" else smtplib.SMTP
-    with smtp_factory(settings.host, settings.port, timeout=settings.timeout) as client:
-        if settings.security == "starttls":
-            client.starttls()
+    with smtp_connection(settings) as client:
         if settings.username:
             client.login(settings.username, settings.password or "")
         client.send_message(message)

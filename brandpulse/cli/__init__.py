@@ -9,6 +9,7 @@ import typer
 from brandpulse import __version__
 from brandpulse.cli import alerting, core, data, demo, model, report, worker
 from brandpulse.cli.context import CliState
+from brandpulse.logs import LogFormat
 
 app = typer.Typer(help="Social listening and sentiment monitoring: collect brand mentions, score their "
                        "sentiment, alert on negative spikes.", no_args_is_help=True, add_completion=False,
@@ -29,8 +30,10 @@ def _options(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print the version and exit."),
+    log_format: LogFormat = typer.Option(LogFormat.plain, "--log-format", envvar="BRANDPULSE_LOG_FORMAT",
+                                         help="Logs on stderr, one line each: plain text, or JSON for collectors."),
 ) -> None:
-    ctx.obj = CliState(config_path=config, verbose=verbose)
+    ctx.obj = CliState(config_path=config, verbose=verbose, log_format=log_format)
 
 
 for module in (core, data, demo, report, alerting, worker):

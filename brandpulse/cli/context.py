@@ -12,9 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from brandpulse.config import Config, load_config, secret_values
-from brandpulse.logs import Redactor, configure_logging
+from brandpulse.logs import LogFormat, Redactor, configure_logging
 from brandpulse.runtime import Runtime
 from brandpulse.yamlsource import ConfigError
+from storage.engine import MissingDriver
 
 console = Console()
 errors = Console(stderr=True)
@@ -24,6 +25,7 @@ errors = Console(stderr=True)
 class CliState:
     config_path: Path
     verbose: bool = False
+    log_format: LogFormat = LogFormat.plain
     redact: Redactor = field(default_factory=lambda: Redactor(()), repr=False)
     _config: Config | None = field(default=None, repr=False)
 
@@ -35,7 +37,7 @@ class CliState:
                 fail(f"Configuration error: {error}", code=2)
             secrets = secret_values(self._config)
             self.redact = Redactor(secrets)
-            configure_logging(self.verbose, secrets)
+            configure_logging(self.verbose, secrets, self.log_format)
         return self._config
 
     def runtime(self, **options) -> Runtime:
@@ -43,6 +45,8 @@ class CliState:
         config = self.config()
         try:
             return Runtime.open(config, **options)
+        except MissingDriver as error:
+            fail(str(error), code=2)
         except OperationalError as error:
             database = make_url(config.database).render_as_string(hide_password=True)
             reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]

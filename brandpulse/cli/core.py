@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -12,12 +15,20 @@ from rich.table import Table
 
 from brandpulse import jobs
 from brandpulse.cli.context import CliState, console, fail
+from brandpulse.runtime import Runtime
 from brandpulse.service import serve, stop_on_signals
 from brandpulse.status import gather_status
 from brandpulse.worker import run_worker
 from storage.scoring import scoring_backlog
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "brandpulse.yaml"
+#: `collect --once` exit statuses beyond 0 (every source collected), 1 (usage) and 2 (config): a cron
+#: job or a health check tells a partial outage from a total one.
+EXIT_SOME_SOURCES_FAILED = 3
+EXIT_ALL_SOURCES_FAILED = 4
+COUNT_COLUMNS = ("calls", "fetched", "new", "duplicates", "skipped", "errors")
+
+log = logging.getLogger("brandpulse.cli")
 
 
 def init(ctx: typer.Context, force: bool = typer.Option(False, help="Overwrite an existing config file.")) -> None:
@@ -47,7 +58,10 @@ def collect(ctx: typer.Context,
             loop: bool = typer.Option(False, "--loop/--once", help="Keep collecting at each source's interval "
                                                                   "until Ctrl-C, or collect once (default)."),
             source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources.")) -> None:
-    """Collect new mentions from the configured sources once (or, with --loop, until stopped)."""
+    """Collect new mentions from the configured sources once (or, with --loop, until stopped).
+
+    Once: exits 0 when every source collected, 3 when some sources failed and 4 when all of them did.
+    """
     runtime = ctx.obj.runtime()
     names = source or [name for name, s in runtime.config.sources.items() if s.enabled]
     unknown = sorted(set(names) - set(runtime.config.sources))
@@ -60,17 +74,33 @@ def collect(ctx: typer.Context,
         finally:
             runtime.close()
         return
-    table = Table("source", "calls", "fetched", "new", "duplicates", "skipped", "errors", title="Collected")
-    for name in names:
-        counts = jobs.collect(runtime, name)
-        table.add_row(name, *(str(counts.get(key, 0)) for key in
-                              ("calls", "fetched", "new", "duplicates", "skipped", "errors")))
-        for failure in counts.get("failures", []):
-            console.print(f"[red]{name}[/]: {escape(failure)}", highlight=False)
-        for note in counts.get("notes", []):
-            console.print(f"[yellow]{name}[/]: {escape(note)}", highlight=False)
+    table = Table("source", *COUNT_COLUMNS, title="Collected")
+    failed = []
+    try:
+        for name in names:
+            counts = _collect_source(ctx.obj, runtime, name)
+            if counts.get("errors"):
+                failed.append(name)
+            table.add_row(name, *(str(counts.get(key, 0)) for key in COUNT_COLUMNS))
+            for failure in counts.get("failures", []):
+                console.print(f"[red]{name}[/]: {escape(failure)}", highlight=False)
+            for note in counts.get("notes", []):
+                console.print(f"[yellow]{name}[/]: {escape(note)}", highlight=False)
+    finally:
+        runtime.close()
     console.print(table)
-    runtime.close()
+    if failed:
+        raise typer.Exit(EXIT_ALL_SOURCES_FAILED if len(failed) == len(names) else EXIT_SOME_SOURCES_FAILED)
+
+
+def _collect_source(state: CliState, runtime: Runtime, name: str) -> dict[str, Any]:
+    """One source's collect run; an unexpected error fails that source only (it is logged and kept on
+    the job's run), so the other sources are still collected."""
+    try:
+        return jobs.collect(runtime, name)
+    except Exception as error:
+        log.exception("collect %s failed", name)
+        return {"errors": 1, "failures": [state.redact(f"{type(error).__name__}: {error}")]}
 
 
 def score(ctx: typer.Context,
@@ -100,11 +130,19 @@ def evaluate(ctx: typer.Context) -> None:
     runtime.close()
 
 
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context,
+           as_json: bool = typer.Option(False, "--json", help="One JSON document, for scripts and monitoring.")
+           ) -> None:
     """Last runs per job, counts, scoring backlog, firing alerts and failing channels."""
     runtime = ctx.obj.runtime()
-    console.print(gather_status(runtime).render())
-    runtime.close()
+    try:
+        found = gather_status(runtime)
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(found.render())
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,8 @@ def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, di
 class Format(StrEnum):
     table = "table"
     csv = "csv"
-    json = "json"
+    json = "json"  # JSON lines: one mention per line, streams into any size of export
+    json_array = "json-array"  # one document (`--json`)
 
 
 def _date(value: str | None) -> datetime | None:
@@ -111,8 +112,10 @@ def mentions(ctx: typer.Context,
              search: str = typer.Option(None, "--search", "-q", help="Text contains (case-insensitive)."),
              limit: int = typer.Option(20, help="At most this many (0 for all)."),
              output_format: Format = typer.Option(Format.table, "--format", "-f"),
-             output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.")) -> None:
-    """List and filter stored mentions with their sentiment; export as CSV or JSON."""
+             output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+             as_json: bool = typer.Option(False, "--json", help="One JSON array of the mentions (for scripts; "
+                                                                "--format json writes JSON lines).")) -> None:
+    """List and filter stored mentions with their sentiment; export as CSV, JSON lines or a JSON array."""
     state: CliState = ctx.obj
     runtime = state.runtime()
     filters = MentionFilter(model_id=runtime.model_id(), brands=brand or (),
@@ -121,6 +124,8 @@ def mentions(ctx: typer.Context,
     with runtime.engine.connect() as connection:
         frame = find_mentions(connection, filters)
     runtime.close()
+    if as_json:
+        output_format = Format.json_array
     if output_format is Format.table:
         table = Table(title=f"{len(frame)} mention(s)")
         for name in ("created (UTC)", "brand", "source", "lang", "sentiment"):
@@ -135,8 +140,12 @@ def mentions(ctx: typer.Context,
         console.print(table)
         return
     frame["created_at"] = frame["created_at"].map(lambda moment: moment.isoformat())
-    text = (frame.to_csv(index=False) if output_format is Format.csv
-            else frame.to_json(orient="records", lines=True, force_ascii=False))
+    if output_format is Format.csv:
+        text = frame.to_csv(index=False)
+    elif output_format is Format.json:
+        text = frame.to_json(orient="records", lines=True, force_ascii=False)
+    else:
+        text = frame.to_json(orient="records", force_ascii=False, indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
         console.print(f"Wrote {len(frame)} mention(s) to {output}")

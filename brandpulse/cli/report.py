@@ -105,6 +105,8 @@ def report(ctx: typer.Context,
             timings = ", ".join(f"{k} {v:.1f}s" for k, v in document.data.timings.items())
             console.print(f"[bold]{name}[/]: {document.data.current.volume:,} mentions -> "
                           f"{', '.join(str(p) for p in paths)} ({timings})", highlight=False)
+            if document.pdf_missing:
+                console.print(f"  [yellow]no PDF:[/] {document.pdf_missing}", highlight=False)
             if mail:
                 settings, recipients = mail
                 email_report(document, settings, recipients, dashboard_url=config.dashboard.public_url)

@@ -21,7 +21,8 @@ class Role(StrEnum):
     evaluate = "evaluate"
 
 
-METRICS_PORT_HELP = "Serve Prometheus /metrics on this port (127.0.0.1)."
+METRICS_PORT_HELP = "Serve Prometheus /metrics on this port (default: the config's metrics.listen)."
+DEFAULT_METRICS_PORT = 9464
 
 
 def worker(ctx: typer.Context,
@@ -39,7 +40,8 @@ def worker(ctx: typer.Context,
         fail("--source applies to --role collect only")
     runtime = state.runtime()
     stop_on_signals(runtime.stop)
-    serve_metrics(runtime.engine, metrics_port if metrics_port is not None else config.metrics_port)
+    serve_metrics(runtime.engine, metrics_port if metrics_port is not None else config.metrics.port,
+                  config.metrics.host)
     try:
         run_worker(runtime, role.value, poll=poll, sources=source or None)
     finally:
@@ -48,11 +50,16 @@ def worker(ctx: typer.Context,
 
 
 def metrics(ctx: typer.Context,
-            port: int = typer.Option(9464, help="Port of /metrics."),
-            host: str = typer.Option("127.0.0.1", help="Address to listen on.")) -> None:
+            port: int = typer.Option(None, help=f"Port of /metrics (default: the config's metrics.listen, else "
+                                                f"{DEFAULT_METRICS_PORT})."),
+            host: str = typer.Option(None, help="Address to listen on (default: the config's metrics.listen, "
+                                                "else 127.0.0.1).")) -> None:
     """Serve the database's metrics (backlog, job runs, alerts, notifications) until SIGTERM/SIGINT."""
     state: CliState = ctx.obj
     runtime = state.runtime()
+    listen = runtime.config.metrics
+    port = port if port is not None else (listen.port or DEFAULT_METRICS_PORT)
+    host = host or listen.host
     stop_on_signals(runtime.stop)
     server = serve_metrics(runtime.engine, port, host)
     console.print(f"Serving http://{host}:{server.port}/metrics; stop with Ctrl-C.")

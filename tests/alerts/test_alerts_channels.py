@@ -7,9 +7,14 @@ import email
 import email.policy
 import hashlib
 import hmac
+import http.server
 import io
 import json
-from datetime import timedelta
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -257,3 +262,145 @@ def test_console_and_file_sinks(tmp_path):
 def test_test_message_goes_straight_through_a_receiver(http_server):
     sent = channels.send_test(receiver(slack={"webhook_url": f"{http_server.url}/t"}), now=T0)
     assert sent.test and http_server.requests[0].json()["text"].startswith("[TEST:1] BrandPulseTest")
+
+
+# ----------------------------------------------------------------------------------- Alertmanager
+#
+# A stand-in Alertmanager on 127.0.0.1: `POST /api/v2/alerts` checked against the `postableAlerts`
+# definition of Alertmanager's API (prometheus/alertmanager, api/v2/openapi.yaml, Apache-2.0):
+# an array of {labels (required, string values), annotations (string values), startsAt, endsAt
+# (date-time), generatorURL (uri)}, plus the server's own checks (labels not empty, the end not
+# before the start). Like Alertmanager, it answers 400 with the reason to a body it refuses.
+
+
+def postable_alerts_problems(body: object) -> list[str]:
+    if not isinstance(body, list):
+        return ["body is not an array"]
+    problems = []
+    for index, alert in enumerate(body):
+        if not isinstance(alert, dict):
+            problems.append(f"[{index}] is not an object")
+            continue
+        unknown = set(alert) - {"labels", "annotations", "startsAt", "endsAt", "generatorURL"}
+        problems += [f"[{index}].{name}: not a postableAlert property" for name in sorted(unknown)]
+        for name in ("labels", "annotations"):
+            value = alert.get(name, {})
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                problems.append(f"[{index}].{name}: a labelSet maps names to strings")
+        if not alert.get("labels"):
+            problems.append(f"[{index}].labels: at least one label is required")
+        times = {}
+        for name in ("startsAt", "endsAt"):
+            if name in alert:
+                try:
+                    times[name] = datetime.fromisoformat(alert[name].replace("Z", "+00:00"))
+                    assert times[name].tzinfo is not None
+                except (AttributeError, ValueError, AssertionError):
+                    problems.append(f"[{index}].{name}: not an RFC 3339 date-time")
+        if len(times) == 2 and times["endsAt"] < times["startsAt"]:
+            problems.append(f"[{index}]: endsAt is before startsAt")
+        if "generatorURL" in alert:
+            parts = urlsplit(str(alert["generatorURL"]))
+            if not (parts.scheme and parts.netloc):
+                problems.append(f"[{index}].generatorURL: not a URI")
+    return problems
+
+
+@dataclass
+class StandInAlertmanager:
+    url: str
+    received: list[tuple[dict[str, str], list]] = field(default_factory=list)   # (headers, alerts)
+    outages: list[int] = field(default_factory=list)   # statuses to answer next, as a struggling server
+
+
+@pytest.fixture
+def alertmanager() -> Iterator[StandInAlertmanager]:
+    state: StandInAlertmanager
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if state.outages:
+                self.answer(state.outages.pop(0), b"unavailable")
+            elif self.path != "/api/v2/alerts":
+                self.answer(404, b"404 page not found")
+            elif problems := postable_alerts_problems(json.loads(body)):
+                self.answer(400, json.dumps("; ".join(problems)).encode())
+            else:
+                state.received.append((dict(self.headers.items()), json.loads(body)))
+                self.answer(200, b"")
+
+        def answer(self, status: int, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = StandInAlertmanager(url=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_alertmanager_receives_firing_then_resolved_alerts_in_its_v2_shape(alertmanager):
+    channel = channels.build(receiver(alertmanager={"url": alertmanager.url + "/", "lapse_after": "6h"}))
+    before = datetime.now(UTC)
+    channel.send(spike())
+    channel.send(spike("resolved"))
+    (_, [firing]), (_, [resolved]) = alertmanager.received
+    assert firing == {
+        "labels": {"alertname": "NegativeSpike", "brand": "acme", "metric": "negative", "severity": "warning"},
+        "annotations": {"summary": SUMMARY, "value": "48", "expected": "6", "score": "12.5"},
+        "startsAt": "2025-03-10T12:00:00+00:00", "endsAt": firing["endsAt"], "generatorURL": DASHBOARD}
+    lapses = datetime.fromisoformat(firing["endsAt"])  # Alertmanager resolves it by itself unless told again
+    assert before + timedelta(hours=6) <= lapses <= datetime.now(UTC) + timedelta(hours=6)
+    assert resolved == {**firing, "endsAt": "2025-03-10T14:00:00+00:00"}
+
+
+def test_alertmanager_gets_the_bearer_token_and_headers(alertmanager):
+    config = receiver(alertmanager={"url": alertmanager.url, "bearer_token": "am-t0ken",
+                                    "headers": {"X-Scope-OrgID": "brandpulse"}})
+    channels.build(config).send(spike())
+    [(headers, _)] = alertmanager.received
+    assert headers["Authorization"] == "Bearer am-t0ken" and headers["X-Scope-OrgID"] == "brandpulse"
+
+
+def test_an_alertmanager_outage_is_retried_by_the_outbox_and_nothing_is_lost(alertmanager):
+    outbox = MemoryOutbox()
+    outbox.enqueue([spike()], T0)
+    am = {"team": channels.build(receiver(alertmanager={"url": alertmanager.url}))}
+    alertmanager.outages += [503, 500]
+    retry = {"policy": lambda attempts, now: now + timedelta(minutes=attempts)}
+    assert deliver(outbox, am, T0, **retry).retrying == ["abc-1"]
+    assert deliver(outbox, am, T0 + timedelta(minutes=1), **retry).retrying == ["abc-1"]
+    (row,) = outbox.items()
+    assert (row.status, row.attempts) == ("pending", 2) and "HTTP 500" in row.last_error
+    assert deliver(outbox, am, T0 + timedelta(minutes=3), **retry).sent == ["abc-1"]
+    assert len(alertmanager.received) == 1 and outbox.items()[0].status == "sent"
+
+
+def test_a_body_alertmanager_refuses_is_not_retried(alertmanager):
+    """A 400 (here: an alert without labels) will be refused again: the row is dead, and says why."""
+    bare = spike()
+    bare.alerts[0].labels = {}
+    outbox = MemoryOutbox()
+    outbox.enqueue([bare], T0)
+    report = deliver(outbox, {"team": channels.build(receiver(alertmanager={"url": alertmanager.url}))}, T0)
+    assert report.dead == ["abc-1"]
+    error = outbox.items()[0].last_error
+    assert "HTTP 400" in error and "at least one label is required" in error
+
+
+def test_a_wrong_alertmanager_address_is_permanent(alertmanager):
+    channel = channels.build(receiver(alertmanager={"url": alertmanager.url + "/prefix"}))
+    with pytest.raises(channels.DeliveryError) as error:
+        channel.send(spike())
+    assert (error.value.status, error.value.retryable) == (404, False)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 import textwrap
 from datetime import timedelta
 
 import pytest
 
 from brandpulse.config import load_config, secret_values
-from brandpulse.logs import RedactSecrets
-from brandpulse.yamlsource import ConfigError
+from brandpulse.logs import PlainFormatter, RedactSecrets
+from brandpulse.yamlsource import ConfigError, read_secrets_file
 
 GOOD = """\
 database: sqlite:///data/brandpulse.db
@@ -107,6 +108,34 @@ def test_a_secrets_file_provides_what_the_environment_lacks(tmp_path, monkeypatc
     assert config.sources["x"].settings.bearer_token.get_secret_value() == "from-file"
 
 
+def test_the_secrets_file_reads_like_any_dotenv_file(tmp_path, monkeypatch):
+    """Trailing comments are not part of a value, quotes are removed (a `#` inside them is kept),
+    `export` is allowed and a `$` is taken literally."""
+    for name in ("X_BEARER_TOKEN", "A", "B", "C", "D"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "secrets.env").write_text(textwrap.dedent("""\
+        # local secrets
+        export X_BEARER_TOKEN=from-file  # rotated monthly
+        A="quoted # kept" # the comment is not
+        B='single $HOME'
+        C = spaced
+        D=
+        """), encoding="utf-8")
+    assert read_secrets_file(tmp_path / "secrets.env") == {
+        "X_BEARER_TOKEN": "from-file", "A": "quoted # kept", "B": "single $HOME", "C": "spaced", "D": ""}
+    config = load_config(write(tmp_path, "secrets_file: secrets.env\n" + GOOD))
+    assert config.sources["x"].settings.bearer_token.get_secret_value() == "from-file"
+
+
+@pytest.mark.parametrize("bad", ["just words here", "NO_VALUE", 'Q="never closed'])
+def test_an_unreadable_secrets_line_fails_with_its_number_and_not_its_text(tmp_path, bad):
+    (tmp_path / "secrets.env").write_text(f"A=1\n{bad}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_secrets_file(tmp_path / "secrets.env")
+    assert (caught.value.line, str(caught.value).count(bad)) == (2, 0)
+    assert "expected KEY=VALUE" in str(caught.value)
+
+
 def test_a_misspelt_key_is_refused_rather_than_ignored(tmp_path):
     error = error_of(tmp_path, """\
         brands:
@@ -161,6 +190,11 @@ def test_a_secret_never_appears_in_a_type_error(tmp_path, monkeypatch):
 
 
 def test_logging_redacts_resolved_secrets():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /search?token=%s", ("s3cret-token",), None)
-    RedactSecrets(["s3cret-token"]).filter(record)
-    assert record.getMessage() == "GET /search?token=***"
+    try:
+        raise ValueError("bad response from /search?token=s3cret-token")
+    except ValueError:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /search?token=%s", ("s3cret-token",),
+                                   sys.exc_info())
+    line = RedactSecrets(PlainFormatter(), ["s3cret-token"]).format(record)
+    assert "GET /search?token=***" in line and "ValueError: bad response from /search?token=***" in line
+    assert "s3cret-token" not in line

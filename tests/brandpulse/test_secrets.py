@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, select
 from typer.testing import CliRunner
 
 from brandpulse.cli import app
+from brandpulse.cli.core import EXIT_ALL_SOURCES_FAILED
 from brandpulse.config import load_config, secret_values
 from brandpulse.logs import Redactor
 from storage.engine import create_database_engine
@@ -85,7 +86,7 @@ def test_a_failing_feed_is_reported_without_its_key(tmp_path, database_url, monk
     address, asked = failing_feed
     result = collect_once(tmp_path, database_url, monkeypatch, address)
     assert asked == [f"/feed?key={FEED_KEY}"]  # the feed was asked, with the key
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_ALL_SOURCES_FAILED, result.output
     output = " ".join(result.output.split())
     assert "rss: Lumora: rss: all 1 feed(s) failed" in output  # the failure is told...
     assert "/feed?key=***" in output

@@ -106,3 +106,15 @@ def test_an_unreachable_database_is_reported_not_fatal():
     assert values[("brandpulse_database_up", ())] == 0
     assert ("brandpulse_scoring_backlog", ()) not in values
     assert ("brandpulse_scheduler_leader", ()) in values  # this process's series are still served
+
+
+def test_each_process_serves_its_resource_use_beside_its_counters():
+    server = metrics.MetricsServer(None, free_port())
+    try:
+        values = scrape(server)
+    finally:
+        server.close()
+    assert values[("process_resident_memory_bytes", ())] > 10_000_000
+    assert values[("process_cpu_seconds_total", ())] > 0
+    assert values[("process_open_fds", ())] > 0
+    assert any(name == "python_info" for name, _ in values)

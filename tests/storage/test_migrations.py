@@ -34,12 +34,24 @@ def test_upgrading_a_0001_database_queues_exactly_its_unscored_mentions(database
     engine.dispose()
 
 
-def test_replicas_starting_together_on_a_fresh_database_all_migrate(postgres_url):
-    """Processes (alembic's context is process-global) racing to migrate: the advisory lock orders them."""
-    code = f"from storage.engine import open_database; open_database({postgres_url!r}).dispose()"
-    replicas = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+def migrate_from_processes(url: str, count: int = 4) -> None:
+    """`count` processes (alembic's context is process-global) racing to migrate a fresh database."""
+    code = f"from storage.engine import open_database; open_database({url!r}).dispose()"
+    replicas = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(count)]
     failures = [replica.communicate(timeout=120)[1] for replica in replicas if replica.wait(timeout=120) != 0]
     assert failures == []
-    engine = create_database_engine(postgres_url)
+    engine = create_database_engine(url)
     assert is_current(engine)
     engine.dispose()
+
+
+def test_replicas_starting_together_on_a_fresh_database_all_migrate(postgres_url):
+    """The migration's advisory lock orders them."""
+    migrate_from_processes(postgres_url)
+
+
+def test_processes_starting_together_on_a_fresh_sqlite_file_all_migrate(tmp_path):
+    """A scheduler, workers and the dashboard started at once (systemd, compose) on one SQLite file:
+    the lock file beside it orders their migrations, which would otherwise race to create the tables."""
+    for attempt in range(2):  # a race: two fresh files make losing it likely without the lock
+        migrate_from_processes(f"sqlite:///{tmp_path / f'brandpulse-{attempt}.db'}")
