@@ -22,6 +22,7 @@ BENCHMARKS = {
     "anomaly": ("benchmarks.nab_score", "spike detection on the Numenta Anomaly Benchmark"),
     "ingest": ("benchmarks.ingest", "mentions/s stored and scored, memory, worker scaling"),
     "dashboard": ("benchmarks.dashboard", "API latency and report time at 1M mentions"),
+    "cx_tags": ("benchmarks.cx_tags", "touchpoint and journey-stage tags: macro-F1 on the held-out CX set"),
 }
 
 
