@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from brandpulse.cli import alerting, core, data, demo, model, report, worker
+from brandpulse.cli import alerting, cases, core, data, demo, model, report, worker
 from brandpulse.cli.context import CliState
 
 app = typer.Typer(help="Social listening and sentiment monitoring: collect brand mentions, score their "
@@ -24,7 +24,7 @@ def _options(
     ctx.obj = CliState(config_path=config, verbose=verbose)
 
 
-for module in (core, data, demo, report, alerting, worker):
+for module in (core, data, demo, report, alerting, worker, cases):
     module.register(app)
 app.add_typer(model.app, name="model")
 

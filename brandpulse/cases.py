@@ -1,0 +1,95 @@
+"""Wiring of the customer-experience loop: tags and cases after each scored batch, and the `respond`
+job's SLA check. The rules live in `sentiment.touchpoints`, `alerts.sla` and `storage.cases`."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from alerts.sla import case_severity
+from alerts.sla import check as check_sla
+from brandpulse import alerting
+from brandpulse.config import BrandConfig
+from brandpulse.runtime import Runtime
+from sentiment.touchpoints import TagClassifier
+from storage.cases import (
+    Candidate,
+    add_customer_post,
+    add_follow_up,
+    candidates,
+    cases_for_sla,
+    link_reply,
+    save_tags,
+    stored_replies,
+)
+
+_classifiers: dict[tuple[int, int], tuple[Any, Any, TagClassifier]] = {}
+_classifiers_lock = threading.Lock()
+
+
+def classifier(runtime: Runtime, scorer: Any) -> TagClassifier | None:
+    """The configured tag classifier on `scorer`'s embeddings (built once per scorer and config), or
+    None when tags are off or the scorer gives no embeddings (a stand-in scorer)."""
+    settings = runtime.config.cx.tags
+    if not settings.enabled or not callable(getattr(scorer, "embed", None)):
+        return None
+    key = (id(scorer), id(settings))
+    with _classifiers_lock:
+        if key not in _classifiers:  # the scorer and settings are kept, so their ids stay theirs
+            _classifiers[key] = (scorer, settings, settings.classifier(scorer.embed))
+        return _classifiers[key][2]
+
+
+def after_scoring(runtime: Runtime, scorer: Any, scored: Sequence[tuple[int, str]]) -> Counter[str]:
+    """Tag the newly scored mentions (id, text), then open or extend cases from those that need an
+    answer and link the brand's replies among them."""
+    counts: Counter[str] = Counter()
+    now = runtime.clock()
+    tagger = classifier(runtime, scorer)
+    if tagger is not None and scored:
+        tags = tagger.tag([text for _, text in scored])
+        with runtime.engine.begin() as connection:
+            counts["tagged"] += save_tags(connection, [(mention_id, tag) for (mention_id, _), tag
+                                                       in zip(scored, tags, strict=True)], tagger.identity, now)
+    with runtime.engine.begin() as connection:
+        for candidate in candidates(connection, [mention_id for mention_id, _ in scored], scorer.model_id):
+            counts.update(_take(runtime, connection, candidate, now))
+    return counts
+
+
+def _take(runtime: Runtime, connection: Any, candidate: Candidate, now: Any) -> Counter[str]:
+    config = runtime.config
+    brands = {brand.name: brand for brand in config.brands}
+    if any(brand.is_account(candidate.source, candidate.author) for brand in brands.values()):
+        return Counter(replies=1) if link_reply(connection, candidate, now) is not None else Counter()
+    brand = brands.get(candidate.brand or "")
+    if brand is None:
+        return Counter()
+    severity = case_severity(candidate, config.cx.cases, config.alerts.urgent, now)
+    if severity is None:
+        return Counter(follow_ups=1) if add_follow_up(connection, candidate, now) is not None else Counter()
+    case_id = add_customer_post(connection, candidate, severity, now)
+    return Counter(case_posts=1, replies=_link_stored_replies(connection, brand, case_id, candidate, now))
+
+
+def _link_stored_replies(connection: Any, brand: BrandConfig, case_id: int, post: Candidate, now: Any) -> int:
+    """Replies collected before the post they answer was scored."""
+    ids = stored_replies(connection, case_id, brand.accounts.get(post.source, []))
+    replies = {reply.mention_id: reply for reply in candidates(connection, ids, "")}
+    return sum(link_reply(connection, replies[i], now) is not None for i in ids)
+
+
+def respond(runtime: Runtime) -> dict[str, Any]:
+    """Route SLA alerts: firing for cases waiting past their target, resolved for those answered since."""
+    sla = runtime.config.cx.sla
+    now = runtime.clock()
+    with runtime.engine.connect() as connection:
+        records = cases_for_sla(connection, answered_since=now - max(sla.ttl, timedelta(hours=1)))
+    alerts = check_sla(records, sla, now)
+    queued = alerting.page_urgent(runtime, alerts)
+    firing = sum(alert.status == "firing" for alert in alerts)
+    return {"cases_checked": len(records), "sla_firing": firing, "sla_answered_late": len(alerts) - firing,
+            "notifications": queued}
