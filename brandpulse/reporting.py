@@ -45,7 +45,8 @@ def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
     for name in schedule.brands or [brand.name for brand in config.brands]:
         document = build_report(runtime.engine, name, start, end, model_id=scorer.model_id,
                                 competitors=config.brand(name).competitors, embed=scorer.embed,
-                                exclude_terms=terms[name], pdf=schedule.pdf)
+                                exclude_terms=terms[name], pdf=schedule.pdf,
+                                response_targets=config.cx.sla.targets)
         written += document.write(config.path(schedule.output))
         email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
     with runtime.engine.begin() as connection:

@@ -20,7 +20,7 @@ import smtplib
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -34,7 +34,9 @@ from sqlalchemy import Engine
 
 from reports import charts
 from reports.alerts_view import alert_records, alerts_between
+from reports.cx import format_seconds, response_figures
 from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
+from storage.cases import cases_opened_between
 from storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
 from storage.series import brand_series
 
@@ -60,6 +62,7 @@ def environment() -> Environment:
     env.filters["day"] = lambda v: "" if v is None else f"{v:%Y-%m-%d}"
     env.filters["growth"] = growth_label
     env.filters["safe_url"] = safe_url
+    env.filters["wait"] = format_seconds
     return env
 
 
@@ -137,6 +140,8 @@ class ReportData:
     top_negative: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     timings: dict[str, float] = field(default_factory=dict)
+    #: Response figures of the period's cases (`reports.cx`), by "source" and by "touchpoint"; empty without cases.
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The report's figures as JSON-friendly data (for the dashboard and scheduled jobs' logs)."""
@@ -205,8 +210,10 @@ def complaint_themes(engine: Engine, brand: str, start: datetime, end: datetime,
 def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
            competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
            theme_sample: int = THEME_SAMPLE, previous_theme_sample: int = PREVIOUS_THEME_SAMPLE,
-           top: int = 10, now: datetime | None = None) -> ReportData:
-    """Everything the report shows, read from storage (only `model_id`'s scores count)."""
+           top: int = 10, now: datetime | None = None,
+           response_targets: Mapping[str, timedelta] | None = None) -> ReportData:
+    """Everything the report shows, read from storage (only `model_id`'s scores count).
+    `response_targets` (first-response time per case severity) judge the cases' SLA share."""
     if end <= start:
         raise ValueError("the report's period must end after it starts")
     timings: dict[str, float] = {}
@@ -231,7 +238,11 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
         alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
         pruned_note = retention_note(pruned_before(connection), start, end)
+        cases = cases_opened_between(connection, start, end, brand=brand)
     timings["queries"] = time.perf_counter() - clock
+    generated_at = now or datetime.now(UTC)
+    responses = {by: [row.to_dict() for row in response_figures(cases, response_targets or {}, generated_at, by=by)]
+                 for by in ("source", "touchpoint")} if cases else {}
     totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
     totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
     voice_now = sum(k.volume for k in totals_now.values()) or 1
@@ -249,11 +260,11 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
     timings["themes"] = time.perf_counter() - clock
     return ReportData(
         brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,
-        generated_at=now or datetime.now(UTC), current=totals_now[brand], previous=totals_before[brand],
+        generated_at=generated_at, current=totals_now[brand], previous=totals_before[brand],
         series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
         retention_note=pruned_note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
-        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings)
+        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings, responses=responses)
 
 
 def render_html(data: ReportData) -> str:
@@ -298,7 +309,8 @@ class ReportDocument:
 def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
                  competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
                  pdf: bool = True, chromium: str | None = None, theme_sample: int = THEME_SAMPLE,
-                 previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None) -> ReportDocument:
+                 previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None,
+                 response_targets: Mapping[str, timedelta] | None = None) -> ReportDocument:
     """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium).
 
     Complaint themes embed at most `theme_sample` negative posts of the period (and
@@ -307,7 +319,7 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
     """
     data = gather(engine, brand, start, end, model_id=model_id, competitors=competitors, embed=embed,
                   exclude_terms=exclude_terms, theme_sample=theme_sample,
-                  previous_theme_sample=previous_theme_sample, now=now)
+                  previous_theme_sample=previous_theme_sample, now=now, response_targets=response_targets)
     clock = time.perf_counter()
     html = render_html(data)
     data.timings["render"] = time.perf_counter() - clock
