@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Connection
 
 from alerts.sla import case_severity
 from alerts.sla import check as check_sla
@@ -21,6 +23,7 @@ from storage.cases import (
     add_follow_up,
     candidates,
     cases_for_sla,
+    customers_with_open_cases,
     link_reply,
     save_tags,
     stored_replies,
@@ -54,32 +57,46 @@ def after_scoring(runtime: Runtime, scorer: Any, scored: Sequence[tuple[int, str
         with runtime.engine.begin() as connection:
             counts["tagged"] += save_tags(connection, [(mention_id, tag) for (mention_id, _), tag
                                                        in zip(scored, tags, strict=True)], tagger.identity, now)
+    inbox = _Inbox(runtime, now)
     with runtime.engine.begin() as connection:
-        for candidate in candidates(connection, [mention_id for mention_id, _ in scored], scorer.model_id):
-            counts.update(_take(runtime, connection, candidate, now))
+        posts = candidates(connection, [mention_id for mention_id, _ in scored], scorer.model_id)
+        inbox.with_open_cases = customers_with_open_cases(connection, posts)
+        for post in posts:
+            counts.update(inbox.take(connection, post))
     return counts
 
 
-def _take(runtime: Runtime, connection: Any, candidate: Candidate, now: Any) -> Counter[str]:
-    config = runtime.config
-    brands = {brand.name: brand for brand in config.brands}
-    if any(brand.is_account(candidate.source, candidate.author) for brand in brands.values()):
-        return Counter(replies=1) if link_reply(connection, candidate, now) is not None else Counter()
-    brand = brands.get(candidate.brand or "")
-    if brand is None:
-        return Counter()
-    severity = case_severity(candidate, config.cx.cases, config.alerts.urgent, now)
-    if severity is None:
-        return Counter(follow_ups=1) if add_follow_up(connection, candidate, now) is not None else Counter()
-    case_id = add_customer_post(connection, candidate, severity, now)
-    return Counter(case_posts=1, replies=_link_stored_replies(connection, brand, case_id, candidate, now))
+class _Inbox:
+    """Sorts one scored batch's posts: brand replies, posts that need an answer, follow-ups."""
 
+    def __init__(self, runtime: Runtime, now: datetime) -> None:
+        self.config = runtime.config
+        self.now = now
+        self.brands = {brand.name: brand for brand in self.config.brands}
+        self.accounts = {(source, handle.lstrip("@").casefold()) for brand in self.config.brands
+                         for source, handles in brand.accounts.items() for handle in handles}
+        self.with_open_cases: set[tuple[str, str, str]] = set()
 
-def _link_stored_replies(connection: Any, brand: BrandConfig, case_id: int, post: Candidate, now: Any) -> int:
-    """Replies collected before the post they answer was scored."""
-    ids = stored_replies(connection, case_id, brand.accounts.get(post.source, []))
-    replies = {reply.mention_id: reply for reply in candidates(connection, ids, "")}
-    return sum(link_reply(connection, replies[i], now) is not None for i in ids)
+    def take(self, connection: Connection, post: Candidate) -> Counter[str]:
+        if post.author and (post.source, post.author.lstrip("@").casefold()) in self.accounts:
+            return Counter(replies=1) if link_reply(connection, post, self.now) is not None else Counter()
+        brand = self.brands.get(post.brand or "")
+        if brand is None:
+            return Counter()
+        severity = case_severity(post, self.config.cx.cases, self.config.alerts.urgent, self.now)
+        if severity is None:
+            if (brand.name, post.source, post.customer) not in self.with_open_cases:
+                return Counter()
+            return Counter(follow_ups=1) if add_follow_up(connection, post, self.now) is not None else Counter()
+        case_id = add_customer_post(connection, post, severity, self.now)
+        self.with_open_cases.add((brand.name, post.source, post.customer))
+        return Counter(case_posts=1, replies=self._link_stored_replies(connection, brand, case_id, post))
+
+    def _link_stored_replies(self, connection: Connection, brand: BrandConfig, case_id: int, post: Candidate) -> int:
+        """Replies collected before the post they answer was scored."""
+        ids = stored_replies(connection, case_id, brand.accounts.get(post.source, []))
+        replies = {reply.mention_id: reply for reply in candidates(connection, ids, "")}
+        return sum(link_reply(connection, replies[i], self.now) is not None for i in ids)
 
 
 def respond(runtime: Runtime) -> dict[str, Any]:

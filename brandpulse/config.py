@@ -70,12 +70,6 @@ class BrandConfig(Strict):
             return False
         return author_handle.lstrip("@").casefold() in {h.lstrip("@").casefold() for h in self.handles}
 
-    def is_account(self, source: str, author: str | None) -> bool:
-        """Written by one of the brand's own accounts on `source` (`accounts`), e.g. a reply to a customer."""
-        if not author:
-            return False
-        return author.lstrip("@").casefold() in {a.lstrip("@").casefold() for a in self.accounts.get(source, [])}
-
     def to_query(self) -> BrandQuery:
         return BrandQuery(brand=self.name, terms=tuple(self.terms), aliases=tuple(self.aliases),
                           handles=tuple(self.handles), hashtags=tuple(self.hashtags),

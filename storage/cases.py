@@ -112,6 +112,8 @@ class Candidate:
     parent_id: str | None
     touchpoint: str | None
     stage: str | None
+    #: The score's anger, once scores carry emotions; the case rules read it when present.
+    anger: float | None = None
 
     @property
     def customer(self) -> str:
@@ -209,6 +211,17 @@ def _customer_wrote_again(connection: Connection, case_id: int, current: Any, se
     connection.execute(update(cases).where(cases.c.id == case_id).values(severity=severity, state=state,
                                                                           updated_at=now))
     _event(connection, case_id, now, SYSTEM, "customer", candidate.text[:200])
+
+
+def customers_with_open_cases(connection: Connection, posts: Iterable[Candidate]) -> set[tuple[str, str, str]]:
+    """(brand, source, customer) of the posts' authors who have an unresolved case: one query per batch,
+    so that follow-ups cost nothing for the many authors without a case."""
+    wanted = {(post.brand, post.source, post.customer) for post in posts if post.brand}
+    if not wanted:
+        return set()
+    query = (select(brands.c.name, cases.c.source, cases.c.author).join(brands, brands.c.id == cases.c.brand_id)
+             .where(cases.c.state != "resolved", cases.c.author.in_(sorted({key[2] for key in wanted}))))
+    return {tuple(row) for row in connection.execute(query)} & wanted
 
 
 def add_follow_up(connection: Connection, candidate: Candidate, now: datetime) -> int | None:

@@ -95,9 +95,11 @@ def test_one_angry_customer_is_one_case_and_a_brand_reply_answers_it(runtime, cl
     assert [event.kind for event in history] == ["opened", "customer", "reply"]
 
     clock.now = START + timedelta(hours=2)
-    collect_and_score(runtime, post("4", "thanks, it still looks awful to me", "dana_k", 100, thread="1"))
+    counts = collect_and_score(runtime, post("4", "any news on the replacement?", "dana_k", 100, thread="1"),
+                               post("5", "Lumora speakers on sale today", "dana_k", 101, thread="77"))
+    assert counts["follow_ups"] == 1  # a calm post in the case's thread joins it; one elsewhere does not
     case, posts, _ = only_case(runtime)
-    assert case.state == "open" and len(posts) == 4  # the customer answered back: the case needs the brand again
+    assert case.state == "open" and [p.external_id for p in posts][-1] == "4"  # the case needs the brand again
 
 
 def test_a_reply_collected_before_the_complaint_was_scored_still_answers_it(runtime, clock):
