@@ -1,11 +1,12 @@
-"""Wiring of the customer-experience loop: tags and cases after each scored batch, and the `respond`
-job's SLA check. The rules live in `sentiment.touchpoints`, `alerts.sla` and `storage.cases`."""
+"""Wiring of the customer-experience loop: cases (and the tag queue) after each scored batch, the
+`tag` job, and the `respond` job's SLA check. The rules live in `sentiment.touchpoints`, `alerts.sla`
+and `storage.cases`."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,9 +26,9 @@ from storage.cases import (
     cases_for_sla,
     customers_with_open_cases,
     link_reply,
-    save_tags,
     stored_replies,
 )
+from storage.tags import claim_untagged, queue_for_tags, save_tags
 
 _classifiers: dict[tuple[int, int], tuple[Any, Any, TagClassifier]] = {}
 _classifiers_lock = threading.Lock()
@@ -46,24 +47,41 @@ def classifier(runtime: Runtime, scorer: Any) -> TagClassifier | None:
         return _classifiers[key][2]
 
 
-def after_scoring(runtime: Runtime, scorer: Any, scored: Sequence[tuple[int, str]]) -> Counter[str]:
-    """Tag the newly scored mentions (id, text), then open or extend cases from those that need an
+def after_scoring(runtime: Runtime, scorer: Any, mention_ids: Sequence[int]) -> Counter[str]:
+    """Queue the newly scored mentions for tags, then open or extend cases from those that need an
     answer and link the brand's replies among them."""
     counts: Counter[str] = Counter()
-    now = runtime.clock()
-    tagger = classifier(runtime, scorer)
-    if tagger is not None and scored:
-        tags = tagger.tag([text for _, text in scored])
-        with runtime.engine.begin() as connection:
-            counts["tagged"] += save_tags(connection, [(mention_id, tag) for (mention_id, _), tag
-                                                       in zip(scored, tags, strict=True)], tagger.identity, now)
-    inbox = _Inbox(runtime, now)
+    inbox = _Inbox(runtime, runtime.clock())
     with runtime.engine.begin() as connection:
-        posts = candidates(connection, [mention_id for mention_id, _ in scored], scorer.model_id)
+        if classifier(runtime, scorer) is not None:
+            counts["queued_for_tags"] += queue_for_tags(connection, mention_ids)
+        posts = candidates(connection, mention_ids, scorer.model_id)
         inbox.with_open_cases = customers_with_open_cases(connection, posts)
         for post in posts:
             counts.update(inbox.take(connection, post))
     return counts
+
+
+def tag(runtime: Runtime, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Tag queued mentions batch by batch (a batch's claim, on PostgreSQL, is held while it is tagged)."""
+    scorer = runtime.scorer()
+    tagger = classifier(runtime, scorer)
+    if tagger is None:
+        return {"tagged": 0}
+    size = runtime.config.schedule.score_batch_size
+    tagged = 0
+    while not runtime.stop.is_set():
+        with runtime.engine.begin() as connection:
+            tasks = claim_untagged(connection, size)
+            if not tasks:
+                break
+            labels = tagger.tag([task.text for task in tasks])
+            save_tags(connection, [(task.mention_id, tags) for task, tags in zip(tasks, labels, strict=True)],
+                      tagger.identity, runtime.clock())
+        tagged += len(tasks)
+        if progress:
+            progress(len(tasks))
+    return {"tagged": tagged}
 
 
 class _Inbox:

@@ -84,6 +84,7 @@ class ScheduleConfig(Strict):
     misfire_grace: Duration = timedelta(minutes=5)
     score_batch_size: int = Field(default=64, ge=1, le=4096)
     respond: Duration = timedelta(minutes=5)
+    tag: Duration = timedelta(minutes=1)
 
 
 class DashboardConfig(Strict):

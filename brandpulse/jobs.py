@@ -154,7 +154,7 @@ def _score(runtime: Runtime, rescore: bool, progress: Progress | None) -> dict[s
             batch.languages = {task.mention_id: code for task, code in zip(unknown, detected, strict=True)}
         counts.update(scored=len(batch.scored), **Counter(result.label for result in results))
         counts["urgent"] += _page_urgent_mentions(runtime, scorer.model_id, [task.mention_id for task in batch.tasks])
-        counts.update(cx.after_scoring(runtime, scorer, [(task.mention_id, task.text) for task in batch.tasks]))
+        counts.update(cx.after_scoring(runtime, scorer, [task.mention_id for task in batch.tasks]))
         if progress:
             progress(len(batch.scored))
     return dict(counts)
@@ -174,6 +174,11 @@ def _page_urgent_mentions(runtime: Runtime, model_id: str, mention_ids: list[int
 def evaluate(runtime: Runtime) -> dict[str, Any]:
     """Run the alert rules on the latest complete bucket and queue the notifications they call for."""
     return recorded(runtime, "evaluate", lambda: alerting.evaluate(runtime, runtime.model_id()))
+
+
+def tag(runtime: Runtime, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Give queued scored mentions their touchpoint and journey stage."""
+    return recorded(runtime, "tag", lambda: cx.tag(runtime, progress))
 
 
 def respond(runtime: Runtime) -> dict[str, Any]:

@@ -72,6 +72,8 @@ def planned_jobs(config: Config) -> list[PlannedJob]:
              PlannedJob("send", "send", (), schedule.send)]
     plan += [PlannedJob(f"report:{index}", "report", (str(index),), REPORT_CHECK_INTERVAL)
              for index in range(len(config.reports))]
+    if config.cx.tags.enabled:
+        plan.append(PlannedJob("tag", "tag", (), schedule.tag))
     if config.cx.sla.enabled:
         plan.append(PlannedJob("respond", "respond", (), schedule.respond))
     if maintenance.retention_policy(config) is not None:

@@ -20,8 +20,6 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
 
 from alerts.sla import more_severe
-from sentiment.touchpoints import Tags
-from storage.dialect import upsert
 from storage.leader import advisory_key
 from storage.mentions import ensure_brands
 from storage.schema import (
@@ -122,19 +120,7 @@ class Candidate:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Tags
-
-def save_tags(connection: Connection, tagged: Sequence[tuple[int, Tags]], classifier: str, now: datetime) -> int:
-    """Store (or replace) the tags of mentions, with the classifier that made them."""
-    rows = [{"mention_id": mention_id, "touchpoint": tags.touchpoint, "stage": tags.stage,
-             "touchpoint_confidence": tags.touchpoint_confidence, "stage_confidence": tags.stage_confidence,
-             "classifier": classifier, "tagged_at": now} for mention_id, tags in sorted(tagged, key=lambda p: p[0])]
-    if rows:
-        connection.execute(upsert(connection, mention_tags, ["mention_id"],
-                                  ["touchpoint", "stage", "touchpoint_confidence", "stage_confidence", "classifier",
-                                   "tagged_at"]), rows)
-    return len(rows)
-
+# Reading scored posts
 
 def candidates(connection: Connection, mention_ids: Iterable[int], model_id: str) -> list[Candidate]:
     """The given mentions with their brand, score (from `model_id`) and tags, oldest first: one per

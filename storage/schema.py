@@ -203,6 +203,14 @@ mention_tags = Table(
     Index(None, "touchpoint", "stage"),
 )
 
+#: Mentions waiting for tags: the scoring job queues each batch it scores, the tag job drains the queue
+#: (tagging embeds every text once more, so it runs beside scoring instead of slowing it down).
+tag_queue = Table(
+    "tag_queue", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+)
+
 #: The response inbox: one case per customer (brand, source, author) while it is not resolved.
 #: `opened_at` is when the customer's first post of the case was written, so response times count
 #: from the customer's clock, not from when the post was collected.

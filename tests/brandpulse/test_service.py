@@ -54,7 +54,7 @@ def test_a_restart_keeps_the_stored_schedule_and_applies_changed_intervals(tmp_p
     first_changes, first = stored_schedule(config_path)
     assert sorted(first_changes) == ["added collect:replay every 0:10:00", "added evaluate every 1:00:00",
                                      "added respond every 0:05:00", "added score every 1:00:00",
-                                     "added send every 0:00:30"]
+                                     "added send every 0:00:30", "added tag every 0:01:00"]
     time.sleep(1.1)
     again_changes, again = stored_schedule(config_path)
     assert again_changes == []

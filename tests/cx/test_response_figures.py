@@ -13,11 +13,12 @@ from reports.cx import format_seconds, response_figures
 from reports.feedback import build_report
 from sentiment.records import Sentiment
 from sentiment.touchpoints import Tags
-from storage.cases import add_customer_post, candidates, link_reply, save_tags
+from storage.cases import add_customer_post, candidates, link_reply
 from storage.engine import open_database
 from storage.mentions import store_mentions
 from storage.schema import mentions
 from storage.scoring import save_scores
+from storage.tags import save_tags
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 TARGETS = {"urgent": timedelta(hours=1), "negative": timedelta(hours=24)}

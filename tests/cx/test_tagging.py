@@ -142,7 +142,7 @@ def test_macro_f1_on_the_held_out_set_stays_above_the_measured_floor(scorer):
 
 
 @pytest.mark.slow
-def test_scoring_tags_mentions_and_their_cases(tmp_path, scorer):
+def test_scored_mentions_are_tagged_by_the_tag_job_and_so_are_their_cases(tmp_path, scorer):
     from brandpulse import jobs
     from brandpulse.runtime import Runtime
     from listeners.records import Mention
@@ -161,11 +161,11 @@ def test_scoring_tags_mentions_and_their_cases(tmp_path, scorer):
                     text="Kivo lleva tres días sin traerme el pedido y nadie contesta. Vergonzoso."),
             Mention(source="x", external_id="2", brand="Kivo", author_handle="ben", created_at=now,
                     text="Kivo raised the delivery fee again, I'm cancelling my subscription")])
-    counts = jobs.score(runtime)
+    assert jobs.score(runtime)["queued_for_tags"] == 2
+    assert jobs.tag(runtime) == {"tagged": 2}
     with runtime.engine.connect() as connection:
         stored = connection.execute(mention_tags.select()).all()
         cases = list_cases(connection)
     runtime.close()
-    assert counts["tagged"] == 2 and len(stored) == 2
     assert {row.classifier for row in stored} == {TagClassifier(scorer.embed).identity}
     assert any(case.author == "ana" and case.touchpoint == "delivery" for case in cases), cases

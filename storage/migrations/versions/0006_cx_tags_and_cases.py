@@ -1,4 +1,5 @@
-"""Customer experience: touchpoint and journey-stage tags per mention, and the response inbox
+"""Customer experience: touchpoint and journey-stage tags per mention (and the queue of mentions
+waiting for them), and the response inbox
 (cases, the mentions in them, and what happened to them).
 
 Revision ID: 0006
@@ -32,6 +33,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("mention_id", name=op.f("pk_mention_tags")),
     )
     op.create_index(op.f("ix_mention_tags_touchpoint_stage"), "mention_tags", ["touchpoint", "stage"])
+    op.create_table(
+        "tag_queue",
+        sa.Column("mention_id", BigId, autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(["mention_id"], ["mentions.id"], name=op.f("fk_tag_queue_mention_id_mentions"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("mention_id", name=op.f("pk_tag_queue")),
+    )
     op.create_table(
         "cases",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -85,4 +93,5 @@ def downgrade() -> None:
     op.drop_table("case_events")
     op.drop_table("case_mentions")
     op.drop_table("cases")
+    op.drop_table("tag_queue")
     op.drop_table("mention_tags")
