@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerts.config import Duration, Severity, UrgentConfig
 from alerts.durations import format_duration
@@ -60,11 +60,17 @@ class SlaConfig(_Model):
 
     enabled: bool = True
     targets: dict[CaseSeverity, Duration] = Field(default_factory=_default_targets,
-                                                  description="time to first response, per case severity")
+                                                  description="time to first response, per case severity "
+                                                              "(the ones not given keep their default)")
     severity: Severity = Field(default="warning", description="the alert's severity label")
     ttl: Duration = Field(default=timedelta(hours=1),
                           description="how long an SLA alert stays firing unless a later check refreshes it")
     labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("targets", mode="after")
+    @classmethod
+    def _keep_default_targets(cls, targets: dict[CaseSeverity, timedelta]) -> dict[CaseSeverity, timedelta]:
+        return {**_default_targets(), **targets}
 
 
 class CaseLike(Protocol):

@@ -72,7 +72,9 @@ def test_targets_follow_the_case_severity():
     urgent = Case(severity="urgent")
     assert check([urgent], SlaConfig(), T0 + timedelta(minutes=59)) == []
     assert len(check([urgent], SlaConfig(), T0 + timedelta(minutes=61))) == 1
-    assert check([urgent], SlaConfig(targets={"negative": timedelta(hours=1)}), T0 + timedelta(hours=5)) == []
+    slower = SlaConfig(targets={"urgent": timedelta(hours=2)})
+    assert check([urgent], slower, T0 + timedelta(minutes=90)) == []
+    assert slower.targets["negative"] == timedelta(hours=24)  # the targets not given keep their default
 
 
 def test_an_answer_in_time_fires_nothing_and_a_late_one_resolves_the_alert():

@@ -92,7 +92,8 @@ def test_the_config_sets_taxonomy_examples_and_targets(tmp_path):
           sla:
             targets: {urgent: 30m, negative: 8h}
         """))
-    assert config.cx.sla.targets == {"urgent": timedelta(minutes=30), "negative": timedelta(hours=8)}
+    assert config.cx.sla.targets == {"urgent": timedelta(minutes=30), "angry": timedelta(hours=4),
+                                     "negative": timedelta(hours=8)}
     assert config.brands[0].accounts == {"x": ["LumoraHelp"]}
     classifier = config.cx.tags.classifier(bag_of_words)
     assert classifier.examples == [TagExample("colis perdu", "delivery", "support")]
