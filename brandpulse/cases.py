@@ -26,6 +26,7 @@ from storage.cases import (
     cases_for_sla,
     customers_with_open_cases,
     link_reply,
+    lock_customers,
     stored_replies,
 )
 from storage.tags import claim_untagged, queue_for_tags, save_tags
@@ -56,6 +57,7 @@ def after_scoring(runtime: Runtime, scorer: Any, mention_ids: Sequence[int]) -> 
         if classifier(runtime, scorer) is not None:
             counts["queued_for_tags"] += queue_for_tags(connection, mention_ids)
         posts = candidates(connection, mention_ids, scorer.model_id)
+        lock_customers(connection, [post for post in posts if post.brand])
         inbox.with_open_cases = customers_with_open_cases(connection, posts)
         for post in posts:
             counts.update(inbox.take(connection, post))

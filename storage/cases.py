@@ -144,11 +144,13 @@ def candidates(connection: Connection, mention_ids: Iterable[int], model_id: str
 # ----------------------------------------------------------------------------------------------------
 # Opening cases and linking posts to them
 
-def _lock_customer(connection: Connection, brand_id: int, source: str, customer: str) -> None:
-    """Serialise case changes for one customer across PostgreSQL workers (SQLite has one writer)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": advisory_key(f"case:{brand_id}:{source}:{customer}")})
+def lock_customers(connection: Connection, posts: Iterable[Candidate]) -> None:
+    """Serialise case changes per customer across PostgreSQL workers (SQLite has one writer). A batch
+    takes all its customers' locks at once, in one order, so that two batches cannot deadlock."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted({advisory_key(f"case:{post.brand}:{post.source}:{post.customer}") for post in posts}):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _open_case_id(connection: Connection, brand_id: int, source: str, customer: str) -> int | None:
@@ -171,8 +173,8 @@ def add_customer_post(connection: Connection, candidate: Candidate, severity: st
     """Open a case for the post's customer, or add the post to their case that is not resolved yet
     (raising its severity if this post is more pressing). Returns the case id; a post already in a
     case (e.g. for another brand it mentions) changes nothing."""
+    lock_customers(connection, [candidate])
     brand_id = ensure_brands(connection, [candidate.brand])[candidate.brand]
-    _lock_customer(connection, brand_id, candidate.source, candidate.customer)
     known = _case_of(connection, candidate.mention_id)
     if known is not None:
         return known
@@ -215,8 +217,8 @@ def add_follow_up(connection: Connection, candidate: Candidate, now: datetime) -
     case's thread ("still waiting..."); returns the case id, or None."""
     if not candidate.author or not candidate.thread_id:
         return None
+    lock_customers(connection, [candidate])
     brand_id = ensure_brands(connection, [candidate.brand])[candidate.brand]
-    _lock_customer(connection, brand_id, candidate.source, candidate.customer)
     case_id = _open_case_id(connection, brand_id, candidate.source, candidate.customer)
     if case_id is None or _case_of(connection, candidate.mention_id) is not None:
         return None
