@@ -153,13 +153,10 @@ class TagsConfig(Strict):
         return self
 
     def taxonomy(self) -> Taxonomy:
-        default = {"touchpoints": DEFAULT_TAXONOMY.touchpoints, "stages": DEFAULT_TAXONOMY.stages}
-        try:
-            return Taxonomy.from_mapping(
-                self.touchpoints or {label.name: label.descriptions for label in default["touchpoints"]},
-                self.stages or {label.name: label.descriptions for label in default["stages"]})
-        except ValueError as error:
-            raise ValueError(str(error)) from None
+        """The configured labels; an axis left out keeps the default's."""
+        return Taxonomy.from_mapping(
+            self.touchpoints or {label.name: label.descriptions for label in DEFAULT_TAXONOMY.touchpoints},
+            self.stages or {label.name: label.descriptions for label in DEFAULT_TAXONOMY.stages})
 
     def classifier(self, embed: Embed) -> TagClassifier:
         return TagClassifier(embed, self.taxonomy(), [TagExample(e.text, e.touchpoint, e.stage) for e in self.examples],

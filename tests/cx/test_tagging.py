@@ -107,6 +107,12 @@ def test_config_mistakes_name_the_line_and_key(tmp_path):
                 examples:
                   - {text: "colis perdu", stage: after_sales}
             """))
+    with pytest.raises(ConfigError, match=r"yaml:7: cx.tags: touchpoints need at least two labels"):
+        load_config(write_config(tmp_path, """\
+            cx:
+              tags:
+                touchpoints: {delivery: [parcel late]}
+            """))
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text("brands:\n  - name: Lumora\n    terms: [Lumora]\n    accounts:\n      tiktok: [lumora]\n",
                         encoding="utf-8")
