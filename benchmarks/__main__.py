@@ -1,6 +1,6 @@
 """Run every benchmark (or the named ones) one after another, each in its own process, then list them.
 
-    python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard (about 30 min)
+    python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard, cx_tags (about 30 min)
     python -m benchmarks anomaly ingest     # some
 
 Each prints its own table as it goes; the closing table says which ran, how long, and whether it failed.
