@@ -1,4 +1,4 @@
-"""The response inbox: tags per mention, cases, the mentions in them, and what happened to them.
+"""The response inbox: cases, the mentions in them, and what happened to them.
 
 A case is one customer (brand, source, author) with something that needs an answer. While it is not
 resolved, that customer's further posts join it, so one angry customer is one case however many
@@ -7,7 +7,8 @@ responses. States: ``open`` (nobody on it), ``assigned`` (someone is), ``waiting
 answered; the customer's next post brings it back) and ``resolved``.
 
 Which mentions open cases, and how urgently, is decided by `alerts.sla.case_severity`; this module
-only stores what the wiring (`brandpulse.cases`) decided.
+only stores what the wiring (`brandpulse.cases`) decided. A case takes the touchpoint and stage of
+its first post (`storage.tags` fills them in when the post is tagged after the case opened).
 """
 
 from __future__ import annotations
