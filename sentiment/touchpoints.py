@@ -142,19 +142,24 @@ DEFAULT_TAXONOMY = Taxonomy(
             pt="acabei de conhecer a marca, vi um anúncio ou notícia, primeira impressão",
             it="ho appena scoperto il marchio, visto una pubblicità o una notizia, prima impressione")),
         TagLabel("consideration", _phrases(
-            en="thinking about buying, comparing options, asking for recommendations, is it worth it?",
-            es="pensando en comprar, comparando opciones, pidiendo opiniones, ¿merece la pena?",
-            fr="j'hésite à acheter, je compare, vous me conseillez ? est-ce que ça vaut le coup ?",
-            de="überlege zu kaufen, vergleiche, Empfehlungen gesucht, lohnt es sich?",
-            pt="pensando em comprar, comparando opções, pedindo indicação, vale a pena?",
-            it="sto pensando di comprare, confronto le opzioni, consigli? ne vale la pena?")),
+            en="before buying: thinking about buying one, comparing models, does anyone know, should I buy it?",
+            es="antes de comprar: pienso comprar uno, comparo modelos, ¿alguien sabe?, ¿lo compro?",
+            fr="avant d'acheter : je pense en acheter un, je compare les modèles, quelqu'un sait ? je l'achète ?",
+            de="vor dem Kauf: überlege einen zu kaufen, vergleiche Modelle, weiß jemand, soll ich ihn kaufen?",
+            pt="antes de comprar: pensando em comprar um, comparando modelos, alguém sabe? compro ou não?",
+            it="prima di comprare: penso di prenderne uno, confronto i modelli, qualcuno sa? lo compro?")),
         TagLabel("purchase", _phrases(
-            en="ordering and paying: just ordered, checkout, payment, waiting for my order to arrive",
-            es="comprar y pagar: acabo de pedir, pago, finalizar compra, esperando mi pedido",
-            fr="commander et payer : je viens de commander, paiement, j'attends ma commande",
-            de="bestellen und bezahlen: gerade bestellt, Kasse, Zahlung, warte auf meine Bestellung",
-            pt="comprar e pagar: acabei de pedir, pagamento, finalizar compra, esperando meu pedido",
-            it="ordinare e pagare: ho appena ordinato, pagamento, aspetto il mio ordine")),
+            en="buying and getting my order: ordered, paid at checkout, charged, promo code, tracking, "
+               "my order has not arrived yet",
+            es="comprar y recibir mi pedido: pedí, pagué, me cobraron, código de descuento, seguimiento, "
+               "mi pedido aún no ha llegado",
+            fr="acheter et recevoir ma commande : commandé, payé, débité, code promo, suivi, "
+               "ma commande n'est pas encore arrivée",
+            de="kaufen und meine Bestellung bekommen: bestellt, bezahlt, abgebucht, Rabattcode, Sendungsverfolgung, "
+               "meine Bestellung ist noch nicht da",
+            pt="comprar e receber meu pedido: pedi, paguei, cobraram, cupom, rastreio, meu pedido ainda não chegou",
+            it="comprare e ricevere il mio ordine: ordinato, pagato, addebitato, codice sconto, tracciamento, "
+               "il mio ordine non è ancora arrivato")),
         TagLabel("use", _phrases(
             en="using what I bought: after a few weeks of use, day to day experience, how it works",
             es="usando lo que compré: después de unas semanas de uso, en el día a día",
@@ -170,12 +175,15 @@ DEFAULT_TAXONOMY = Taxonomy(
             pt="pedindo ajuda com um problema: reclamação, contatei o suporte, protocolo, sem resposta",
             it="chiedo aiuto per un problema: reclamo, contattato l'assistenza, ticket, nessuna risposta")),
         TagLabel("loyalty", _phrases(
-            en="loyal customer who recommends the brand, buys again for years, or is leaving for a competitor",
-            es="cliente fiel que recomienda la marca, repite compra, o se va a la competencia",
-            fr="client fidèle qui recommande la marque, rachète depuis des années, ou part chez un concurrent",
-            de="treuer Kunde, empfiehlt die Marke weiter, kauft seit Jahren, oder wechselt zur Konkurrenz",
-            pt="cliente fiel que recomenda a marca, compra de novo há anos, ou vai para a concorrência",
-            it="cliente fedele che consiglia il marchio, riacquista da anni, o passa alla concorrenza")),
+            en="staying or leaving: customer for years, I recommend them to friends, never buying again, "
+               "switching to another brand, boycott",
+            es="quedarse o irse: cliente desde hace años, lo recomiendo, no vuelvo a comprar, me cambio de marca, "
+               "boicot",
+            fr="rester ou partir : client depuis des années, je recommande, plus jamais, je change de marque, boycott",
+            de="bleiben oder gehen: seit Jahren Kunde, ich empfehle sie weiter, nie wieder, ich wechsle die Marke, "
+               "Boykott",
+            pt="ficar ou sair: cliente há anos, recomendo, nunca mais compro, vou trocar de marca, boicote",
+            it="restare o andarsene: cliente da anni, lo consiglio, mai più, cambio marca, boicottaggio")),
     ),
 )
 

@@ -136,12 +136,12 @@ def scorer():
 
 @pytest.mark.slow
 def test_macro_f1_on_the_held_out_set_stays_above_the_measured_floor(scorer):
-    """Floors a little under `python -m benchmarks cx_tags` (zero-shot 0.645 / 0.401; with the tuning
-    posts as examples 0.753 / 0.634 on 2026-12-04)."""
+    """Floors a little under `python -m benchmarks cx_tags` (zero-shot 0.659 / 0.464; with the tuning
+    posts as examples 0.762 / 0.660 on 2026-12-04)."""
     heldout, tune = posts("heldout.jsonl"), posts("tune.jsonl")
     examples = [TagExample(p["text"], p["touchpoint"], p["stage"]) for p in tune]
-    for classifier, floors in ((TagClassifier(scorer.embed), (0.62, 0.37)),
-                               (TagClassifier(scorer.embed, examples=examples), (0.72, 0.60))):
+    for classifier, floors in ((TagClassifier(scorer.embed), (0.63, 0.43)),
+                               (TagClassifier(scorer.embed, examples=examples), (0.73, 0.62))):
         tags = classifier.tag([p["text"] for p in heldout])
         touchpoint = f1_score([p["touchpoint"] for p in heldout], [t.touchpoint for t in tags], average="macro")
         stage = f1_score([p["stage"] for p in heldout], [t.stage for t in tags], average="macro")
