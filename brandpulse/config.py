@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 import listeners
 from alerts.config import AlertsConfig, Duration
 from alerts.durations import parse_duration
+from alerts.sla import CaseRules, SlaConfig
 from brandpulse.yamlsource import (
     ConfigError,
     LocatedDocument,
@@ -32,6 +33,7 @@ from brandpulse.yamlsource import (
     top_level_scalar,
 )
 from listeners.query import BrandQuery
+from sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
 
 DEFAULT_FILE = Path("brandpulse.yaml")
 
@@ -53,6 +55,8 @@ class BrandConfig(Strict):
     include_own_posts: bool = Field(default=False, description="keep posts by the brand's own handles")
     competitors: list[str] = []
     sources: list[str] | None = None
+    accounts: dict[str, list[str]] = Field(default={}, description="the brand's own accounts per source "
+                                           "(x: [LumoraHelp]): their replies answer cases")
 
     @model_validator(mode="after")
     def _something_to_search(self) -> BrandConfig:
@@ -79,6 +83,8 @@ class ScheduleConfig(Strict):
     send: Duration = timedelta(seconds=30)
     misfire_grace: Duration = timedelta(minutes=5)
     score_batch_size: int = Field(default=64, ge=1, le=4096)
+    respond: Duration = timedelta(minutes=5)
+    tag: Duration = timedelta(minutes=1)
 
 
 class DashboardConfig(Strict):
@@ -141,6 +147,56 @@ class ReportSchedule(Strict):
     pdf: bool = True
 
 
+class TagExampleConfig(Strict):
+    text: str = Field(min_length=1)
+    touchpoint: str | None = None
+    stage: str | None = None
+
+
+class TagsConfig(Strict):
+    """Touchpoint and journey-stage tags of scored mentions (`sentiment.touchpoints`): a taxonomy
+    (default: `DEFAULT_TAXONOMY`), each label described by phrases in any languages, and labelled
+    example posts that refine it."""
+
+    enabled: bool = True
+    touchpoints: dict[str, list[str]] | None = Field(default=None, description="label: [descriptions]")
+    stages: dict[str, list[str]] | None = Field(default=None, description="label: [descriptions]")
+    examples: list[TagExampleConfig] = []
+    example_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _examples_use_known_labels(self) -> TagsConfig:
+        taxonomy = self.taxonomy()
+        known = {"touchpoint": [label.name for label in taxonomy.touchpoints],
+                 "stage": [label.name for label in taxonomy.stages]}
+        for example in self.examples:
+            for axis, names in known.items():
+                value = getattr(example, axis)
+                if value is not None and value not in names:
+                    raise ValueError(f"example {example.text[:40]!r} has unknown {axis} {value!r} "
+                                     f"(known: {', '.join(names)})")
+        return self
+
+    def taxonomy(self) -> Taxonomy:
+        """The configured labels; an axis left out keeps the default's."""
+        return Taxonomy.from_mapping(
+            self.touchpoints or {label.name: label.descriptions for label in DEFAULT_TAXONOMY.touchpoints},
+            self.stages or {label.name: label.descriptions for label in DEFAULT_TAXONOMY.stages})
+
+    def classifier(self, embed: Embed) -> TagClassifier:
+        return TagClassifier(embed, self.taxonomy(), [TagExample(e.text, e.touchpoint, e.stage) for e in self.examples],
+                             example_weight=self.example_weight)
+
+
+class CxConfig(Strict):
+    """The customer-experience loop: tags per mention, cases from mentions that need an answer,
+    response targets per case severity."""
+
+    tags: TagsConfig = TagsConfig()
+    cases: CaseRules = CaseRules()
+    sla: SlaConfig = SlaConfig()
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One configured source: its name and the listener's own validated settings."""
@@ -171,6 +227,7 @@ class Config(BaseModel):
     brands: list[BrandConfig] = Field(min_length=1)
     sources: dict[str, SourceConfig] = {}
     alerts: AlertsConfig = AlertsConfig()
+    cx: CxConfig = CxConfig()
     file: Path | None = None
     env_secrets: tuple[SecretStr, ...] = Field(default=(), description="what the file's ${VAR} references "
                                                "resolved to, wherever they appear: redacted like credentials")
@@ -284,6 +341,10 @@ def _check_references(config: Config, document: LocatedDocument) -> None:
         for source in brand.sources or []:
             if source not in config.sources:
                 raise document.error(("brands", index, "sources"), f"source {source!r} is not configured under sources")
+        for source in brand.accounts:
+            if source not in listeners.SOURCES:
+                raise document.error(("brands", index, "accounts", source),
+                                     f"unknown source {source!r} (known: {', '.join(sorted(listeners.SOURCES))})")
 
 
 def _check_reports(config: Config, document: LocatedDocument) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from alerts.urgent import check as check_urgent
 from brandpulse import alerting
+from brandpulse import cases as cx
 from brandpulse.config import BrandConfig
 from brandpulse.runtime import Runtime
 from listeners.base import Stopped
@@ -165,6 +166,7 @@ def _score(runtime: Runtime, rescore: bool, progress: Progress | None) -> dict[s
             batch.languages = {task.mention_id: code for task, code in zip(unknown, detected, strict=True)}
         counts.update(scored=len(batch.scored), **Counter(result.label for result in results))
         counts["urgent"] += _page_urgent_mentions(runtime, scorer.model_id, [task.mention_id for task in batch.tasks])
+        counts.update(cx.after_scoring(runtime, scorer, [task.mention_id for task in batch.tasks]))
         if progress:
             progress(len(batch.scored))
     return dict(counts)
@@ -184,6 +186,16 @@ def _page_urgent_mentions(runtime: Runtime, model_id: str, mention_ids: list[int
 def evaluate(runtime: Runtime) -> dict[str, Any]:
     """Run the alert rules on the latest complete bucket and queue the notifications they call for."""
     return recorded(runtime, "evaluate", lambda: alerting.evaluate(runtime, runtime.model_id()))
+
+
+def tag(runtime: Runtime, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Give queued scored mentions their touchpoint and journey stage."""
+    return recorded(runtime, "tag", lambda: cx.tag(runtime, progress))
+
+
+def respond(runtime: Runtime) -> dict[str, Any]:
+    """Alert on cases waiting past their response target; resolve those alerts once answered."""
+    return recorded(runtime, "respond", lambda: cx.respond(runtime))
 
 
 def send(runtime: Runtime) -> dict[str, Any]:

@@ -48,7 +48,8 @@ def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
     for name in schedule.brands or [brand.name for brand in config.brands]:
         document = build_report(runtime.engine, name, start, end, model_id=scorer.model_id,
                                 competitors=config.brand(name).competitors, embed=scorer.embed,
-                                exclude_terms=terms[name], pdf=schedule.pdf)
+                                exclude_terms=terms[name], pdf=schedule.pdf,
+                                response_targets=config.cx.sla.targets)
         written += document.write(config.path(schedule.output))
         if document.pdf_missing:
             log.warning("%s report mailed without its PDF: %s", name, document.pdf_missing)

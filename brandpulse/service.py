@@ -41,7 +41,7 @@ LEADER_LOCK = "scheduler"
 #: How often a standby tries the leader lock, and the leader checks that it still holds it.
 HEARTBEAT_SECONDS = 2.0
 #: Jobs that run in one process at a time, scheduler or worker, under a lock named by the job id.
-EXCLUSIVE_JOBS = {"collect", "evaluate", "send", "prune", "report"}
+EXCLUSIVE_JOBS = {"collect", "evaluate", "send", "prune", "report", "respond"}
 #: Scheduled reports check hourly whether a new day, week or month has completed.
 REPORT_CHECK_INTERVAL = timedelta(hours=1)
 
@@ -72,6 +72,10 @@ def planned_jobs(config: Config) -> list[PlannedJob]:
              PlannedJob("send", "send", (), schedule.send)]
     plan += [PlannedJob(f"report:{index}", "report", (str(index),), REPORT_CHECK_INTERVAL)
              for index in range(len(config.reports))]
+    if config.cx.tags.enabled:
+        plan.append(PlannedJob("tag", "tag", (), schedule.tag))
+    if config.cx.sla.enabled:
+        plan.append(PlannedJob("respond", "respond", (), schedule.respond))
     if maintenance.retention_policy(config) is not None:
         plan.append(PlannedJob("prune", "prune", (), maintenance.prune_interval(config)))
     return plan

@@ -21,7 +21,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -35,9 +35,11 @@ from sqlalchemy import Engine
 
 from reports import charts
 from reports.alerts_view import alert_records, alerts_between
+from reports.cx import format_seconds, response_figures
 from reports.theme_names import language_name
 from reports.theme_space import language_offsets
 from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
+from storage.cases import cases_opened_between
 from storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
 from storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
 from storage.series import brand_series
@@ -67,6 +69,7 @@ def environment() -> Environment:
     env.filters["growth"] = growth_label
     env.filters["safe_url"] = safe_url
     env.filters["language_name"] = language_name
+    env.filters["wait"] = format_seconds
     return env
 
 
@@ -144,6 +147,8 @@ class ReportData:
     top_negative: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     timings: dict[str, float] = field(default_factory=dict)
+    #: Response figures of the period's cases (`reports.cx`), by "source" and by "touchpoint"; empty without cases.
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The report's figures as JSON-friendly data (for the dashboard and scheduled jobs' logs)."""
@@ -248,8 +253,10 @@ def cached_embeddings(engine: Engine, frame: pd.DataFrame, embed: Embed,
 def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
            competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
            theme_sample: int = THEME_SAMPLE, previous_theme_sample: int = PREVIOUS_THEME_SAMPLE,
-           top: int = 10, now: datetime | None = None) -> ReportData:
-    """Everything the report shows, read from storage (only `model_id`'s scores count)."""
+           top: int = 10, now: datetime | None = None,
+           response_targets: Mapping[str, timedelta] | None = None) -> ReportData:
+    """Everything the report shows, read from storage (only `model_id`'s scores count).
+    `response_targets` (first-response time per case severity) judge the cases' SLA share."""
     if end <= start:
         raise ValueError("the report's period must end after it starts")
     timings: dict[str, float] = {}
@@ -274,7 +281,11 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
         alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
         pruned_note = retention_note(pruned_before(connection), start, end)
+        cases = cases_opened_between(connection, start, end, brand=brand)
     timings["queries"] = time.perf_counter() - clock
+    generated_at = now or datetime.now(UTC)
+    responses = {by: [row.to_dict() for row in response_figures(cases, response_targets or {}, generated_at, by=by)]
+                 for by in ("source", "touchpoint")} if cases else {}
     totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
     totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
     voice_now = sum(k.volume for k in totals_now.values()) or 1
@@ -292,11 +303,11 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
     timings["themes"] = time.perf_counter() - clock
     return ReportData(
         brand=brand, start=start, end=end, previous_start=previous_start, model_id=model_id,
-        generated_at=now or datetime.now(UTC), current=totals_now[brand], previous=totals_before[brand],
+        generated_at=generated_at, current=totals_now[brand], previous=totals_before[brand],
         series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
         retention_note=pruned_note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
-        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings)
+        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings, responses=responses)
 
 
 def render_html(data: ReportData) -> str:
@@ -343,7 +354,8 @@ class ReportDocument:
 def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
                  competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
                  pdf: bool = True, chromium: str | None = None, theme_sample: int = THEME_SAMPLE,
-                 previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None) -> ReportDocument:
+                 previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None,
+                 response_targets: Mapping[str, timedelta] | None = None) -> ReportDocument:
     """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium:
     without it the document says so in `pdf_missing`, and the HTML is written and mailed alone).
 
@@ -353,7 +365,7 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
     """
     data = gather(engine, brand, start, end, model_id=model_id, competitors=competitors, embed=embed,
                   exclude_terms=exclude_terms, theme_sample=theme_sample,
-                  previous_theme_sample=previous_theme_sample, now=now)
+                  previous_theme_sample=previous_theme_sample, now=now, response_targets=response_targets)
     clock = time.perf_counter()
     html = render_html(data)
     data.timings["render"] = time.perf_counter() - clock

@@ -199,3 +199,72 @@ mention_embeddings = Table(
     Column("dimensions", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False),
 )
+
+#: A mention's touchpoint and journey stage (`sentiment.touchpoints`); `classifier` names the taxonomy,
+#: examples and settings that made them, so tags made by another setup can be told apart.
+mention_tags = Table(
+    "mention_tags", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("touchpoint", String(60), nullable=False),
+    Column("stage", String(60), nullable=False),
+    Column("touchpoint_confidence", Float, nullable=False),
+    Column("stage_confidence", Float, nullable=False),
+    Column("classifier", String(100), nullable=False),
+    Column("tagged_at", UTCDateTime, nullable=False),
+    Index(None, "touchpoint", "stage"),
+)
+
+#: Mentions waiting for tags: the scoring job queues each batch it scores, the tag job drains the queue
+#: (tagging embeds every text once more, so it runs beside scoring instead of slowing it down).
+tag_queue = Table(
+    "tag_queue", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+)
+
+#: The response inbox: one case per customer (brand, source, author) while it is not resolved.
+#: `opened_at` is when the customer's first post of the case was written, so response times count
+#: from the customer's clock, not from when the post was collected.
+cases = Table(
+    "cases", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("brand_id", Integer, ForeignKey("brands.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("author", String(300), nullable=False),
+    Column("thread_id", String(300)),
+    Column("state", String(20), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("touchpoint", String(60)),
+    Column("stage", String(60)),
+    Column("assignee", String(200)),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("first_response_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "brand_id", "source", "author", "state"),
+    Index(None, "state", "opened_at"),
+    Index(None, "opened_at"),
+)
+
+#: The mentions of a case: the customer's posts and the brand's replies. A mention is in one case at most.
+case_mentions = Table(
+    "case_mentions", metadata,
+    Column("mention_id", BigId, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("case_id", BigId, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Index(None, "case_id"),
+)
+
+#: What happened to a case, in order: opened, customer posts, replies, assignments, comments, resolution.
+case_events = Table(
+    "case_events", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigId, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("note", Text),
+    Index(None, "case_id", "at"),
+)

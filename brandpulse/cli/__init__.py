@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from brandpulse import __version__
-from brandpulse.cli import alerting, core, data, demo, model, report, worker
+from brandpulse.cli import alerting, cases, core, data, demo, model, report, worker
 from brandpulse.cli.context import CliState
 from brandpulse.logs import LogFormat
 
@@ -36,7 +36,7 @@ def _options(
     ctx.obj = CliState(config_path=config, verbose=verbose, log_format=log_format)
 
 
-for module in (core, data, demo, report, alerting, worker):
+for module in (core, data, demo, report, alerting, worker, cases):
     module.register(app)
 app.add_typer(model.app, name="model")
 

@@ -20,6 +20,7 @@ from brandpulse.service import serve, stop_on_signals
 from brandpulse.status import gather_status
 from brandpulse.worker import run_worker
 from storage.scoring import scoring_backlog
+from storage.tags import tag_backlog
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "brandpulse.yaml"
 #: `collect --once` exit statuses beyond 0 (every source collected), 1 (usage) and 2 (config): a cron
@@ -117,6 +118,14 @@ def score(ctx: typer.Context,
     console.print(f"Scored {counts.get('scored', 0)} mentions with {model}: "
                   f"{counts.get('negative', 0)} negative, {counts.get('neutral', 0)} neutral, "
                   f"{counts.get('positive', 0)} positive.")
+    with runtime.engine.connect() as connection:
+        untagged = tag_backlog(connection)
+    if untagged:
+        with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console, transient=False) as bar:
+            task = bar.add_task("tag", total=untagged)
+            tagged = jobs.tag(runtime, progress=lambda n: bar.advance(task, n))
+        console.print(f"Tagged {tagged['tagged']} mentions with their touchpoint and journey stage.")
     runtime.close()
 
 

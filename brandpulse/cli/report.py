@@ -98,7 +98,8 @@ def report(ctx: typer.Context,
             try:
                 document = build_report(runtime.engine, name, start, end, model_id=model_id,
                                         competitors=config.brand(name).competitors, embed=embed,
-                                        exclude_terms=terms.get(name, []), pdf=pdf)
+                                        exclude_terms=terms.get(name, []), pdf=pdf,
+                                        response_targets=config.cx.sla.targets)
             except PdfError as error:
                 fail(str(error))
             paths = document.write(output or config.path(REPORTS_FOLDER))

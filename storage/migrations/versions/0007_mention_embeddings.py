@@ -1,7 +1,7 @@
 """Sentence embeddings of mentions per embedding model, cached for the complaint themes.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from storage.types import BigId
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
