@@ -30,7 +30,8 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import f1_score
 
-from sentiment.touchpoints import TagClassifier, TagExample, Tags
+from sentiment.records import Tags
+from sentiment.touchpoints import TagClassifier, TagExample
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "cx"
 FEW_SHOT_K = (3, 5)

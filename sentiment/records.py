@@ -27,6 +27,18 @@ class Sentiment:
                    model_id=model_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """Where in the customer experience a post sits (`sentiment.touchpoints`): its touchpoint and journey
+    stage. A record here so that storage can persist it without importing the classifier."""
+
+    touchpoint: str
+    stage: str
+    #: The winning label's share of a softmax over the label similarities: how sure, not a probability.
+    touchpoint_confidence: float
+    stage_confidence: float
+
+
 class Scorer(Protocol):
     """Anything that scores texts. `model_id` is stored with every score it produces."""
 

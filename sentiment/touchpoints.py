@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sentiment.records import Tags
+
 #: Texts in, (n, d) L2-normalised embeddings out: `sentiment.embed` or a scorer's `embed`.
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -64,15 +66,6 @@ class TagExample:
     text: str
     touchpoint: str | None = None
     stage: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tags:
-    touchpoint: str
-    stage: str
-    #: The winning label's share of a softmax over the label similarities: how sure, not a probability.
-    touchpoint_confidence: float
-    stage_confidence: float
 
 
 def _phrases(**by_language: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
-from sentiment.touchpoints import Tags
+from sentiment.records import Tags
 from storage.dialect import insert_ignoring_conflicts, supports_skip_locked, upsert
 from storage.schema import case_mentions, cases, mention_tags, mentions, tag_queue
 

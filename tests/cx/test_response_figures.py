@@ -11,8 +11,7 @@ from sqlalchemy import select
 from listeners.records import Mention
 from reports.cx import format_seconds, response_figures
 from reports.feedback import build_report
-from sentiment.records import Sentiment
-from sentiment.touchpoints import Tags
+from sentiment.records import Sentiment, Tags
 from storage.cases import add_customer_post, candidates, link_reply
 from storage.engine import open_database
 from storage.mentions import store_mentions
