@@ -1,0 +1,46 @@
+"""`/api/overview`: what needs attention now, and each brand's window against the period before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from reports.web import figures
+from reports.web.alert_data import load_alerts, overlapping
+from reports.web.deps import Board, Db, Guarded, Now, TimeWindow
+from reports.web.frames import records
+from reports.web.models import Overview
+from reports.web.settings import Dashboard
+from reports.web.windows import Window
+from storage.queries import mention_span, most_reached
+
+router = APIRouter(prefix="/api", tags=["overview"], dependencies=Guarded)
+
+
+def brand_cards(board: Dashboard, db: Any, window: Window, now: Any, alerts: list[dict]) -> list[dict]:
+    """Every configured brand's card with its alert periods and firing alerts."""
+    counted = board.counted_brands()
+    frames = figures.brand_counts(board, db, window, now, counted)
+    volumes = {name: int(frame[frame.index >= window.start]["volume"].sum()) for name, frame in frames.items()}
+    cards = []
+    for brand in board.brands:
+        voice = sum(volumes.get(name, 0) for name in board.peers(brand))
+        card = figures.brand_figures(board, db, window, brand, frames[brand], voice)
+        card["alert_periods"] = overlapping(alerts, window.start, window.end, brand)
+        card["firing_alerts"] = [a for a in alerts if a["brand"] == brand and a["state"] in ("pending", "firing")]
+        cards.append(card)
+    return cards
+
+
+@router.get("/overview", response_model=Overview,
+            summary="What needs attention: active alerts, the most urgent mentions, each brand's trend and change")
+def overview(board: Board, db: Db, now: Now, window: TimeWindow) -> dict[str, Any]:
+    alerts = load_alerts(db, now)
+    urgent = most_reached(db, model_id=board.model_id, start=window.start, end=window.end, brand_names=board.brands,
+                          languages=window.languages)
+    first, latest = mention_span(db)
+    return {"window": window.describe(), "start": window.start, "end": window.end, "model_id": board.model_id,
+            "brands": brand_cards(board, db, window, now, alerts),
+            "alerts": [a for a in alerts if a["state"] in ("pending", "firing")],
+            "urgent_mentions": records(urgent), "latest_mention": latest, "first_mention": first}
