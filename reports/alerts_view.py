@@ -77,10 +77,13 @@ def with_notifications(record: dict[str, Any], notified: Iterable[Mapping[str, A
                and (began is None or _moment(n.get("queued_at")) is None or _moment(n.get("queued_at")) >= began)]
     values = [float(n["value"]) for n in episode if isinstance(n.get("value"), int | float)]
     pick = min if record.get("direction") == "down" else max
-    firing = [n for n in episode if n.get("status") == "firing" and n.get("expected") is not None]
+    firing = [n for n in episode if n.get("status") == "firing"]
+    told = dict(firing[0].get("annotations") or {}) if firing else {}  # what it said when it fired, not since
+    expected = firing[0].get("expected") if firing else None
     return {**record, "notified": [_moment(n.get("queued_at")) for n in episode],
             "peak": pick(values) if values else None,
-            "expected": firing[0]["expected"] if firing else record.get("expected")}
+            "expected": expected if expected is not None else record.get("expected"),
+            "description": str(told.get("description") or record["description"])}
 
 
 def alert_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

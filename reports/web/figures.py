@@ -103,9 +103,9 @@ def brand_figures(board: Dashboard, connection: Connection, window: Window, bran
 
 
 def share_of_voice(frames: dict[str, pd.DataFrame], window: Window, peers: list[str]) -> list[dict[str, Any]]:
-    """Each peer's share of the peers' mentions, per bucket of the window."""
+    """Each peer's share of the peers' mentions, per day of the window (hours are too few mentions to share)."""
     volumes = pd.DataFrame({name: frames[name]["volume"] for name in peers})
-    volumes = volumes[volumes.index >= window.start]
+    volumes = volumes[volumes.index >= window.start].resample("D").sum()
     totals = volumes.sum(axis=1)
     return [{"start": moment.to_pydatetime(),
              "shares": {name: (float(row[name]) / totals[moment] if totals[moment] else None) for name in peers}}

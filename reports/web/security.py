@@ -83,6 +83,6 @@ async def hardening(request: Request, call_next: Callable[[Request], Awaitable[R
     response = await call_next(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.headers.get("content-type", "").startswith("text/html") and request.url.path != "/docs":
+    if response.headers.get("content-type", "").startswith("text/html"):  # /docs sets its own
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     return response

@@ -79,6 +79,23 @@ class Chromium:
                 raise BrowserError(f"timed out waiting for {expression!r}; page errors: {self.console}")
             time.sleep(0.1)
 
+    def resize(self, width: int, height: int = 900, *, mobile: bool = False) -> None:
+        """Lay pages out as a screen of this size would (a phone: `mobile`, 390 px wide)."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+
+    def overflows(self) -> int:
+        """How many CSS pixels the page is wider than the screen (0: nothing to scroll sideways)."""
+        return self.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+    def axe(self, source: str, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")) -> list[dict]:
+        """axe-core's violations on the current page (injected from `source`, the text of axe.min.js)."""
+        if not self.evaluate("typeof window.axe === 'object'"):
+            self.evaluate(source + ";true")
+        script = ("axe.run(document, {runOnly: {type: 'tag', values: %s}}).then(r => r.violations.map(v => ({"
+                  "id: v.id, impact: v.impact, help: v.help, "
+                  "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))")
+        return self.evaluate(script % json.dumps(list(tags)))
+
     def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
