@@ -35,6 +35,31 @@ class MentionFilter:
     newest_first: bool = True
 
 
+def _label_condition(labels: Sequence[str], own_score: ColumnElement) -> ColumnElement:
+    """Mentions scored with one of `labels`, or not scored by the model at all for "unscored"."""
+    known = [name for name in labels if name != "unscored"]
+    by_label = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
+    if "unscored" in labels:
+        by_label.append(~exists().where(own_score))
+    return or_(*by_label)
+
+
+def _mention_conditions(filters: MentionFilter, own_score: ColumnElement) -> list[ColumnElement]:
+    """The WHERE clauses of the explorer's filters (an empty field adds none)."""
+    columns = [(brands.c.name, filters.brands), (mentions.c.source, filters.sources),
+               (mentions.c.language, filters.languages), (mentions.c.author_handle, filters.authors)]
+    conditions = [column.in_(list(values)) for column, values in columns if values]
+    if filters.labels:
+        conditions.append(_label_condition(filters.labels, own_score))
+    if filters.since:
+        conditions.append(mention_brands.c.created_at >= filters.since)
+    if filters.until:
+        conditions.append(mention_brands.c.created_at < filters.until)
+    if filters.text:
+        conditions.append(func.lower(mentions.c.text).contains(filters.text.lower(), autoescape=True))
+    return conditions
+
+
 def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
     """The explorer's query. The model's score is read with correlated subqueries rather than a join:
     a page of 50 newest mentions then costs 50 index lookups, where a left join over a million
@@ -50,28 +75,7 @@ def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
         .select_from(mention_brands.join(mentions, mentions.c.id == mention_brands.c.mention_id)
                      .join(brands, brands.c.id == mention_brands.c.brand_id))
     )
-    conditions = []
-    if filters.brands:
-        conditions.append(brands.c.name.in_(list(filters.brands)))
-    if filters.sources:
-        conditions.append(mentions.c.source.in_(list(filters.sources)))
-    if filters.labels:
-        known = [name for name in filters.labels if name != "unscored"]
-        by_label = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
-        if "unscored" in filters.labels:
-            by_label.append(~exists().where(own_score))
-        conditions.append(or_(*by_label))
-    if filters.languages:
-        conditions.append(mentions.c.language.in_(list(filters.languages)))
-    if filters.authors:
-        conditions.append(mentions.c.author_handle.in_(list(filters.authors)))
-    if filters.since:
-        conditions.append(mention_brands.c.created_at >= filters.since)
-    if filters.until:
-        conditions.append(mention_brands.c.created_at < filters.until)
-    if filters.text:
-        conditions.append(func.lower(mentions.c.text).contains(filters.text.lower(), autoescape=True))
-    query = query.where(*conditions)
+    query = query.where(*_mention_conditions(filters, own_score))
     if ordered:
         if filters.newest_first:
             query = query.order_by(mention_brands.c.created_at.desc(), mention_brands.c.mention_id.desc())

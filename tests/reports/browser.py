@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,8 +22,21 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--hide-scrollbars", "--remote-debugging-port=0", "--window-size=1280,1000"]
 
 
+#: axe-core's script, fetched from the npm registry by `scripts/setup --test` (pinned there).
+AXE = Path(os.environ.get("BRANDPULSE_AXE", Path(__file__).resolve().parents[2] / ".cache" / "axe-core-4.14.1"
+                          / "axe.min.js"))
+
+
 class BrowserError(AssertionError):
     pass
+
+
+def axe_script() -> str:
+    """The text of axe.min.js, or a failure that says how to get it."""
+    if not AXE.is_file():
+        raise BrowserError(f"the browser tests need axe-core at {AXE}: scripts/setup --test installs it "
+                           "(or point $BRANDPULSE_AXE at an axe.min.js)")
+    return AXE.read_text(encoding="utf-8")
 
 
 class Chromium:

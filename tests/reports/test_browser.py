@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -26,7 +25,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
-AXE = Path(os.environ.get("BRANDPULSE_AXE", ROOT / ".cache" / "axe-core-4.14.1" / "axe.min.js"))
 #: Our pages (the API docs at /docs are Swagger UI's own markup, not checked here).
 PAGES = ["/", "/brands/Lumora", "/mentions", "/alerts", "/themes"]
 
@@ -37,11 +35,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
 def serving(engine, now):
     """The dashboard over `engine` on a free loopback port, its clock at `now`."""
-    app = create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], competitors={"Lumora": ["Novex"]},
-                     embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: now)
+    return serving_app(create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], competitors={"Lumora": ["Novex"]},
+                                  embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: now))
+
+
+@contextmanager
+def serving_app(app):
+    """`app` on a free loopback port, stopped when the block ends."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
@@ -65,10 +67,11 @@ def server(sqlite_seeded):
         yield url, counts
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def axe_source() -> str:
-    assert AXE.is_file(), f"the browser tests need axe-core at {AXE}: scripts/setup --test installs it"
-    return AXE.read_text(encoding="utf-8")
+    from tests.reports.browser import axe_script
+
+    return axe_script()
 
 
 def serious_violations(browser, axe_source) -> list[dict]:
