@@ -346,9 +346,11 @@ def list_alerts(connection: Connection, *, states: Sequence[str] | None = None,
 # The dashboard's overview and brand pages
 
 def mention_span(connection: Connection) -> tuple[datetime | None, datetime | None]:
-    """When the first and the last stored mention of any brand were posted (None, None: no mentions)."""
-    first, last = connection.execute(select(func.min(mention_brands.c.created_at),
-                                            func.max(mention_brands.c.created_at))).one()
+    """When the first and the last stored mention of any brand were posted (None, None: no mentions).
+
+    Two queries: SQLite answers a lone min() or max() from the index's ends, but not both at once."""
+    first = connection.execute(select(func.min(mention_brands.c.created_at))).scalar()
+    last = connection.execute(select(func.max(mention_brands.c.created_at))).scalar()
     return _utc(first), _utc(last)
 
 

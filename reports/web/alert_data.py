@@ -4,7 +4,7 @@ mean something for it (silence what still notifies, acknowledge what fires and n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,13 +48,6 @@ def load_alerts(connection: Connection, now: datetime, states: Sequence[str] = A
                          "can_silence": live and not silenced_by,
                          "can_acknowledge": record["state"] == "firing" and acknowledged is None})
     return enriched
-
-
-def overlapping(records: Iterable[dict[str, Any]], start: datetime, end: datetime, brand: str) -> list[dict[str, Any]]:
-    """`brand`'s alerts active at some moment of [start, end), oldest first."""
-    chosen = [r for r in records if r["brand"] == brand and (r["starts_at"] is None or r["starts_at"] < end)
-              and (r["ends_at"] is None or r["ends_at"] >= start)]
-    return sorted(chosen, key=lambda r: (r["starts_at"] or start, r["fingerprint"]))
 
 
 def silence_rows(frame: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:

@@ -1,9 +1,13 @@
 """The numbers of the overview and brand pages: per brand, the window's series, totals, change
 against the previous period and rising complaint terms, read for the window and its previous period
-in one query (days from the overview cache; hours and language filters from the series query)."""
+in one query (days from the overview cache; hours and language filters from the series query).
+
+As with the daily counts (reports/web/cache.py), what happened before today is kept for `cache_ttl`
+seconds and only today is read on every call: a closed day's figures are at most that stale."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +16,7 @@ from sqlalchemy import Connection
 
 from reports.text import excluded_terms, rising_terms
 from reports.web import links
+from reports.web.cache import floor_day
 from reports.web.settings import Dashboard
 from reports.web.windows import Window
 from storage.queries import COUNT_COLUMNS, recent_texts
@@ -33,20 +38,43 @@ def _from_daily(counts: pd.DataFrame, brand: str, index: pd.DatetimeIndex) -> pd
     return own.reindex(index, fill_value=0).astype(float)
 
 
+def closed_then_live(board: Dashboard, key: tuple, start: datetime, end: datetime, now: datetime,
+                     compute: Callable[[datetime, datetime], Any]) -> list[Any]:
+    """`compute` over [start, end) in two parts: before today (cached under `key`) and from today on."""
+    cut = max(start, min(end, floor_day(now)))
+    parts = []
+    if start < cut:
+        parts.append(board.closed.get((*key, start, cut), lambda: compute(start, cut)))
+    if cut < end:
+        parts.append(compute(cut, end))
+    return parts
+
+
+def _series(board: Dashboard, connection: Connection, window: Window, names: list[str], start: datetime,
+            end: datetime) -> dict[str, pd.DataFrame]:
+    """Counts per bucket of [start, end) per brand (summed over the window's languages, if any)."""
+    index = bucket_index(start, end, window.bucket)
+    if window.languages:
+        split = split_series(connection, by="language", model_id=board.model_id, start=start, end=end,
+                             bucket=window.bucket, brand_names=names)
+        return {name: _sum_languages(split, name, window.languages, index) for name in names}
+    series = brand_series(connection, model_id=board.model_id, start=start, end=end, bucket=window.bucket,
+                          brand_names=names)
+    return {name: frame[COUNT_COLUMNS] for name, frame in series.items()}
+
+
 def brand_counts(board: Dashboard, connection: Connection, window: Window, now: datetime,
                  names: list[str]) -> dict[str, pd.DataFrame]:
     """Per brand in `names`: counts per bucket over the previous period and the window together."""
-    start, end, bucket = window.previous_start, window.end, window.bucket
-    index = bucket_index(start, end, bucket)
-    if window.languages:
-        split = split_series(connection, by="language", model_id=board.model_id, start=start, end=end,
-                             bucket=bucket, brand_names=names)
-        return {name: _sum_languages(split, name, window.languages, index) for name in names}
-    if window.bucket_name == "day":
+    start, end = window.previous_start, window.end
+    if window.bucket_name == "day" and not window.languages:
+        index = bucket_index(start, end, window.bucket)
         counts = board.daily.counts(start, end, now, names)
         return {name: _from_daily(counts, name, index) for name in names}
-    series = brand_series(connection, model_id=board.model_id, start=start, end=end, bucket=bucket, brand_names=names)
-    return {name: frame[COUNT_COLUMNS] for name, frame in series.items()}
+    key = ("series", window.bucket, tuple(names), tuple(window.languages))
+    parts = closed_then_live(board, key, start, end, now,
+                             lambda a, b: _series(board, connection, window, names, a, b))
+    return {name: pd.concat([part[name] for part in parts]) for name in names}
 
 
 def period_figures(frame: pd.DataFrame) -> dict[str, Any]:

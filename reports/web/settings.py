@@ -65,12 +65,14 @@ class Dashboard:
     themes: TimedCache = field(init=False)
     facets: TimedCache = field(init=False)
     terms: TimedCache = field(init=False)
+    closed: TimedCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.daily = DailyCountsCache(self.engine, self.model_id, ttl=self.cache_ttl)
         self.themes = TimedCache(ttl=3600.0)
         self.facets = TimedCache(ttl=self.cache_ttl)
         self.terms = TimedCache(ttl=self.cache_ttl)
+        self.closed = TimedCache(ttl=self.cache_ttl)
 
     @classmethod
     def of(cls, engine: Engine, *, model_id: str, brands: Sequence[str],

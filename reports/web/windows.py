@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from reports.web.cache import floor_day
+
 #: Windows up to this many days are drawn per hour, longer ones per day.
 HOURLY_UP_TO_DAYS = 7
 MAX_DEFAULT_DAYS = 30
-
-
-def floor_day(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from reports.web.alert_data import ALERT_STATES, load_alerts, silence_rows
-from reports.web.deps import Board, Guarded, Now
+from reports.web.deps import Board, Db, Guarded, Now
 from reports.web.models import Acknowledged, AlertsOut, Created, Expired
 from storage.queries import list_alerts
 from storage.silences import acknowledge_alert, create_silence, expire_silence, list_silences
@@ -41,13 +41,12 @@ class AcknowledgeIn(BaseModel):
 
 @router.get("/alerts", response_model=AlertsOut,
             summary="Alerts (pending, firing, resolved: never rule states) with their history, and silences")
-def alerts(board: Board, now: Now,
+def alerts(db: Db, now: Now,
            state: Annotated[list[AlertState] | None, Query(description="pending, firing or resolved "
                                                                          "(repeatable; default all three)")] = None,
            brand: Annotated[str | None, Query(description="Only this brand's alerts")] = None) -> dict[str, Any]:
-    with board.engine.connect() as db:
-        records = load_alerts(db, now, state or ALERT_STATES)
-        silences = silence_rows(list_silences(db), now)
+    records = load_alerts(db, now, state or ALERT_STATES)
+    silences = silence_rows(list_silences(db), now)
     return {"alerts": [r for r in records if brand is None or r["brand"] == brand], "silences": silences}
 
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
+from sqlalchemy import Connection
 
+from reports.alerts_view import alerts_between
 from reports.web import figures, links
-from reports.web.alert_data import load_alerts, overlapping
+from reports.web.alert_data import load_alerts
 from reports.web.deps import Board, Db, Guarded, Now, TimeWindow
 from reports.web.frames import records
 from reports.web.models import BrandDetail
+from reports.web.settings import Dashboard
 from reports.web.windows import Window
 from storage.queries import breakdown, top_authors
 
 router = APIRouter(prefix="/api", tags=["brands"], dependencies=Guarded)
 
 
-def _breakdown(db: Any, board: Any, window: Window, brand: str, by: str) -> list[dict[str, Any]]:
+def _breakdown(db: Connection, board: Dashboard, window: Window, brand: str, by: str) -> list[dict[str, Any]]:
     frame = breakdown(db, model_id=board.model_id, by=by, start=window.start, end=window.end, brand_names=[brand])
     if window.languages and by == "language":
         frame = frame[frame["key"].isin(window.languages)]
@@ -39,7 +42,7 @@ def brand_detail(brand: str, board: Board, db: Db, now: Now, window: TimeWindow)
     volumes = {name: int(frame[frame.index >= window.start]["volume"].sum()) for name, frame in frames.items()}
     card = figures.brand_figures(board, db, window, brand, frames[brand], sum(volumes.values()))
     alerts = load_alerts(db, now)
-    card["alert_periods"] = overlapping(alerts, window.start, window.end, brand)
+    card["alert_periods"] = alerts_between(alerts, window.start, window.end, [brand])
     card["firing_alerts"] = [a for a in alerts if a["brand"] == brand and a["state"] in ("pending", "firing")]
     authors = records(top_authors(db, model_id=board.model_id, brand=brand, start=window.start, end=window.end,
                                   languages=window.languages))

@@ -5,9 +5,11 @@
 function attention(data) {
   const box = document.getElementById("attention");
   const active = data.alerts;
+  const earlier = data.brands.flatMap((b) => b.alert_periods).filter((a) => a.state === "resolved");
   const alerts = active.length
     ? el("ul", { className: "alerts-now" }, ...active.map(alertLine))
-    : el("p", {}, "No alert is firing or pending. ", el("a", { href: "/alerts", text: "Alert history" }), ".");
+    : el("div", {}, el("p", {}, "No alert is firing or pending. ", earlier.length ? `Resolved in this window (${earlier.length}):` : "",
+      " ", el("a", { href: "/alerts", text: "alert history" }), "."), earlier.length ? el("ul", {}, ...earlier.map(alertLine)) : null);
   const urgent = data.urgent_mentions.length
     ? el("div", { className: "quotes" }, ...data.urgent_mentions.map((m) => quote(m)))
     : el("p", { className: "muted", text: "No negative mention in this window." });
