@@ -50,7 +50,7 @@ async function loadBrand() {
     const summaryLine = el("p", { className: "small muted" });
     const list = el("div");
     themes.replaceChildren(summaryLine, list);
-    await loadThemes(brand, windowQuery(), list, summaryLine);
+    await loadThemes(brand, windowQuery(), list, summaryLine, 3);
   }
 }
 
