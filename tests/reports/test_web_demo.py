@@ -88,10 +88,26 @@ def test_every_page_of_the_demo_reads_right_and_passes_axe(demo):
             label = chromium.evaluate("document.querySelector('[data-brand=Lumora] svg text.alert-label').textContent")
             assert label == "⚠ NegativeSpike (resolved)"
             assert "Lumora Halo" in chromium.evaluate("document.querySelector('#attention blockquote').textContent")
+            chromium.navigate(f"{url}/brands/Lumora")
+            chromium.wait_for("document.querySelectorAll('#languages tbody tr').length > 3")
+            languages = chromium.evaluate("[...document.querySelectorAll('#languages tbody th')]"
+                                          ".map(t => t.textContent)")
+            assert {"en", "zh", "ja", "de"} <= set(languages)
+            peers = chromium.evaluate("[...document.querySelectorAll('svg.share text.peer-label')]"
+                                      ".map(t => t.textContent.split(' ')[0]).sort()")
+            assert peers == ["Lumora", "Vexon"]
             chromium.navigate(f"{url}/alerts")
             chromium.wait_for("document.querySelector('#alerts tr[data-fingerprint]') !== null")
             row = chromium.evaluate("document.querySelector('#alerts tr[data-fingerprint]').textContent")
             assert "Negative mentions of Lumora spiked" in row and "resolved" in row
+            assert chromium.evaluate("document.querySelectorAll('#alerts button').length") == 0
+            chromium.evaluate("document.querySelector('#alerts a[href^=\\'/mentions\\']').click()")
+            chromium.wait_for("location.pathname === '/mentions' && document.querySelectorAll('#rows tr').length > 0")
+            shown = chromium.evaluate("[...document.querySelectorAll('#rows tr')].map(r => "
+                                      "[r.children[0].textContent.slice(0, 10), r.children[1].textContent, "
+                                      "r.children[4].textContent.split(' ')[0]])")
+            assert {tuple(row[1:]) for row in shown} == {("Lumora", "negative")}
+            assert {row[0] for row in shown} <= {"2026-03-11", "2026-03-12"}
     finally:
         chromium.close()
 
