@@ -163,7 +163,9 @@ class Overview(BaseModel):
     model_id: str
     brands: list[BrandOverview]
     alerts: list[AlertOut] = Field(description="Pending and firing alerts, now")
-    urgent_mentions: list[UrgentMention] = Field(description="The window's negative mentions that reached most")
+    urgent_mentions: list[UrgentMention] = Field(description="The negative mentions that reached most, since "
+                                                             "`urgent_since`")
+    urgent_since: datetime = Field(description="The start of the window's last 7 days (or of the window)")
     latest_mention: datetime | None
     first_mention: datetime | None
 

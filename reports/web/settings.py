@@ -41,6 +41,11 @@ class TimedCache:
             return result
 
 
+#: How long today's hourly figures and most-reached posts are reused: many viewers polling the overview
+#: cost one query per this many seconds (new mentions arrive by collection runs, minutes apart anyway).
+LIVE_SECONDS = 30.0
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -66,6 +71,7 @@ class Dashboard:
     facets: TimedCache = field(init=False)
     terms: TimedCache = field(init=False)
     closed: TimedCache = field(init=False)
+    live: TimedCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.daily = DailyCountsCache(self.engine, self.model_id, ttl=self.cache_ttl)
@@ -73,6 +79,7 @@ class Dashboard:
         self.facets = TimedCache(ttl=self.cache_ttl)
         self.terms = TimedCache(ttl=self.cache_ttl)
         self.closed = TimedCache(ttl=self.cache_ttl)
+        self.live = TimedCache(ttl=min(LIVE_SECONDS, self.cache_ttl))
 
     @classmethod
     def of(cls, engine: Engine, *, model_id: str, brands: Sequence[str],

@@ -87,10 +87,15 @@ def test_rising_terms_are_the_complaints_new_in_the_window(reader):
     assert not any("lumora" in term for term in terms)  # the brand's own name is no complaint
 
 
-def test_the_most_reached_negative_mentions_come_first(reader):
-    urgent = overview(reader, days=28)["urgent_mentions"]
+def test_the_most_reached_negative_mentions_of_the_last_days_come_first(reader):
+    first_week = overview(reader, days=7, until=(START + timedelta(days=6)).date().isoformat())
+    urgent = first_week["urgent_mentions"]
     reach = [m["reach"] for m in urgent]
     assert reach == sorted(reach, reverse=True) and urgent[0]["reach"] == 10_000_000  # the <script> post
+    month = overview(reader, days=28)
+    assert moment(month["urgent_since"]) == END - timedelta(days=7)
+    assert all(END - timedelta(days=7) <= moment(m["created_at"]) < END for m in month["urgent_mentions"])
+    assert 10_000_000 not in [m["reach"] for m in month["urgent_mentions"]]  # three weeks old: history, not urgent
     scored = reader.get("/api/mentions", params={"sentiment": "negative", "limit": 500}).json()["items"]
     assert {m["text"] for m in urgent} <= {m["text"] for m in scored}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -38,14 +38,23 @@ def brand_cards(board: Dashboard, db: Connection, window: Window, now: datetime,
     return cards
 
 
+#: The most urgent mentions are the most-reached negative ones of the window's last days (a long window's
+#: first weeks are history, not urgency).
+URGENT_DAYS = 7
+
+
+def urgent_since(window: Window) -> datetime:
+    return max(window.start, window.end - timedelta(days=URGENT_DAYS))
+
+
 def most_urgent(board: Dashboard, db: Connection, window: Window, now: datetime, limit: int = 6) -> list[dict]:
-    """The window's most-reached negative mentions: the best of the days before today (cached) and of today."""
+    """The most-reached negative mentions since `urgent_since`: the best of the days before today and of today."""
     def top(start: datetime, end: datetime) -> list[dict[str, Any]]:
         return records(most_reached(db, model_id=board.model_id, start=start, end=end, brand_names=board.brands,
                                     languages=window.languages, limit=limit))
 
     key = ("urgent", tuple(board.brands), tuple(window.languages), limit)
-    found = [row for part in closed_then_live(board, key, window.start, window.end, now, top) for row in part]
+    found = [row for part in closed_then_live(board, key, urgent_since(window), window.end, now, top) for row in part]
     return sorted(found, key=lambda row: -row["reach"])[:limit]
 
 
@@ -58,4 +67,5 @@ def overview(board: Board, db: Db, now: Now, window: TimeWindow) -> dict[str, An
     return {"window": window.describe(), "start": window.start, "end": window.end, "model_id": board.model_id,
             "brands": brand_cards(board, db, window, now, alerts),
             "alerts": [a for a in alerts if a["state"] in ("pending", "firing")],
-            "urgent_mentions": urgent, "latest_mention": latest, "first_mention": first}
+            "urgent_mentions": urgent, "urgent_since": urgent_since(window), "latest_mention": latest,
+            "first_mention": first}

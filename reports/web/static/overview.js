@@ -12,9 +12,9 @@ function attention(data) {
       " ", el("a", { href: "/alerts", text: "alert history" }), "."), earlier.length ? el("ul", {}, ...earlier.map(alertLine)) : null);
   const urgent = data.urgent_mentions.length
     ? el("div", { className: "quotes" }, ...data.urgent_mentions.map((m) => quote(m)))
-    : el("p", { className: "muted", text: "No negative mention in this window." });
+    : el("p", { className: "muted", text: "No negative mention in these days." });
   box.replaceChildren(el("h2", { text: `Needs attention: ${active.length} active alert(s)` }), alerts,
-    el("h3", { text: "Most-reached negative mentions in this window" }), urgent);
+    el("h3", { text: `Most-reached negative mentions since ${day(data.urgent_since)}` }), urgent);
 }
 
 async function loadOverview() {
