@@ -33,10 +33,11 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _keep_warm(board: Dashboard, stop: threading.Event) -> None:
-    """Recompute the closed days of the overview cache every `cache_ttl / 2` seconds until `stop`."""
+    """Recompute the closed days of the overview cache every `cache_ttl / 2` seconds until `stop`: twice
+    `warm_days`, since every window is compared with the period of equal length before it."""
     while not stop.is_set():
         try:
-            board.daily.refresh(board.warm_days, board.clock())
+            board.daily.refresh(2 * board.warm_days, board.clock())
         except Exception:  # the database may be briefly unavailable; requests still work
             log.exception("refreshing the overview cache failed")
         stop.wait(board.cache_ttl / 2)
@@ -45,7 +46,8 @@ def _keep_warm(board: Dashboard, stop: threading.Event) -> None:
 def create_app(engine: Engine, *, model_id: str, brands: Any, **options: Any) -> FastAPI:
     """The dashboard app over `engine`, counting only `model_id`'s scores (options: see `Dashboard`:
     competitors, token, dashboard_url, embed, exclude_terms, now, cache_ttl, theme_sample, warm_days).
-    `warm_days` > 0 keeps that many days of overview counts cached by a background thread."""
+    `warm_days` > 0 keeps that many days of overview counts, and the period before them, cached by a
+    background thread."""
     board = Dashboard.of(engine, model_id=model_id, brands=brands, **options)
 
     @asynccontextmanager
