@@ -62,7 +62,8 @@ function alertRow(a, onError) {
   const peak = a.peak === null ? "–" : `${number(a.peak)} vs ${number(a.expected)}`;
   const actions = el("td", {},
     a.can_silence ? el("button", { type: "button", className: "silence", text: "Silence…", onclick: () => openSilence(a) }) : null, " ",
-    a.can_acknowledge ? el("button", { type: "button", className: "ack", text: "Acknowledge", onclick: () => acknowledge(a).catch(onError) }) : null);
+    a.can_acknowledge ? el("button", { type: "button", className: "ack", text: "Acknowledge", onclick: () => acknowledge(a).catch(onError) }) : null,
+    a.can_silence || a.can_acknowledge ? null : el("span", { className: "small muted", text: a.state === "resolved" ? "none: resolved" : "none needed" }));
   return el("tr", { "data-fingerprint": a.fingerprint }, state, el("td", { text: a.brand || "" }), alertDetails(a),
     el("td", { text: when(a.starts_at) }), el("td", { text: a.ends_at ? when(a.ends_at) : "ongoing" }), el("td", { text: peak }), actions);
 }
