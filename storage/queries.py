@@ -26,13 +26,13 @@ class MentionFilter:
     sources: Sequence[str] = ()
     labels: Sequence[str] = ()
     languages: Sequence[str] = ()
-    authors: Sequence[str] = ()
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
     limit: int | None = 100
     offset: int = 0
     newest_first: bool = True
+    authors: Sequence[str] = ()
 
 
 def _label_condition(labels: Sequence[str], own_score: ColumnElement) -> ColumnElement:

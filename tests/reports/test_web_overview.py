@@ -162,3 +162,19 @@ def test_docs_and_metrics_need_the_token_like_everything_else(sqlite_seeded):
         assert client.get("/api/facets", headers=headers).status_code == 200
         metrics = client.get("/metrics", headers=headers).text
     assert 'brandpulse_dashboard_requests_total{route="/api/facets",status="200"} 1.0' in metrics
+
+
+def test_the_overview_and_brand_page_read_alike_on_sqlite_and_postgresql(writer):
+    """Every query behind the two pages, on the engine `writer` runs on (each engine, in turn)."""
+    data = overview(writer, days=28)
+    lumora = brand(data, "Lumora")
+    assert lumora["volume"] == writer.get("/api/mentions", params={
+        "brand": "Lumora", "since": START.isoformat(), "until": END.isoformat(), "count": "true"}).json()["total"]
+    assert moment(data["first_mention"]) < START <= moment(data["latest_mention"]) < END
+    assert lumora["rising_terms"] and [a["fingerprint"] for a in lumora["alert_periods"]] == ["f-resolved", "f-firing"]
+    week = overview(writer, days=7, until=(START + timedelta(days=6)).date().isoformat())
+    assert week["window"]["bucket"] == "hour" and len(brand(week, "Lumora")["series"]) == 7 * 24
+    assert week["urgent_mentions"][0]["reach"] == 10_000_000
+    detail = writer.get("/api/brands/Lumora", params={"days": 28}).json()
+    reach = [row["reach"] for row in detail["top_authors"]]
+    assert reach == sorted(reach, reverse=True) and sum(r["volume"] for r in detail["sources"]) == lumora["volume"]
