@@ -109,6 +109,11 @@ def test_overview_shows_what_needs_attention_then_each_brands_trend(server, brow
     readout = browser.evaluate(f"{lumora}.querySelector('.readout').textContent")
     assert readout.startswith("2026-03-04: ") and "mentions (" in readout and "negative" in readout
     browser.screenshot(ARTIFACTS / "overview.png")
+    browser.evaluate(f"{lumora}.querySelector('details.figures').open = true")  # the same figures, for keyboards
+    browser.wait_for(f"{lumora}.querySelectorAll('details.figures tbody tr').length > 0")
+    row = browser.evaluate(f"[...{lumora}.querySelectorAll('details.figures tbody tr')]"
+                           ".find(r => r.textContent.startsWith('2026-03-04')).textContent")
+    assert readout.split(" mentions")[0].split(": ")[1] in row
     browser.evaluate(f"{lumora}.querySelectorAll('svg g.bucket')[3].dispatchEvent(new Event('click'))")
     browser.wait_for("location.pathname === '/mentions' && document.querySelectorAll('#rows tr').length > 0")
     assert browser.evaluate("document.querySelector('input[name=since]').value") == "2026-03-04T00:00"

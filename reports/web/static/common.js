@@ -170,8 +170,25 @@ function trendChart(series, { bucket, alerts = [], linkFor, title }) {
     if (newDay) svg.append(svgEl("text", { x: left + i * step, y: height - 6, class: "axis" }, day(point.start).slice(5)));
   });
   svg.append(svgEl("line", { x1: left, x2: end, y1: top + plotH, y2: top + plotH, class: "axis-line" }));
-  figure.append(svg, legend(), readout);
+  figure.append(svg, legend(), readout, figuresTable(series, bucket, linkFor));
   return figure;
+}
+
+// The chart's figures as a table (built when opened): each bucket's counts, and a link to its mentions
+function figuresTable(series, bucket, linkFor) {
+  const details = el("details", { className: "figures" }, el("summary", { className: "small", text: "Figures as a table" }));
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.querySelector("table")) return;
+    const rows = series.filter((point) => point.volume > 0).map((point) => el("tr", {},
+      el("th", { scope: "row" }, linkFor ? el("a", { href: linkFor(point), text: bucket === "hour" ? when(point.start) : day(point.start) })
+        : (bucket === "hour" ? when(point.start) : day(point.start))),
+      ...[point.volume, ...LABELS.map((label) => point[label]), point.volume - point.scored].map((v) => el("td", { text: number(v) }))));
+    details.append(el("div", { className: "scroll" }, el("table", { className: "list" },
+      el("thead", {}, el("tr", {}, ...[bucket === "hour" ? "Hour (UTC)" : "Day (UTC)", "Mentions", ...LABELS.map((l) => NAMES[l]), NAMES.unscored]
+        .map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, ...rows))));
+  });
+  return details;
 }
 
 // Lines of each peer's share per bucket, told apart by dash pattern and a label at the end as well as colour
