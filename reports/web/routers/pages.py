@@ -1,4 +1,4 @@
-"""The HTML pages: server-rendered shells that fill themselves from the API (static/app.js), and sign-in."""
+"""The HTML pages: server-rendered shells that fill themselves from the API (static/*.js), and sign-in."""
 
 from __future__ import annotations
 
