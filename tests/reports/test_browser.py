@@ -192,6 +192,16 @@ def test_a_filter_narrows_the_mentions_list_and_script_stays_text(server, browse
     browser.screenshot(ARTIFACTS / "mentions-script-as-text.png")
 
 
+def test_an_alert_messages_link_opens_the_explorer_filtered(server, browser):
+    url, _ = server
+    browser.navigate(f"{url}/mentions?brand=Lumora&sentiment=negative&since=2026-03-20")  # as alerts/engine.py links
+    browser.wait_for("document.querySelectorAll('#rows tr').length > 0")
+    assert browser.evaluate("document.querySelector('input[name=since]').value") == "2026-03-20T00:00"
+    rows = browser.evaluate("[...document.querySelectorAll('#rows tr')].map(r => [r.children[0].textContent, "
+                            "r.children[1].textContent, r.children[4].textContent.split(' ')[0]])")
+    assert all(day >= "2026-03-20" and brand == "Lumora" and label == "negative" for day, brand, label in rows)
+
+
 def test_a_silence_is_created_from_the_alerts_page(server, browser):
     url, _ = server
     browser.navigate(f"{url}/alerts")

@@ -47,7 +47,8 @@ async function initMentions() {
   }
   for (const [key, value] of new URLSearchParams(location.search)) {
     if (!form.elements[key]) continue;
-    form.elements[key].value = (key === "since" || key === "until") ? value.slice(0, 16) : value;
+    // times to the minute; a bare day (the alert messages' links: since=2026-03-10) means its midnight
+    form.elements[key].value = (key === "since" || key === "until") ? (value.length === 10 ? `${value}T00:00` : value.slice(0, 16)) : value;
   }
   const reload = () => loadMentions().catch((e) => showError(e.message));
   form.addEventListener("submit", (event) => { event.preventDefault(); explorer.offset = 0; reload(); });
