@@ -4,8 +4,7 @@ routing and outbox rows out, all in one transaction per evaluation."""
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from alerts.model import Alert
 from alerts.outbox import DeliveryReport, deliver
 from alerts.routing import Router
 from brandpulse.runtime import Runtime
-from reports.text import excluded_terms, tokenize
+from reports.text import excluded_terms, rising_terms
 from storage.alert_store import (
     SqlOutbox,
     enqueue_notifications,
@@ -38,15 +37,6 @@ from storage.series import brand_series, split_series
 _alert_state_lock = threading.Lock()
 TOP_MENTIONS = 5
 RISING_TERMS = 8
-
-
-def rising_terms(recent: Iterable[str], earlier: Iterable[str], exclude: frozenset[str], limit: int) -> list[dict]:
-    """Terms of recent negative mentions that grew most against the earlier window (add-one smoothed)."""
-    now_counts = Counter(term for text in recent for term in set(tokenize(text, exclude=exclude)))
-    before_counts = Counter(term for text in earlier for term in set(tokenize(text, exclude=exclude)))
-    ranked = sorted(((count / (before_counts[term] + 1), count, term) for term, count in now_counts.items()
-                     if count >= 2), reverse=True)
-    return [{"term": term, "count": count, "change": round(ratio, 1)} for ratio, count, term in ranked[:limit]]
 
 
 def message_context(runtime: Runtime, model_id: str, now: datetime) -> Callable[[dict[str, str]], dict[str, Any]]:

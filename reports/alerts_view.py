@@ -51,12 +51,39 @@ def alert_record(row: Mapping[str, Any]) -> dict[str, Any]:
         ends = updated
     summary = (annotations.get("summary") or data.get("summary") or annotations.get("description")
                or data.get("description") or row.get("rule"))
+    context = dict(data.get("context") or {})
     return {
         "fingerprint": row.get("fingerprint"), "rule": row.get("rule"), "state": row.get("state"),
         "brand": labels.get("brand"), "severity": labels.get("severity") or data.get("severity"),
+        "metric": labels.get("metric") or context.get("metric"), "direction": context.get("direction"),
         "labels": labels, "summary": str(summary) if summary is not None else "",
-        "value": data.get("value"), "starts_at": starts, "ends_at": ends, "updated_at": updated,
+        "description": str(annotations.get("description") or ""),
+        "value": data.get("value"), "expected": data.get("expected"), "peak_score": data.get("peak_score"),
+        "quotes": list(context.get("top_mentions") or []),
+        "rising_terms": [_term(item) for item in context.get("rising_terms") or []],
+        "starts_at": starts, "ends_at": ends, "updated_at": updated,
     }
+
+
+def _term(item: Any) -> str:
+    return str(item.get("term", "")) if isinstance(item, Mapping) else str(item)
+
+
+def with_notifications(record: dict[str, Any], notified: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`record` with what its notifications of the current episode said: when they were queued, the
+    peak value they reported (the lowest, for an alert on a fall) and the value expected when it fired."""
+    began = record["starts_at"]
+    episode = [n for n in notified if n.get("fingerprint") == record["fingerprint"]
+               and (began is None or _moment(n.get("queued_at")) is None or _moment(n.get("queued_at")) >= began)]
+    values = [float(n["value"]) for n in episode if isinstance(n.get("value"), int | float)]
+    pick = min if record.get("direction") == "down" else max
+    firing = [n for n in episode if n.get("status") == "firing"]
+    told = dict(firing[0].get("annotations") or {}) if firing else {}  # what it said when it fired, not since
+    expected = firing[0].get("expected") if firing else None
+    return {**record, "notified": [_moment(n.get("queued_at")) for n in episode],
+            "peak": pick(values) if values else None,
+            "expected": expected if expected is not None else record.get("expected"),
+            "description": str(told.get("description") or record["description"])}
 
 
 def alert_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

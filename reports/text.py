@@ -12,6 +12,7 @@ complaint better than either word alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -140,3 +141,14 @@ def tokenize(text: str, *, exclude: frozenset[str] = frozenset(), bigrams: bool 
                 terms.append(f"{previous} {word}")
             previous = word
     return terms
+
+
+def rising_terms(recent: Iterable[str], earlier: Iterable[str], exclude: frozenset[str], limit: int) -> list[dict]:
+    """Terms of the recent texts that grew most against the earlier ones (add-one smoothed), each used
+    by at least two recent texts: {"term", "count", "previous", "change"} (change = count / (previous + 1))."""
+    now_counts = Counter(term for text in recent for term in set(tokenize(text, exclude=exclude)))
+    before_counts = Counter(term for text in earlier for term in set(tokenize(text, exclude=exclude)))
+    ranked = sorted(((count / (before_counts[term] + 1), count, term) for term, count in now_counts.items()
+                     if count >= 2), reverse=True)
+    return [{"term": term, "count": count, "previous": before_counts[term], "change": round(ratio, 1)}
+            for ratio, count, term in ranked[:limit]]

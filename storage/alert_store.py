@@ -143,3 +143,27 @@ def mentions_for_urgency(connection: Connection, mention_ids: Iterable[int], mod
     return [{"id": f"{row.source}:{row.external_id}", "brand": row.brand, "text": row.text, "url": row.url,
              "author": row.author_handle, "reach": row.author_reach, "score": row.score, "source": row.source,
              "language": row.language, "created_at": row.created_at} for row in connection.execute(query)]
+
+
+def notified_alerts(connection: Connection, fingerprints: Iterable[str] | None = None,
+                    since: datetime | None = None) -> list[dict[str, Any]]:
+    """Every alert that a queued notification carried, oldest first, as {"queued_at", **alert}: the
+    record of what receivers were told (value, expected, summary, top mentions), episode by episode.
+    Alerts that live only in notifications (urgent mentions) are here too."""
+    wanted = set(fingerprints) if fingerprints is not None else None
+    query = select(outbox.c.created_at, outbox.c.payload).order_by(outbox.c.created_at, outbox.c.id)
+    if since is not None:
+        query = query.where(outbox.c.created_at >= since)
+    rows = connection.execute(query)
+    seen: set[tuple[str, str, str]] = set()
+    found = []
+    for queued_at, payload in rows:
+        for alert in (payload or {}).get("alerts") or []:
+            fingerprint = alert.get("fingerprint")
+            if wanted is not None and fingerprint not in wanted:
+                continue
+            key = (fingerprint, str(queued_at), alert.get("status"))  # one per receiver is enough
+            if key not in seen:
+                seen.add(key)
+                found.append({"queued_at": queued_at, **alert})
+    return found

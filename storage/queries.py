@@ -32,6 +32,32 @@ class MentionFilter:
     limit: int | None = 100
     offset: int = 0
     newest_first: bool = True
+    authors: Sequence[str] = ()
+
+
+def _label_condition(labels: Sequence[str], own_score: ColumnElement) -> ColumnElement:
+    """Mentions scored with one of `labels`, or not scored by the model at all for "unscored"."""
+    known = [name for name in labels if name != "unscored"]
+    by_label = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
+    if "unscored" in labels:
+        by_label.append(~exists().where(own_score))
+    return or_(*by_label)
+
+
+def _mention_conditions(filters: MentionFilter, own_score: ColumnElement) -> list[ColumnElement]:
+    """The WHERE clauses of the explorer's filters (an empty field adds none)."""
+    columns = [(brands.c.name, filters.brands), (mentions.c.source, filters.sources),
+               (mentions.c.language, filters.languages), (mentions.c.author_handle, filters.authors)]
+    conditions = [column.in_(list(values)) for column, values in columns if values]
+    if filters.labels:
+        conditions.append(_label_condition(filters.labels, own_score))
+    if filters.since:
+        conditions.append(mention_brands.c.created_at >= filters.since)
+    if filters.until:
+        conditions.append(mention_brands.c.created_at < filters.until)
+    if filters.text:
+        conditions.append(func.lower(mentions.c.text).contains(filters.text.lower(), autoescape=True))
+    return conditions
 
 
 def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
@@ -49,26 +75,7 @@ def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
         .select_from(mention_brands.join(mentions, mentions.c.id == mention_brands.c.mention_id)
                      .join(brands, brands.c.id == mention_brands.c.brand_id))
     )
-    conditions = []
-    if filters.brands:
-        conditions.append(brands.c.name.in_(list(filters.brands)))
-    if filters.sources:
-        conditions.append(mentions.c.source.in_(list(filters.sources)))
-    if filters.labels:
-        known = [name for name in filters.labels if name != "unscored"]
-        by_label = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
-        if "unscored" in filters.labels:
-            by_label.append(~exists().where(own_score))
-        conditions.append(or_(*by_label))
-    if filters.languages:
-        conditions.append(mentions.c.language.in_(list(filters.languages)))
-    if filters.since:
-        conditions.append(mention_brands.c.created_at >= filters.since)
-    if filters.until:
-        conditions.append(mention_brands.c.created_at < filters.until)
-    if filters.text:
-        conditions.append(func.lower(mentions.c.text).contains(filters.text.lower(), autoescape=True))
-    query = query.where(*conditions)
+    query = query.where(*_mention_conditions(filters, own_score))
     if ordered:
         if filters.newest_first:
             query = query.order_by(mention_brands.c.created_at.desc(), mention_brands.c.mention_id.desc())
@@ -334,3 +341,74 @@ def list_alerts(connection: Connection, *, states: Sequence[str] | None = None,
     if updated_since is not None:
         query = query.where(alert_state.c.updated_at >= updated_since)
     return pd.DataFrame(connection.execute(query).all(), columns=ALERT_COLUMNS)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The dashboard's overview and brand pages
+
+def mention_span(connection: Connection) -> tuple[datetime | None, datetime | None]:
+    """When the first and the last stored mention of any brand were posted (None, None: no mentions).
+
+    Two queries: SQLite answers a lone min() or max() from the index's ends, but not both at once."""
+    first = connection.execute(select(func.min(mention_brands.c.created_at))).scalar()
+    last = connection.execute(select(func.max(mention_brands.c.created_at))).scalar()
+    return _utc(first), _utc(last)
+
+
+def _utc(moment: Any) -> datetime | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def most_reached(connection: Connection, *, model_id: str, start: datetime, end: datetime,
+                 brand_names: Sequence[str], label: str = "negative", languages: Sequence[str] = (),
+                 limit: int = 6) -> pd.DataFrame:
+    """The `label` mentions of any of `brand_names` in [start, end) that reached the most people,
+    with their brand (the overview's "most urgent mentions")."""
+    engagement = mentions.c.likes + mentions.c.reposts + mentions.c.replies + mentions.c.quotes
+    query = (select(brands.c.name.label("brand"), mentions.c.source, mention_brands.c.created_at, mentions.c.language,
+                    sentiments.c.score, mentions.c.author_handle, reach_expression().label("reach"), mentions.c.url,
+                    mentions.c.text)
+             .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+                          .join(mentions, mentions.c.id == mention_brands.c.mention_id)
+                          .join(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                                 sentiments.c.model_id == model_id)))
+             .where(brands.c.name.in_(list(brand_names)), sentiments.c.label == label,
+                    mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+             .order_by(reach_expression().desc(), engagement.desc(), mentions.c.id).limit(limit))
+    if languages:
+        query = query.where(mentions.c.language.in_(list(languages)))
+    columns = ["brand", "source", "created_at", "language", "score", "author", "reach", "url", "text"]
+    return mention_frame(connection.execute(query).all(), columns)
+
+
+def recent_texts(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
+                 label: str = "negative", languages: Sequence[str] = (), limit: int = 2000) -> list[str]:
+    """The texts of `brand`'s newest `label` mentions in [start, end), at most `limit` (rising terms' input)."""
+    query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
+             .order_by(mention_brands.c.created_at.desc()).limit(limit))
+    if languages:
+        query = query.where(mentions.c.language.in_(list(languages)))
+    inner = query.subquery()
+    return [text for (text,) in connection.execute(select(inner.c.text))]
+
+
+def top_authors(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
+                languages: Sequence[str] = (), limit: int = 10) -> pd.DataFrame:
+    """`brand`'s authors in [start, end) by the largest reach of their posts: reach, mentions, negative."""
+    reach = func.max(reach_expression())
+    negative = func.sum(case((sentiments.c.label == "negative", 1), else_=0))
+    query = (select(mentions.c.author_handle.label("author"), reach.label("reach"), func.count().label("mentions"),
+                    negative.label("negative"))
+             .select_from(_scored_links(model_id).join(mentions, mentions.c.id == mention_brands.c.mention_id))
+             .where(brands.c.name == brand, mentions.c.author_handle.is_not(None),
+                    mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+             .group_by(mentions.c.author_handle).order_by(reach.desc(), mentions.c.author_handle).limit(limit))
+    if languages:
+        query = query.where(mentions.c.language.in_(list(languages)))
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["author", "reach", "mentions", "negative"])
+    frame[["reach", "mentions", "negative"]] = frame[["reach", "mentions", "negative"]].fillna(0).astype("int64")
+    return frame

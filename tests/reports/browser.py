@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,8 +22,21 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--hide-scrollbars", "--remote-debugging-port=0", "--window-size=1280,1000"]
 
 
+#: axe-core's script, fetched from the npm registry by `scripts/setup --test` (pinned there).
+AXE = Path(os.environ.get("BRANDPULSE_AXE", Path(__file__).resolve().parents[2] / ".cache" / "axe-core-4.14.1"
+                          / "axe.min.js"))
+
+
 class BrowserError(AssertionError):
     pass
+
+
+def axe_script() -> str:
+    """The text of axe.min.js, or a failure that says how to get it."""
+    if not AXE.is_file():
+        raise BrowserError(f"the browser tests need axe-core at {AXE}: scripts/setup --test installs it "
+                           "(or point $BRANDPULSE_AXE at an axe.min.js)")
+    return AXE.read_text(encoding="utf-8")
 
 
 class Chromium:
@@ -78,6 +92,23 @@ class Chromium:
             if time.monotonic() > deadline:
                 raise BrowserError(f"timed out waiting for {expression!r}; page errors: {self.console}")
             time.sleep(0.1)
+
+    def resize(self, width: int, height: int = 900, *, mobile: bool = False) -> None:
+        """Lay pages out as a screen of this size would (a phone: `mobile`, 390 px wide)."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+
+    def overflows(self) -> int:
+        """How many CSS pixels the page is wider than the screen (0: nothing to scroll sideways)."""
+        return self.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+    def axe(self, source: str, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")) -> list[dict]:
+        """axe-core's violations on the current page (injected from `source`, the text of axe.min.js)."""
+        if not self.evaluate("typeof window.axe === 'object'"):
+            self.evaluate(source + ";true")
+        script = ("axe.run(document, {runOnly: {type: 'tag', values: %s}}).then(r => r.violations.map(v => ({"
+                  "id: v.id, impact: v.impact, help: v.help, "
+                  "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))")
+        return self.evaluate(script % json.dumps(list(tags)))
 
     def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,8 @@
-"""The dashboard in a real headless browser (Debian's chromium): pages load with data, a filter narrows
-the mentions, a silence is created and an alert acknowledged from the alerts page, a post's <script>
-stays text. Screenshots go to test-artifacts/dashboard/."""
+"""The dashboard in a real headless browser (Debian's chromium): what a person sees on each page (the
+alerts that need attention, each brand's trend with its alert periods, the brand page's breakdowns,
+the alerts' history), a filter narrows the mentions, a silence is created and an alert acknowledged,
+a post's <script> stays text; every page passes axe-core's checks and fits a phone's width.
+Screenshots go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
@@ -21,7 +23,10 @@ from tests.reports.corpus import topic_embed
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
+#: Our pages (the API docs at /docs are Swagger UI's own markup, not checked here).
+PAGES = ["/", "/brands/Lumora", "/mentions", "/alerts", "/themes"]
 
 
 def _free_port() -> int:
@@ -30,11 +35,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
 def serving(engine, now):
     """The dashboard over `engine` on a free loopback port, its clock at `now`."""
-    app = create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], competitors={"Lumora": ["Novex"]},
-                     embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: now)
+    return serving_app(create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], competitors={"Lumora": ["Novex"]},
+                                  embed=topic_embed, exclude_terms={"Lumora": ["路莫拉"]}, now=lambda: now))
+
+
+@contextmanager
+def serving_app(app):
+    """`app` on a free loopback port, stopped when the block ends."""
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
@@ -59,6 +68,17 @@ def server(sqlite_seeded):
 
 
 @pytest.fixture(scope="module")
+def axe_source() -> str:
+    from tests.reports.browser import axe_script
+
+    return axe_script()
+
+
+def serious_violations(browser, axe_source) -> list[dict]:
+    return [v for v in browser.axe(axe_source) if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture(scope="module")
 def browser():
     from tests.reports.browser import Chromium
 
@@ -69,32 +89,82 @@ def browser():
     chromium.close()
 
 
-def test_overview_shows_every_brand_with_its_trend_and_firing_alerts(server, browser):
+def test_overview_shows_what_needs_attention_then_each_brands_trend(server, browser):
     url, _ = server
-    browser.navigate(f"{url}/")
-    browser.wait_for("document.querySelectorAll('#brands article.card').length === 2")
-    browser.evaluate("document.getElementById('days').value = '30';"
-                     "document.getElementById('days').dispatchEvent(new Event('change'))")
-    browser.wait_for("document.querySelectorAll('#brands article.card svg.trend rect').length > 20")
+    browser.navigate(f"{url}/?days=28")
+    browser.wait_for("document.querySelectorAll('#brands article.card svg.trend g.bucket').length === 56")
     cards = browser.evaluate("[...document.querySelectorAll('#brands article.card')].map(c => c.dataset.brand)")
     assert cards == ["Lumora", "Novex"]
-    assert browser.evaluate("document.getElementById('firing').hidden") is False
-    assert "firing" in browser.evaluate("document.querySelector('[data-brand=Lumora]').textContent")
+    attention = browser.evaluate("document.getElementById('attention').textContent")
+    assert "2 active alert(s)" in attention and "Negative share of Lumora at 64% <b>bold</b>" in attention
+    assert browser.evaluate("document.querySelectorAll('#attention blockquote').length") == 6
+    lumora = "document.querySelector('[data-brand=Lumora]')"
+    labels = browser.evaluate(f"[...{lumora}.querySelectorAll('svg text.alert-label')].map(t => t.textContent)")
+    assert labels == ["⚠ volume-spike (resolved)", "⚠ negative-spike (firing)"]
+    stats = browser.evaluate(f"[...{lumora}.querySelectorAll('.stat')].map(s => s.innerText.replace(/\\s+/g, ' '))")
+    assert stats[0].startswith(f"{server[1]['lumora_current']:,} MENTIONS") and ("▲" in stats[0] or "▼" in stats[0])
+    assert [s.split(" ")[1] for s in stats] == ["MENTIONS", "NET", "NEGATIVE", "SHARE"]
+    assert browser.evaluate(f"{lumora}.querySelectorAll('.legend li').length") == 5  # names, not colours alone
+    browser.evaluate(f"{lumora}.querySelectorAll('svg g.bucket')[3].dispatchEvent(new Event('mouseenter'))")
+    readout = browser.evaluate(f"{lumora}.querySelector('.readout').textContent")
+    assert readout.startswith("2026-03-04: ") and "mentions (" in readout and "negative" in readout
     browser.screenshot(ARTIFACTS / "overview.png")
+    browser.evaluate(f"{lumora}.querySelector('details.figures').open = true")  # the same figures, for keyboards
+    browser.wait_for(f"{lumora}.querySelectorAll('details.figures tbody tr').length > 0")
+    row = browser.evaluate(f"[...{lumora}.querySelectorAll('details.figures tbody tr')]"
+                           ".find(r => r.textContent.startsWith('2026-03-04')).textContent")
+    assert readout.split(" mentions")[0].split(": ")[1] in row
+    browser.evaluate(f"{lumora}.querySelectorAll('svg g.bucket')[3].dispatchEvent(new Event('click'))")
+    browser.wait_for("location.pathname === '/mentions' && document.querySelectorAll('#rows tr').length > 0")
+    assert browser.evaluate("document.querySelector('input[name=since]').value") == "2026-03-04T00:00"
+    days = browser.evaluate("[...document.querySelectorAll('#rows tr')].map(r => r.children[0].textContent)")
+    assert all(d.startswith("2026-03-04") for d in days)
 
 
-def test_an_overview_after_the_data_links_to_the_window_that_holds_it(sqlite_seeded, browser):
+def test_an_overview_long_after_the_data_shows_the_data_or_says_where_it_is(sqlite_seeded, browser):
     engine, _ = sqlite_seeded
     with serving(engine, END + timedelta(days=200)) as url:
         browser.navigate(f"{url}/")
-        browser.wait_for("document.querySelector('#window-note a') !== null")
-        assert "No mentions in this window" in browser.evaluate("document.getElementById('window-note').textContent")
-        browser.evaluate("document.querySelector('#window-note a').click()")
-        browser.wait_for("location.search.startsWith('?until=2026-03-') && "
-                         "document.querySelectorAll('#brands article.card svg.trend rect').length > 20")
-        assert browser.evaluate("document.querySelector('#window-note a')") is None
+        browser.wait_for("document.querySelectorAll('#brands article.card').length === 2")
+        assert "fitted to the data" in browser.evaluate("document.getElementById('window-note').textContent")
         volume = browser.evaluate("document.querySelector('[data-brand=Lumora] .stat .v').textContent")
         assert int(volume.replace(",", "")) > 0
+        browser.navigate(f"{url}/?days=30&until={(END + timedelta(days=200)).date()}")
+        browser.wait_for("document.querySelector('#brands .empty a') !== null")
+        assert "No mentions in this window" in browser.evaluate("document.getElementById('brands').textContent")
+
+
+def test_the_brand_page_shows_one_brand_in_depth(server, browser):
+    url, _ = server
+    browser.navigate(f"{url}/brands/Lumora?days=28")
+    browser.wait_for("document.querySelectorAll('#languages tbody tr').length >= 3")
+    assert browser.evaluate("document.querySelector('[data-brand=Lumora] h2').textContent") == "Lumora"
+    languages = browser.evaluate("[...document.querySelectorAll('#languages tbody th')].map(t => t.textContent)")
+    assert {"en", "es", "zh"} <= set(languages)
+    links = browser.evaluate("[...document.querySelectorAll('#sources a, #languages a, #authors a')].map(a => a.href)")
+    assert links and all("/mentions?brand=Lumora&since=2026-03-01T00%3A00" in link for link in links)
+    assert browser.evaluate("[...document.querySelectorAll('svg.share text.peer-label')].map(t => t.textContent"
+                            ".split(' ')[0]).sort()") == ["Lumora", "Novex"]
+    assert browser.evaluate("document.querySelectorAll('#brand-alerts li').length") == 2
+    browser.wait_for("document.querySelectorAll('#brand-themes article.theme').length >= 1", timeout=60)
+    browser.screenshot(ARTIFACTS / "brand.png")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_passes_axe_and_fits_a_phone(server, browser, axe_source, path):
+    url, _ = server
+    browser.navigate(f"{url}{path}")
+    browser.wait_for("!document.querySelector('[aria-busy=true]') && document.querySelectorAll('main *').length > 8")
+    browser.wait_for("!/Loading|Analysing/.test(document.querySelector('main').textContent)", timeout=60)
+    assert serious_violations(browser, axe_source) == []
+    try:
+        browser.resize(390, 844, mobile=True)
+        browser.navigate(f"{url}{path}")
+        browser.wait_for("!document.querySelector('[aria-busy=true]')")
+        assert browser.overflows() <= 0, f"{path} is wider than a phone"
+        browser.screenshot(ARTIFACTS / f"phone-{path.strip('/').replace('/', '-') or 'overview'}.png")
+    finally:
+        browser.resize(1280, 1000)
 
 
 def test_a_filter_narrows_the_mentions_list_and_script_stays_text(server, browser):
@@ -122,6 +192,16 @@ def test_a_filter_narrows_the_mentions_list_and_script_stays_text(server, browse
     browser.screenshot(ARTIFACTS / "mentions-script-as-text.png")
 
 
+def test_an_alert_messages_link_opens_the_explorer_filtered(server, browser):
+    url, _ = server
+    browser.navigate(f"{url}/mentions?brand=Lumora&sentiment=negative&since=2026-03-20")  # as alerts/engine.py links
+    browser.wait_for("document.querySelectorAll('#rows tr').length > 0")
+    assert browser.evaluate("document.querySelector('input[name=since]').value") == "2026-03-20T00:00"
+    rows = browser.evaluate("[...document.querySelectorAll('#rows tr')].map(r => [r.children[0].textContent, "
+                            "r.children[1].textContent, r.children[4].textContent.split(' ')[0]])")
+    assert all(day >= "2026-03-20" and brand == "Lumora" and label == "negative" for day, brand, label in rows)
+
+
 def test_a_silence_is_created_from_the_alerts_page(server, browser):
     url, _ = server
     browser.navigate(f"{url}/alerts")
@@ -137,7 +217,19 @@ def test_a_silence_is_created_from_the_alerts_page(server, browser):
     silence = browser.evaluate("document.querySelector('#silences tr[data-silence]').textContent")
     assert 'brand="Lumora"' in silence and "ana" in silence and "launch campaign" in silence
     browser.wait_for("document.querySelector('tr[data-fingerprint=f-firing]').textContent.includes('silenced')")
+    assert browser.evaluate("document.querySelector('tr[data-fingerprint=f-firing] button.silence')") is None
     browser.screenshot(ARTIFACTS / "alerts-silenced.png")
+
+
+def test_the_alerts_page_lists_alerts_with_their_history_and_only_meaningful_actions(server, browser):
+    url, _ = server
+    browser.navigate(f"{url}/alerts")
+    browser.wait_for("document.querySelectorAll('#alerts tr[data-fingerprint]').length === 3")
+    resolved = "document.querySelector('tr[data-fingerprint=f-resolved]')"
+    assert browser.evaluate(f"{resolved}.querySelectorAll('button').length") == 0  # nothing to silence or own
+    cells = browser.evaluate(f"[...{resolved}.children].map(c => c.textContent)")
+    assert cells[0].startswith("resolved") and cells[3:5] == ["2026-03-06 00:00", "2026-03-07 00:00"]
+    assert "Lumora volume 5x normal" in cells[2] and "Mentions of this window" in cells[2]
 
 
 def test_an_alert_is_acknowledged_from_the_alerts_page(server, browser):

@@ -16,6 +16,10 @@ from tests.reports.corpus import topic_embed
 BRANDS = ["Lumora", "Novex"]
 
 
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def make_app(engine, **options):
     options = {"model_id": MODEL, "brands": BRANDS, "competitors": {"Lumora": ["Novex"]}, "embed": topic_embed,
                "exclude_terms": {"Lumora": ["路莫拉"]}, "now": lambda: END - timedelta(hours=1), **options}
@@ -47,7 +51,7 @@ def reader(sqlite_seeded):
 
 def test_overview_has_each_brands_trend_scores_share_and_alerts(client):
     data = client.get("/api/overview", params={"days": 28}).json()
-    assert data["start"] == START.isoformat() and data["end"] == END.isoformat()
+    assert (moment(data["start"]), moment(data["end"])) == (START, END)
     brands = {b["brand"]: b for b in data["brands"]}
     lumora = brands["Lumora"]
     assert lumora["volume"] == client.counts["lumora_current"]
@@ -64,17 +68,20 @@ def test_overview_window_can_end_on_a_chosen_day(reader):
     last_day = (END - timedelta(days=1)).date().isoformat()
     assert reader.get("/api/overview", params={"days": 28, "until": last_day}).json() == today
     earlier = reader.get("/api/overview", params={"days": 7, "until": "2026-03-07"}).json()
-    assert (earlier["start"], earlier["end"]) == ("2026-03-01T00:00:00+00:00", "2026-03-08T00:00:00+00:00")
+    assert (moment(earlier["start"]), moment(earlier["end"])) == (START, START + timedelta(days=7))
     assert reader.get("/api/overview", params={"until": "March"}).status_code == 422
 
 
-def test_overview_of_a_window_after_the_data_says_where_the_data_is(sqlite_seeded):
+def test_overview_long_after_the_data_shows_the_data_unless_told_otherwise(sqlite_seeded):
     engine, _ = sqlite_seeded
     with local_client(make_app(engine, now=lambda: END + timedelta(days=200))) as later:
-        empty = later.get("/api/overview", params={"days": 30}).json()
-        latest = datetime.fromisoformat(empty["latest_mention"])
-    assert sum(b["volume"] for b in empty["brands"]) == 0
-    assert START <= latest < END
+        fitted = later.get("/api/overview").json()
+        today = (END + timedelta(days=200)).date().isoformat()
+        empty = later.get("/api/overview", params={"days": 30, "until": today}).json()
+    latest = moment(fitted["latest_mention"])
+    assert START <= latest < END and fitted["window"]["defaulted"]
+    assert moment(fitted["end"]) == END and sum(b["volume"] for b in fitted["brands"]) > 0
+    assert sum(b["volume"] for b in empty["brands"]) == 0 and empty["latest_mention"] == fitted["latest_mention"]
 
 
 def test_overview_counts_the_same_with_a_cold_and_a_warm_cache(client):
@@ -113,7 +120,7 @@ def test_csv_export_streams_the_filtered_mentions(reader):
 
 
 def test_csv_cells_never_run_as_spreadsheet_formulas():
-    from reports.web.app import _csv_cell
+    from reports.web.routers.mentions import csv_cell as _csv_cell
 
     assert _csv_cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert _csv_cell("@everyone") == "'@everyone" and _csv_cell("fine") == "fine" and _csv_cell(-3) == -3
@@ -177,13 +184,19 @@ def test_themes_api_without_an_encoder_says_so(sqlite_seeded):
 
 
 def test_pages_render_and_the_openapi_schema_describes_every_api(reader):
-    for path in ("/", "/mentions", "/alerts", "/themes"):
+    for path in ("/", "/brands/Lumora", "/mentions", "/alerts", "/themes"):
         response = reader.get(path)
         assert response.status_code == 200 and "BrandPulse" in response.text
         assert "script-src 'self'" in response.headers["content-security-policy"]
     schema = reader.get("/openapi.json").json()
-    assert {"/api/overview", "/api/mentions", "/api/mentions.csv", "/api/alerts", "/api/silences",
-            "/api/alerts/{fingerprint}/acknowledge", "/api/themes", "/api/facets"} <= set(schema["paths"])
+    assert {"/api/overview", "/api/brands/{brand}", "/api/mentions", "/api/mentions.csv", "/api/alerts",
+            "/api/silences", "/api/alerts/{fingerprint}/acknowledge", "/api/themes",
+            "/api/facets"} <= set(schema["paths"])
+    overview = schema["paths"]["/api/overview"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert overview == {"$ref": "#/components/schemas/Overview"}
+    brand = schema["components"]["schemas"]["BrandOverview"]["properties"]
+    assert {"series", "change", "rising_terms", "alert_periods", "share_of_voice"} <= set(brand)
+    assert brand["change"] == {"$ref": "#/components/schemas/Change"}
 
 
 def test_without_a_token_only_loopback_hosts_are_served(reader):
@@ -227,9 +240,9 @@ def test_the_background_warmer_fills_the_overview_cache(sqlite_seeded):
     with local_client(make_app(sqlite_seeded[0], warm_days=60)) as client:
         daily = client.app.state.daily
         deadline = clock.monotonic() + 10
-        while len(daily._days) < 60 and clock.monotonic() < deadline:
+        while len(daily._days) < 120 and clock.monotonic() < deadline:
             clock.sleep(0.05)
-        assert len(daily._days) >= 60
+        assert len(daily._days) >= 120
         cold = make_app(sqlite_seeded[0])
         with local_client(cold) as reference:
             assert client.get("/api/overview", params={"days": 60}).json() == \

@@ -1,0 +1,143 @@
+"""The numbers of the overview and brand pages: per brand, the window's series, totals, change
+against the previous period and rising complaint terms, read for the window and its previous period
+in one query (days from the overview cache; hours and language filters from the series query).
+
+As with the daily counts (reports/web/cache.py), what happened before today is kept for `cache_ttl`
+seconds: a closed day's figures are at most that stale. Today's hours and most-reached posts are
+reused for `LIVE_SECONDS` (30 s), so a crowd of viewers costs one query per half minute; today's
+daily counts stay exact, as the day cache has always kept them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from reports.text import excluded_terms, rising_terms
+from reports.web import links
+from reports.web.cache import floor_day
+from reports.web.settings import Dashboard
+from reports.web.windows import Window
+from storage.queries import COUNT_COLUMNS, recent_texts
+from storage.series import brand_series, bucket_index, split_series
+
+RISING_TERMS = 8
+
+
+def _sum_languages(split: dict[tuple[str, str], pd.DataFrame], brand: str, languages: list[str],
+                   index: pd.DatetimeIndex) -> pd.DataFrame:
+    frames = [frame[COUNT_COLUMNS] for (name, language), frame in split.items()
+              if name == brand and language in languages]
+    return sum(frames[1:], frames[0]) if frames else pd.DataFrame(0.0, index=index, columns=COUNT_COLUMNS)
+
+
+def _from_daily(counts: pd.DataFrame, brand: str, index: pd.DatetimeIndex) -> pd.DataFrame:
+    own = counts[counts["brand"] == brand].set_index("day")[COUNT_COLUMNS]
+    own.index = pd.DatetimeIndex(own.index).tz_convert("UTC") if len(own) else pd.DatetimeIndex([], tz="UTC")
+    return own.reindex(index, fill_value=0).astype(float)
+
+
+def closed_then_live(board: Dashboard, key: tuple, start: datetime, end: datetime, now: datetime,
+                     compute: Callable[[datetime, datetime], Any]) -> list[Any]:
+    """`compute` over [start, end) in two parts, each cached under `key`: before today (for `cache_ttl`)
+    and from today on (for `LIVE_SECONDS`)."""
+    cut = max(start, min(end, floor_day(now)))
+    parts = []
+    if start < cut:
+        parts.append(board.closed.get((*key, start, cut), lambda: compute(start, cut)))
+    if cut < end:
+        parts.append(board.live.get((*key, cut, end), lambda: compute(cut, end)))
+    return parts
+
+
+def _series(board: Dashboard, connection: Connection, window: Window, names: list[str], start: datetime,
+            end: datetime) -> dict[str, pd.DataFrame]:
+    """Counts per bucket of [start, end) per brand (summed over the window's languages, if any)."""
+    index = bucket_index(start, end, window.bucket)
+    if window.languages:
+        split = split_series(connection, by="language", model_id=board.model_id, start=start, end=end,
+                             bucket=window.bucket, brand_names=names)
+        return {name: _sum_languages(split, name, window.languages, index) for name in names}
+    series = brand_series(connection, model_id=board.model_id, start=start, end=end, bucket=window.bucket,
+                          brand_names=names)
+    return {name: frame[COUNT_COLUMNS] for name, frame in series.items()}
+
+
+def brand_counts(board: Dashboard, connection: Connection, window: Window, now: datetime,
+                 names: list[str]) -> dict[str, pd.DataFrame]:
+    """Per brand in `names`: counts per bucket over the previous period and the window together."""
+    start, end = window.previous_start, window.end
+    if window.bucket_name == "day" and not window.languages:
+        index = bucket_index(start, end, window.bucket)
+        counts = board.daily.counts(start, end, now, names)
+        return {name: _from_daily(counts, name, index) for name in names}
+    key = ("series", window.bucket, tuple(names), tuple(window.languages))
+    parts = closed_then_live(board, key, start, end, now,
+                             lambda a, b: _series(board, connection, window, names, a, b))
+    return {name: pd.concat([part[name] for part in parts]) for name in names}
+
+
+def period_figures(frame: pd.DataFrame) -> dict[str, Any]:
+    totals = {name: int(frame[name].sum()) for name in COUNT_COLUMNS}
+    scored, positive, negative = totals["scored"], totals["positive"], totals["negative"]
+    return {**totals, "net_sentiment": (positive - negative) / scored if scored else None,
+            "negative_share": negative / scored if scored else None,
+            "health": positive / (positive + negative) if positive + negative else None}
+
+
+def _difference(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    return {"previous": previous,
+            "volume": (current["volume"] - previous["volume"]) / previous["volume"] if previous["volume"] else None,
+            "net_sentiment": _difference(current["net_sentiment"], previous["net_sentiment"]),
+            "negative_share": _difference(current["negative_share"], previous["negative_share"]),
+            "anger_share": None}
+
+
+def series_points(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"start": moment.to_pydatetime(), **{name: int(getattr(row, name)) for name in COUNT_COLUMNS}}
+            for moment, row in zip(frame.index, frame.itertuples(), strict=True)]
+
+
+def brand_rising_terms(board: Dashboard, connection: Connection, window: Window, brand: str) -> list[dict]:
+    """The terms of the brand's negative mentions that grew most against the previous period (cached)."""
+    def compute() -> list[dict]:
+        texts = {period: recent_texts(connection, model_id=board.model_id, brand=brand, start=start, end=end,
+                                      languages=window.languages)
+                 for period, (start, end) in {"now": (window.start, window.end),
+                                              "before": (window.previous_start, window.start)}.items()}
+        exclude = excluded_terms([brand, *board.exclude_terms.get(brand, [])])
+        return rising_terms(texts["now"], texts["before"], exclude, RISING_TERMS)
+
+    return board.terms.get(("rising", brand, window.start, window.end, tuple(window.languages)), compute)
+
+
+def brand_figures(board: Dashboard, connection: Connection, window: Window, brand: str, frame: pd.DataFrame,
+                  voice: int) -> dict[str, Any]:
+    """One brand's card: totals, series, change, rising terms (alerts are added by the caller)."""
+    current, previous = frame[frame.index >= window.start], frame[frame.index < window.start]
+    figures = period_figures(current)
+    return {"brand": brand, **figures,
+            "share_of_voice": figures["volume"] / voice if voice else None,
+            "share_of_voice_among": board.peers(brand),
+            "series": series_points(current),
+            "change": change(figures, period_figures(previous)),
+            "rising_terms": brand_rising_terms(board, connection, window, brand),
+            "mentions_link": links.explorer(brand=brand, since=window.start, until=window.end,
+                                            language=window.languages or None)}
+
+
+def share_of_voice(frames: dict[str, pd.DataFrame], window: Window, peers: list[str]) -> list[dict[str, Any]]:
+    """Each peer's share of the peers' mentions, per day of the window (hours are too few mentions to share)."""
+    volumes = pd.DataFrame({name: frames[name]["volume"] for name in peers})
+    volumes = volumes[volumes.index >= window.start].resample("D").sum()
+    totals = volumes.sum(axis=1)
+    return [{"start": moment.to_pydatetime(),
+             "shares": {name: (float(row[name]) / totals[moment] if totals[moment] else None) for name in peers}}
+            for moment, row in volumes.iterrows()]
