@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from alerts.model import Notification
 from brandpulse.runtime import Runtime
@@ -73,8 +74,19 @@ def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
             for (name, brand), (count, first) in sent.items()))
     chart = sentiment_timeline(hourly, output / "sentiment.png", spans=spans)
     console.print(f"\nChart: {chart}\nAlert log: {alert_log} ({_lines(alert_log)} notifications)\n"
-                  f"Database: {runtime.config.database}\n"
+                  f"Database: {shown_database(runtime.config.database)}\n"
                   f"Explore: brandpulse -c {output / 'brandpulse.yaml'} status | mentions | report | serve")
+
+
+def shown_database(url: str) -> str:
+    """A SQLite file under the working directory is shown by its relative path (the same on every machine);
+    any other database by its URL, password hidden."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = Path(url.removeprefix(prefix)).resolve()
+        if path.is_relative_to(Path.cwd().resolve()):
+            return str(path.relative_to(Path.cwd().resolve()))
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def notification_counts(alert_log: Path) -> dict[tuple[str, str], tuple[int, datetime]]:

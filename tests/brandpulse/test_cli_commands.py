@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from brandpulse.cli import app
 from brandpulse.cli.core import TEMPLATE
 from brandpulse.config import load_config
-from brandpulse.demo_summary import notification_counts, print_summary
+from brandpulse.demo_summary import notification_counts, print_summary, shown_database
 from brandpulse.runtime import Runtime
 from storage.engine import create_database_engine
 from storage.schema import job_runs, mentions
@@ -247,3 +247,10 @@ def test_import_commits_in_batches_and_shows_its_progress(tmp_path, database_url
     assert "importing" in result.output and "25 rows" in result.output
     assert "25 new, 0 already stored, 0 rejected" in said(result)
     assert committed_before_each_batch == [0, 10, 20]
+
+
+def test_the_demo_summary_shows_a_database_in_the_working_directory_by_its_relative_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert shown_database(f"sqlite:///{tmp_path / 'demo-output' / 'brandpulse.db'}") == "demo-output/brandpulse.db"
+    assert shown_database("sqlite:////elsewhere/brandpulse.db") == "sqlite:////elsewhere/brandpulse.db"
+    assert shown_database("postgresql://bp:s3cret@db/bp") == "postgresql://bp:***@db/bp"
