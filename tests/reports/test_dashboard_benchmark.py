@@ -34,9 +34,12 @@ def run(tmp_path, monkeypatch, capsys):
 
 
 def test_each_figure_has_a_pass_column_and_a_miss_fails_the_run(run, monkeypatch):
+    # Whether this machine meets the real 300 ms target is the benchmark's verdict, not this test's (a shared,
+    # busy machine may miss it): here a target every call meets, then one none can.
+    monkeypatch.setattr(dashboard, "API_P95_MS", 60_000.0)
     code, output = run()
     assert code == 0 and "missed" not in output
-    assert verdicts(output) == {"overview": "p95 <= 300 ms pass", "mentions explorer": "p95 <= 300 ms pass",
+    assert verdicts(output) == {"overview": "p95 <= 60000 ms pass", "mentions explorer": "p95 <= 60000 ms pass",
                                 "report target": "<= 60 s pass (themes with --embed hash, not the model)"}
     assert "(counted in overview)" in output  # the cold calls are in the overview's p95
 
