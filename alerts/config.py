@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.detectors import NAB_STANDARD_THRESHOLD
 from alerts.durations import format_duration, parse_duration
+from alerts.envelope import NAB_STANDARD_THRESHOLD
 from alerts.matchers import Matcher, parse_matchers
 
 #: A duration: written "5m", "1h30m", "2d" (or a number of seconds); a ``timedelta`` once loaded.
@@ -31,7 +31,7 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer
 
 Metric = Literal["volume", "negative", "negative_share", "net_sentiment"]
 Severity = Literal["critical", "warning", "info"]
-DetectorKind = Literal["seasonal", "online", "novelty"]
+DetectorKind = Literal["burst", "seasonal", "online", "novelty"]
 
 #: Score thresholds per named sensitivity, per detector. The seasonal and online detectors score
 #: ``-log10(p)`` of the observed bucket under the baseline. The novelty detector scores how far past
@@ -40,6 +40,7 @@ DetectorKind = Literal["seasonal", "online", "novelty"]
 #: (benchmarks/nab_score.py reports NAB's scores at all three), high is half of it (earlier, more
 #: false alarms), low twice it (only large departures).
 SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
+    "burst": {"high": 3.5, "medium": 5.0, "low": 7.0},
     "seasonal": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "online": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "novelty": {"high": NAB_STANDARD_THRESHOLD / 2, "medium": NAB_STANDARD_THRESHOLD,
@@ -69,11 +70,11 @@ class RuleConfig(_Model):
 
     name: str = Field(description="alertname label; also the rule's identity")
     metric: Metric = "negative"
-    detector: DetectorKind = "seasonal"
+    detector: DetectorKind = "burst"
     sensitivity: float | Literal["low", "medium", "high"] = "medium"
     direction: Literal["up", "down", "both"] | None = Field(
         default=None, description="which deviation alerts; default down for net_sentiment, up otherwise")
-    min_volume: int = Field(default=10, ge=0, description="mentions a bucket needs before it can alert")
+    min_volume: int = Field(default=3, ge=0, description="mentions a bucket needs before it can alert")
     min_ratio: float = Field(default=1.5, ge=1.0,
                              description="observed/expected (or expected/observed) needed, besides the test")
     for_: Duration = Field(default=timedelta(0), alias="for")
@@ -83,7 +84,7 @@ class RuleConfig(_Model):
     annotations: dict[str, str] = Field(default_factory=dict)
     matchers: Matchers = Field(default_factory=list, description="which series the rule applies to")
     history: Duration = Field(default=timedelta(days=28), description="baseline look-back")
-    warmup: Duration = Field(default=timedelta(days=3), description="history needed before alerting")
+    warmup: Duration = Field(default=timedelta(days=2), description="history needed before alerting")
     season: Literal["auto", "hour_of_day", "hour_of_week", "none"] = "auto"
 
     @field_validator("name")
@@ -254,7 +255,7 @@ class UrgentConfig(_Model):
 
 
 def default_rules() -> list[RuleConfig]:
-    return [RuleConfig(name="NegativeSpike", metric="negative", detector="seasonal", severity="warning",
+    return [RuleConfig(name="NegativeSpike", metric="negative", detector="burst", severity="warning",
                        keep_firing_for=timedelta(hours=2),
                        annotations={"summary": "Negative mentions of {brand} spiked"})]
 
