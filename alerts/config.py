@@ -70,7 +70,9 @@ class RuleConfig(_Model):
 
     name: str = Field(description="alertname label; also the rule's identity")
     metric: Metric = "negative"
-    detector: DetectorKind = "burst"
+    detector: DetectorKind = Field(
+        default=None, validate_default=False,  # type: ignore[assignment]  # filled in by _default_detector
+        description="default: burst for counts (volume, negative), seasonal for shares and sentiment")
     sensitivity: float | Literal["low", "medium", "high"] = "medium"
     direction: Literal["up", "down", "both"] | None = Field(
         default=None, description="which deviation alerts; default down for net_sentiment, up otherwise")
@@ -93,6 +95,15 @@ class RuleConfig(_Model):
         if not value or not value.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise ValueError("rule names are letters, digits, '_', '-' and '.'")
         return value
+
+    @model_validator(mode="after")
+    def _default_detector(self) -> RuleConfig:
+        counts = self.metric in ("volume", "negative")
+        if self.detector is None:
+            self.detector = "burst" if counts else "seasonal"
+        elif self.detector == "burst" and not counts:
+            raise ValueError(f"the burst detector watches counts (volume, negative), not {self.metric}")
+        return self
 
     @property
     def threshold(self) -> float:

@@ -1,6 +1,6 @@
 """Run every benchmark (or the named ones) one after another, each in its own process, then list them.
 
-    python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard (about 30 min)
+    python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard, mentions (about 32 min)
     python -m benchmarks anomaly ingest     # some
 
 Each prints its own table as it goes; the closing table says which ran, how long, and whether it failed.
@@ -22,6 +22,7 @@ BENCHMARKS = {
     "anomaly": ("benchmarks.nab_score", "spike detection on the Numenta Anomaly Benchmark"),
     "ingest": ("benchmarks.ingest", "mentions/s stored and scored, memory, worker scaling"),
     "dashboard": ("benchmarks.dashboard", "API latency and report time at 1M mentions"),
+    "mentions": ("benchmarks.mention_bench", "default alert rule on generated mention counts (NAB scores), backtest speed"),
 }
 
 

@@ -17,7 +17,7 @@ from alerts.backtest import Backtest, SeriesError, rules_for, series_backtest
 from alerts.backtest_report import PLOT_SUFFIXES, summary, write_csv
 from alerts.backtest_report import plot as draw
 from alerts.channels import DeliveryError, send_test
-from alerts.config import AlertsConfig
+from alerts.config import AlertsConfig, default_rules
 from alerts.durations import format_duration, parse_duration
 from alerts.model import Acknowledgement, Silence
 from alerts.silences import find, listing, new_silence
@@ -175,7 +175,7 @@ def backtest(
         fail(problem, code=2)
     try:
         if series is not None:
-            config = ctx.obj.config().alerts if ctx.obj.config_path.exists() else AlertsConfig()
+            config = ctx.obj.config().alerts if ctx.obj.config_path.exists() else _embedded(metric)
             chosen = rules_for(config, metric=metric, names=rule, sensitivity=sensitivity)
             result = series_backtest(chosen, series, metric, brand or series.stem)
         else:
@@ -188,6 +188,11 @@ def backtest(
     except SeriesError as error:
         fail(str(error), code=2)
     _report_backtest(result, chosen, metric, out, plot)
+
+
+def _embedded(metric: str) -> AlertsConfig:
+    """Without a config file: the embedded default rule, watching ``metric``."""
+    return AlertsConfig(rules=[rule.model_copy(update={"metric": metric}) for rule in default_rules()])
 
 
 def _backtest_problem(brand: str | None, series: Path | None, metric: str, sensitivity: str | None,

@@ -11,18 +11,9 @@ import pandas as pd
 import pytest
 
 from alerts import stats
-from alerts.detectors import (
-    DetectorParams,
-    EnvelopeDetector,
-    EnvelopeParams,
-    NoveltyRuleDetector,
-    OnlineSeasonalDetector,
-    OnlineSeasonalState,
-    SeasonalDetector,
-    count_test,
-    envelope_period,
-    resolve_season,
-)
+from alerts.detector_base import DetectorParams, count_test, resolve_season
+from alerts.detectors import OnlineSeasonalDetector, OnlineSeasonalState, SeasonalDetector
+from alerts.envelope import EnvelopeDetector, EnvelopeParams, NoveltyRuleDetector, envelope_period
 from tests.alerts.alerts_synthetic import STORM, brand_frame
 
 
