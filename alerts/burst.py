@@ -38,7 +38,7 @@ from alerts.detector_base import Assessment, DetectorParams, Judgement, guard_re
 
 DAY = timedelta(days=1)
 #: Half-lives of what the detector learns.
-LEVEL_HALFLIFE = timedelta(hours=36)
+LEVEL_HALFLIFE = timedelta(hours=12)
 SEASON_RATE = 0.15            # per visit of a slot (daily factors: about a week's memory)
 WEEKDAY_RATE = 0.02           # per bucket of that weekday
 ALPHA_RATE = 0.01             # per bucket
@@ -47,7 +47,10 @@ ALPHA_START = 0.1
 #: A burst continues while its buckets score at least this fraction of the threshold.
 CONTINUE_FRACTION = 0.35
 #: A burst longer than this is a level shift.
-MAX_BURST = timedelta(hours=12)
+MAX_BURST = timedelta(hours=24)
+#: A level shift re-anchors the level on the median of the burst's last buckets (the last, not all:
+#: a long burst that decays must not leave the level at its peak).
+ANCHOR_BUCKETS = 3
 #: A zero with less than this probability under the model is a collection outage.
 OUTAGE_P = 1e-4
 #: Residuals beyond this many standard deviations are clipped before they teach the baseline.
@@ -186,8 +189,7 @@ class BurstDetector:
         if state.run < self._max_run:
             return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
                               reason="anomalous", direction="up", detail=detail)
-        recent = state.run_values[len(state.run_values) // 2:]
-        state.level = float(np.median(recent))
+        state.level = float(np.median(state.run_values[-ANCHOR_BUCKETS:]))
         state.run, state.run_values = 0, []
         return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
                           reason="level_shift", direction="up", detail=detail)

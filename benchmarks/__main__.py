@@ -22,7 +22,8 @@ BENCHMARKS = {
     "anomaly": ("benchmarks.nab_score", "spike detection on the Numenta Anomaly Benchmark"),
     "ingest": ("benchmarks.ingest", "mentions/s stored and scored, memory, worker scaling"),
     "dashboard": ("benchmarks.dashboard", "API latency and report time at 1M mentions"),
-    "mentions": ("benchmarks.mention_bench", "default alert rule on generated mention counts (NAB scores), backtest speed"),
+    "mentions": ("benchmarks.mention_bench",
+                 "default alert rule on generated mention counts (NAB scores), backtest speed"),
 }
 
 

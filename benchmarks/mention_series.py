@@ -9,7 +9,8 @@ of NAB's tweet-volume files), built from what such counts look like:
 * permanent level shifts (unlabelled: a brand that becomes more talked about is news once, not forever);
 * collection outages (runs of zeros), half of them followed by a catch-up dump of the missed posts
   (unlabelled: an outage is not a burst);
-* small unlabelled blips (a viral reply, a bot): short, modest bumps every few days;
+* small unlabelled blips (a viral reply, a bot): short, modest bumps every few days, and single
+  5-minute spikes of heavy-tailed size (a retweet storm) a few times a week;
 * labelled bursts: a fast rise then an exponential decay, 20 minutes to 12 hours long, 2x to 40x the
   usual rate at their peak, and some of them a smaller burst within days after a bigger one.
 
@@ -153,6 +154,9 @@ def generate(seed: int, points: int = POINTS) -> MentionSeries:
         at = int(rng.uniform(0, points - 12))
         if all(abs(at - o) > 24 * PER_HOUR for o, _, _ in plan):
             bump += _burst_shape(rng, points, at, int(rng.integers(2, 12)), rng.uniform(1.5, 3.0))
+    for at in rng.integers(0, points, int(rng.integers(5, 25))):  # unlabelled one-bucket retweet storms
+        if all(abs(int(at) - o) > 24 * PER_HOUR for o, _, _ in plan):
+            bump[at] += 2.0 * (rng.pareto(1.5) + 1.0)
     counts = rng.poisson(rate * (1 + bump)).astype(np.int64)
     _outages(rng, counts, probation, plan)
     return MentionSeries(name=f"mentions_{seed}", counts=pd.Series(counts, index=index, name="value"), bursts=plan)
