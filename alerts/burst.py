@@ -13,9 +13,15 @@ binomial around ``level x hour-of-day factor x day-of-week factor`` and scores t
 
 One alert per burst: a bucket opens a burst when it passes the threshold and the guards (minimum
 volume, minimum ratio over the expectation); the following buckets keep it open while they stay
-above ``CONTINUE_FRACTION`` of the threshold, and the first bucket below ends it. A burst that lasts
-``MAX_BURST`` is a new level, not news: the level is re-anchored on the burst's recent buckets and the
-episode ends (``reason = "level_shift"``), so a brand that became more talked about pages once.
+above ``CONTINUE_FRACTION`` of the threshold; it ends after ``QUIET_END`` buckets in a row below that
+(one quiet bucket inside a burst, a night hour, does not split it in two; it teaches nothing either).
+
+Level shifts: a shadow level follows every bucket, bursts included, with a half-life of
+``SHIFT_HALFLIFE``. When it has stayed more than ``SHIFT_RATIO`` away from the baseline level (either
+way) for ``MAX_BURST``, the brand has a new level, not news: the level is re-anchored on the median of
+the last ``ANCHOR_BUCKETS`` buckets and any open burst ends (``reason = "level_shift"``), so a brand
+that became more talked about pages once, and one that became quieter does not go deaf. The anchor is
+the last buckets, not the shadow, so that a long burst which decays does not leave the level high.
 
 Collection outages: a zero where the model gives zero a probability below ``OUTAGE_P`` is an outage
 (``reason = "outage"``), neither a drop nor something to learn from; its expected posts become a
@@ -46,11 +52,14 @@ ALPHA_FLOOR = 0.02            # at least this much extra-Poisson spread (about 1
 ALPHA_START = 0.1
 #: A burst continues while its buckets score at least this fraction of the threshold.
 CONTINUE_FRACTION = 0.35
-#: A burst longer than this is a level shift.
+#: Buckets below the continuing threshold, in a row, that end a burst.
+QUIET_END = 2
+#: The shadow level's half-life, how far from the level it must stay, and for how long, to be a shift.
+SHIFT_HALFLIFE = timedelta(hours=6)
+SHIFT_RATIO = 1.5
 MAX_BURST = timedelta(hours=24)
-#: A level shift re-anchors the level on the median of the burst's last buckets (the last, not all:
-#: a long burst that decays must not leave the level at its peak).
-ANCHOR_BUCKETS = 3
+#: A shift re-anchors the level on the median of this many last buckets.
+ANCHOR_BUCKETS = 6
 #: A zero with less than this probability under the model is a collection outage.
 OUTAGE_P = 1e-4
 #: Residuals beyond this many standard deviations are clipped before they teach the baseline.
@@ -69,7 +78,10 @@ class BurstState:
     weekday: list[float] = field(default_factory=lambda: [1.0] * 7)
     alpha: float = ALPHA_START
     run: int = 0                                            # buckets of the open burst
-    run_values: list[float] = field(default_factory=list)   # their deseasonalised values
+    quiet: int = 0                                          # its quiet buckets in a row
+    shadow: float | None = None                             # level followed through bursts too
+    shifted: int = 0                                        # buckets the shadow has been away from the level
+    recent: list[float] = field(default_factory=list)       # the last deseasonalised values
     deficit: float = 0.0                                    # posts an outage still owes
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +115,8 @@ class BurstDetector:
     def __init__(self, params: DetectorParams):
         self.params = params
         self._level_rate = 1.0 - 0.5 ** (params.bucket / LEVEL_HALFLIFE)
-        self._max_run = max(2, int(MAX_BURST / params.bucket))
+        self._shadow_rate = 1.0 - 0.5 ** (params.bucket / SHIFT_HALFLIFE)
+        self._max_shift = max(2, int(MAX_BURST / params.bucket))
 
     # -- the Detector protocol ------------------------------------------------------------------
     def judge(self, frame: pd.DataFrame, at: pd.Timestamp, state: Mapping[str, Any] | None) -> Judgement:
@@ -119,7 +132,7 @@ class BurstDetector:
     def update(self, state: BurstState, moment: pd.Timestamp, value: float | None) -> tuple[BurstState, Assessment]:
         """Judge one new bucket and fold it in; returns (new state, assessment)."""
         state = replace(state, warm=list(state.warm), season=list(state.season), weekday=list(state.weekday),
-                        run_values=list(state.run_values))
+                        recent=list(state.recent))
         moment = pd.Timestamp(moment)
         when = moment.to_pydatetime()
         if state.last is not None and moment <= pd.Timestamp(state.last):
@@ -146,7 +159,8 @@ class BurstDetector:
         factors = (sums / level + 1.0) / (counts + 1.0)          # one pseudo-observation of 1.0 per slot
         factors = _smooth_circular(factors)
         state.season = [float(f) for f in factors / max(factors.mean(), 1e-9)]
-        state.level, state.warm = level, []
+        state.level = state.shadow = level
+        state.warm = []
 
     def _expected(self, state: BurstState, slot: int, day: int) -> float:
         return max(float(state.level or 0.0) * state.season[slot] * state.weekday[day], 0.05)
@@ -157,22 +171,43 @@ class BurstDetector:
         alpha = max(state.alpha, ALPHA_FLOOR)
         if value <= 0 and stats.negbin_pmf0(mu, alpha) < OUTAGE_P:
             state.deficit += mu
-            state.run, state.run_values = 0, []
             return _plain(when, value, mu, "outage")
         tested = self._absorb_catch_up(state, value, mu)
         score = stats.negbin_upper(tested, mu, 1.0 / alpha)
+        detail = {"alpha": round(alpha, 4), "run": state.run}
+        if self._shifted(state, tested / max(state.season[slot] * state.weekday[day], 1e-6)):
+            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
+                              reason="level_shift", direction="up", detail=detail)
         threshold = p.threshold * (CONTINUE_FRACTION if state.run else 1.0)
         blocked = guard_reason(p, tested, mu, None, "up") if not state.run else \
             (None if tested > mu else "small_change")
-        anomalous = score >= threshold and blocked is None
-        detail = {"alpha": round(alpha, 4), "run": state.run}
-        if anomalous:
-            return self._in_burst(state, when, value, mu, score, slot, day, detail)
-        state.run, state.run_values = 0, []
+        if score >= threshold and blocked is None:
+            state.run, state.quiet = state.run + 1, 0
+            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
+                              reason="anomalous", direction="up", detail=detail)
+        state.quiet = state.quiet + 1 if state.run else 0
+        if state.run and state.quiet < QUIET_END:
+            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
+                              reason="normal", direction="up", detail=detail)
+        state.run = state.quiet = 0
         self._learn(state, slot, day, value, mu, alpha)
         reason = "normal" if score < threshold else (blocked or "normal")
         return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False, reason=reason,
                           direction="up", detail=detail)
+
+    def _shifted(self, state: BurstState, deseasonalised: float) -> bool:
+        """Follow the shadow level; re-anchor the level when the shadow has stayed away long enough."""
+        level = float(state.level or 0.0)
+        shadow = level if state.shadow is None else state.shadow
+        state.shadow = shadow + self._shadow_rate * (deseasonalised - shadow)
+        state.recent = [*state.recent[-(ANCHOR_BUCKETS - 1):], deseasonalised]
+        away = not level / SHIFT_RATIO <= state.shadow <= level * SHIFT_RATIO
+        state.shifted = state.shifted + 1 if away else 0
+        if state.shifted < self._max_shift:
+            return False
+        state.level = max(float(np.median(state.recent)), 0.01)
+        state.shadow, state.shifted, state.run, state.quiet = state.level, 0, 0, 0
+        return True
 
     def _absorb_catch_up(self, state: BurstState, value: float, mu: float) -> float:
         """After an outage, the surplus over the expectation pays its deficit back first."""
@@ -181,18 +216,6 @@ class BurstDetector:
         absorbed = min(state.deficit, max(0.0, value - mu))
         state.deficit = state.deficit - absorbed if absorbed > 0 else 0.0
         return value - absorbed
-
-    def _in_burst(self, state: BurstState, when: datetime, value: float, mu: float, score: float, slot: int,
-                  day: int, detail: dict[str, Any]) -> Assessment:
-        state.run += 1
-        state.run_values.append(value / max(state.season[slot] * state.weekday[day], 1e-6))
-        if state.run < self._max_run:
-            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
-                              reason="anomalous", direction="up", detail=detail)
-        state.level = float(np.median(state.run_values[-ANCHOR_BUCKETS:]))
-        state.run, state.run_values = 0, []
-        return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
-                          reason="level_shift", direction="up", detail=detail)
 
     def _learn(self, state: BurstState, slot: int, day: int, value: float, mu: float, alpha: float) -> None:
         sd = math.sqrt(mu + alpha * mu * mu)
