@@ -46,7 +46,8 @@ def test_naive_timestamps_are_utc_and_empty_values_missing(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("time,count\n2025-03-01,3\n", "needs the columns timestamp,value (missing timestamp, value"),
     ("timestamp,value\n2025-03-01 00:00,3\nyesterday,4\n", "row 3: unparseable timestamp 'yesterday'"),
-    ("timestamp,value\n2025-03-01 00:05,3\n2025-03-01 00:00,4\n", "row 3: timestamp 2025-03-01 00:00:00+00:00 goes back"),
+    ("timestamp,value\n2025-03-01 00:05,3\n2025-03-01 00:00,4\n",
+     "row 3: timestamp 2025-03-01 00:00:00+00:00 goes back"),
     ("timestamp,value\n2025-03-01 00:00,3\n2025-03-01 00:00,4\n", "row 3: timestamp 2025-03-01 00:00:00+00:00 repeats"),
     ("timestamp,value\n2025-03-01 00:00,three\n", "row 2: value 'three' is not a number"),
     ("timestamp,value\n2025-03-01 00:00,-2\n", "row 2: negative count '-2'"),
