@@ -38,7 +38,8 @@ DetectorKind = Literal["burst", "seasonal", "online", "novelty"]
 #: NAB's profiles (low: reward_low_FP_rate, medium: standard, high: reward_low_FN_rate), chosen on the
 #: dev part of the generated mention series (benchmarks/mention_bench.py reports dev and held out).
 #: The novelty detector scores how far past the envelopes of its history a value goes (as fractions
-#: of their ranges, weighted by their age); its medium threshold is the one chosen on the Numenta Anomaly Benchmark for the standard profile
+#: of their ranges, weighted by their age); its medium threshold is the one chosen on the Numenta
+#: Anomaly Benchmark for the standard profile
 #: (benchmarks/nab_score.py reports NAB's scores at all three), high is half of it (earlier, more
 #: false alarms), low twice it (only large departures).
 SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
