@@ -13,8 +13,10 @@ binomial around ``level x hour-of-day factor x day-of-week factor`` and scores t
 
 One alert per burst: a bucket opens a burst when it passes the threshold and the guards (minimum
 volume, minimum ratio over the expectation); the following buckets keep it open while they stay
-above ``CONTINUE_FRACTION`` of the threshold; it ends after ``QUIET_END`` buckets in a row below that
-(one quiet bucket inside a burst, a night hour, does not split it in two; it teaches nothing either).
+above ``CONTINUE_FRACTION`` of the threshold; it ends with the ``QUIET_END``-th bucket in a row below
+that. The quiet buckets before it still count as the burst's (anomalous, and they teach nothing): one
+quiet hour inside a burst, a night hour of a brand in the news, does not split it into two alerts,
+whatever the rule's ``keep_firing_for``.
 
 Level shifts: a shadow level follows every bucket, bursts included, with a half-life of
 ``SHIFT_HALFLIFE``. When it has stayed more than ``SHIFT_RATIO`` away from the baseline level (either
@@ -186,9 +188,9 @@ class BurstDetector:
             return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
                               reason="anomalous", direction="up", detail=detail)
         state.quiet = state.quiet + 1 if state.run else 0
-        if state.run and state.quiet < QUIET_END:
-            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
-                              reason="normal", direction="up", detail=detail)
+        if state.run and state.quiet < QUIET_END:  # still part of the open burst
+            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
+                              reason="anomalous", direction="up", detail={**detail, "quiet": state.quiet})
         state.run = state.quiet = 0
         self._learn(state, slot, day, value, mu, alpha)
         reason = "normal" if score < threshold else (blocked or "normal")
