@@ -3,7 +3,8 @@
 Mention counts are bursty, over-dispersed, follow the clock and the week, trend, shift level, go
 quiet, and now and then the collector is down. The detector models a bucket's count as negative
 binomial around ``level x hour-of-day factor x day-of-week factor`` and scores the upper tail,
-``-log10 P(X >= observed)``. Everything it learns forgets:
+``-log10 P(X >= observed)``, of the bucket alone or of its sum with the one or two buckets before it,
+whichever is stronger (a burst that builds over a few hours shows in the sum first). Everything it learns forgets:
 
 * the level is an exponentially weighted mean with a half-life of a day, the daily and weekly
   factors are exponentially weighted too, so a big burst last week does not hide today's smaller one;
@@ -54,6 +55,8 @@ ALPHA_FLOOR = 0.02            # at least this much extra-Poisson spread (about 1
 ALPHA_START = 0.1
 #: A burst continues while its buckets score at least this fraction of the threshold.
 CONTINUE_FRACTION = 0.35
+#: The most buckets whose sum is tested together (1: each bucket alone).
+WINDOW = 3
 #: Buckets below the continuing threshold, in a row, that end a burst.
 QUIET_END = 2
 #: The shadow level's half-life, how far from the level it must stay, and for how long, to be a shift.
@@ -84,6 +87,7 @@ class BurstState:
     shadow: float | None = None                             # level followed through bursts too
     shifted: int = 0                                        # buckets the shadow has been away from the level
     recent: list[float] = field(default_factory=list)       # the last deseasonalised values
+    window: list[list[float]] = field(default_factory=list)  # [value, expected] of the last buckets
     deficit: float = 0.0                                    # posts an outage still owes
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,7 +138,7 @@ class BurstDetector:
     def update(self, state: BurstState, moment: pd.Timestamp, value: float | None) -> tuple[BurstState, Assessment]:
         """Judge one new bucket and fold it in; returns (new state, assessment)."""
         state = replace(state, warm=list(state.warm), season=list(state.season), weekday=list(state.weekday),
-                        recent=list(state.recent))
+                        recent=list(state.recent), window=list(state.window))
         moment = pd.Timestamp(moment)
         when = moment.to_pydatetime()
         if state.last is not None and moment <= pd.Timestamp(state.last):
@@ -180,11 +184,13 @@ class BurstDetector:
         if self._shifted(state, tested / max(state.season[slot] * state.weekday[day], 1e-6)):
             return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
                               reason="level_shift", direction="up", detail=detail)
-        threshold = p.threshold * (CONTINUE_FRACTION if state.run else 1.0)
-        blocked = guard_reason(p, tested, mu, None, "up") if not state.run else \
-            (None if tested > mu else "small_change")
+        if state.run:
+            threshold, blocked = p.threshold * CONTINUE_FRACTION, None if tested > mu else "small_change"
+        else:
+            threshold = p.threshold
+            score, blocked = self._strongest_window(state, tested, mu, score, alpha)
         if score >= threshold and blocked is None:
-            state.run, state.quiet = state.run + 1, 0
+            state.run, state.quiet, state.window = state.run + 1, 0, []
             return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
                               reason="anomalous", direction="up", detail=detail)
         state.quiet = state.quiet + 1 if state.run else 0
@@ -196,6 +202,23 @@ class BurstDetector:
         reason = "normal" if score < threshold else (blocked or "normal")
         return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False, reason=reason,
                           direction="up", detail=detail)
+
+    def _strongest_window(self, state: BurstState, value: float, mu: float, score: float,
+                          alpha: float) -> tuple[float, str | None]:
+        """The score and guard verdict of the bucket alone, or with the buckets just before it (up to
+        ``WINDOW`` in all), whichever is the stronger evidence that passes the guards: a burst that
+        builds over two or three hours shows in their sum first."""
+        blocked = guard_reason(self.params, value, mu, None, "up")
+        best = (score if blocked is None else 0.0, blocked)
+        total, expected, squares = value, mu, mu * mu
+        for earlier_value, earlier_mu in reversed(state.window):
+            total, expected, squares = total + earlier_value, expected + earlier_mu, squares + earlier_mu**2
+            size = expected * expected / (alpha * squares)      # the sum's variance: mu + alpha * sum(mu_i^2)
+            candidate = stats.negbin_upper(total, expected, size)
+            if candidate > best[0] and guard_reason(self.params, total, expected, None, "up") is None:
+                best = (candidate, None)
+        state.window = [*state.window[-(WINDOW - 2):], [value, mu]] if WINDOW > 1 else []
+        return best if best[1] is None else (score, blocked)
 
     def _shifted(self, state: BurstState, deseasonalised: float) -> bool:
         """Follow the shadow level; re-anchor the level when the shadow has stayed away long enough."""

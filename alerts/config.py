@@ -43,7 +43,7 @@ DetectorKind = Literal["burst", "seasonal", "online", "novelty"]
 #: (benchmarks/nab_score.py reports NAB's scores at all three), high is half of it (earlier, more
 #: false alarms), low twice it (only large departures).
 SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
-    "burst": {"high": 4.0, "medium": 5.0, "low": 6.0},
+    "burst": {"high": 4.5, "medium": 5.5, "low": 7.0},
     "seasonal": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "online": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "novelty": {"high": NAB_STANDARD_THRESHOLD / 2, "medium": NAB_STANDARD_THRESHOLD,
