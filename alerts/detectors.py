@@ -92,12 +92,6 @@ class SeasonalDetector:
     def judge(self, frame: pd.DataFrame, at: pd.Timestamp, state: Mapping[str, Any] | None) -> Judgement:
         return Judgement(self.assess(frame, at=at))
 
-    def scan(self, frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
-        """Assess every bucket in turn (each against its own past): a backtest."""
-        frame = as_frame(frame, self.params.metric)
-        rows = [self.assess(frame, at=moment) for moment in frame.index]
-        return _to_frame(rows)
-
     def _assess_row(self, moment: pd.Timestamp, row: pd.Series, history: pd.DataFrame) -> Assessment:
         p = self.params
         value = number(row.get(p.metric))
@@ -317,6 +311,19 @@ class OnlineSeasonalDetector:
             state.unit_var = squared if state.unit_var is None else \
                 (1 - global_rate) * state.unit_var + global_rate * squared
             state.level += global_rate * residual
+
+
+def scan(detector: Detector, frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """Judge every bucket in turn, each against its own past and with the state the detector left
+    on the bucket before (the batch path; the service and the backtest go through alerts.engine)."""
+    frame = as_frame(frame, detector.params.metric)
+    rows = []
+    state: Mapping[str, Any] | None = None
+    for position, moment in enumerate(frame.index):
+        judgement = detector.judge(frame.iloc[:position + 1], moment, state)
+        state = judgement.state
+        rows.append(judgement.assessment)
+    return _to_frame(rows)
 
 
 DETECTORS = {"burst": BurstDetector, "seasonal": SeasonalDetector, "online": OnlineSeasonalDetector,

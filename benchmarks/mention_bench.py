@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=len(DEV_SEEDS), help="series per part (dev, held out)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=150)
     seeds = {"dev": DEV_SEEDS[:args.series], "held out": HELD_OUT_SEEDS[:args.series]}
     started = time.perf_counter()
     rows = quality(seeds, args.jobs)

@@ -15,7 +15,7 @@ from alerts.backtest import replay
 from alerts.burst import MAX_BURST, BurstDetector, BurstState
 from alerts.config import AlertsConfig
 from alerts.detector_base import DetectorParams
-from alerts.detectors import Detector, make_detector
+from alerts.detectors import Detector, make_detector, scan
 from alerts.engine import evaluate
 
 START = pd.Timestamp("2025-03-01", tz="UTC")
@@ -123,3 +123,11 @@ def test_a_bucket_already_folded_in_is_refused():
     state, _ = detector.update(BurstState(), START, 3.0)
     with pytest.raises(ValueError, match="not after"):
         detector.update(state, START, 4.0)
+
+
+def test_the_batch_scan_judges_with_the_same_protocol_and_state():
+    series = hourly(9, base=40, days=8)
+    series[at(6, 12)] += 300
+    scanned = scan(make_detector(DetectorParams(threshold=5.5, warmup=timedelta(days=2)), "burst"), series)
+    assert (scanned["reason"] == "warmup").sum() == 48
+    assert list(scanned.index[scanned["anomalous"]])[:1] == [at(6, 12)]
