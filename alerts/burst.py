@@ -14,10 +14,11 @@ whichever is stronger (a burst that builds over a few hours shows in the sum fir
 
 One alert per burst: a bucket opens a burst when it passes the threshold and the guards (minimum
 volume, minimum ratio over the expectation); the following buckets keep it open while they stay
-above ``CONTINUE_FRACTION`` of the threshold; it ends with the ``QUIET_END``-th bucket in a row below
-that. The quiet buckets before it still count as the burst's (anomalous, and they teach nothing): one
-quiet hour inside a burst, a night hour of a brand in the news, does not split it into two alerts,
-whatever the rule's ``keep_firing_for``.
+above ``CONTINUE_FRACTION`` of the threshold; it closes with the ``QUIET_END``-th bucket in a row below
+that. A calm bucket is reported calm (the alert resolves then, unless the rule's ``keep_firing_for``
+bridges it, as the default rule's two hours do), but until the burst closes it teaches the baseline
+nothing and the next bucket is still held to the lower, continuing threshold: one quiet hour inside a
+burst, a night hour of a brand in the news, does not start a new burst.
 
 Level shifts: a shadow level follows every bucket, bursts included, with a half-life of
 ``SHIFT_HALFLIFE``. When it has stayed more than ``SHIFT_RATIO`` away from the baseline level (either
@@ -53,6 +54,8 @@ WEEKDAY_RATE = 0.02           # per bucket of that weekday
 ALPHA_RATE = 0.01             # per bucket
 ALPHA_FLOOR = 0.02            # at least this much extra-Poisson spread (about 14% sd on busy brands)
 ALPHA_START = 0.1
+ALPHA_HALF_WEIGHT = 10.0      # a bucket expecting this many posts teaches alpha at half the rate
+SHAPE_MIN_LEVEL = 0.5         # the daily and weekly factors learn only from a level this high
 #: A burst continues while its buckets score at least this fraction of the threshold.
 CONTINUE_FRACTION = 0.35
 #: The most buckets whose sum is tested together (1: each bucket alone).
@@ -143,10 +146,12 @@ class BurstDetector:
         when = moment.to_pydatetime()
         if state.last is not None and moment <= pd.Timestamp(state.last):
             raise ValueError(f"bucket {moment} is not after the last one processed ({state.last})")
-        state.first = state.first or moment.isoformat()
         state.last = moment.isoformat()
         if value is None:
             return state, _plain(when, None, None, "missing")
+        if state.first is None and value <= 0:      # before the brand's first mention: not history yet
+            return state, _plain(when, value, None, "warmup")
+        state.first = state.first or moment.isoformat()
         slot, day = _slot(moment, self.params.bucket), moment.day_of_week
         if state.level is None:
             if moment - pd.Timestamp(state.first) < self.params.warmup:
@@ -194,9 +199,9 @@ class BurstDetector:
             return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
                               reason="anomalous", direction="up", detail=detail)
         state.quiet = state.quiet + 1 if state.run else 0
-        if state.run and state.quiet < QUIET_END:  # still part of the open burst
-            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=True,
-                              reason="anomalous", direction="up", detail={**detail, "quiet": state.quiet})
+        if state.run and state.quiet < QUIET_END:  # the burst stays open, though this bucket is calm
+            return Assessment(timestamp=when, value=value, expected=mu, score=score, anomalous=False,
+                              reason="normal", direction="up", detail={**detail, "quiet": state.quiet})
         state.run = state.quiet = 0
         self._learn(state, slot, day, value, mu, alpha)
         reason = "normal" if score < threshold else (blocked or "normal")
@@ -248,14 +253,17 @@ class BurstDetector:
         level = float(state.level or 0.0)
         season, weekday = state.season[slot], state.weekday[day]
         state.level = max(level + self._level_rate * (clipped / max(season * weekday, 1e-6) - level), 0.01)
-        state.season[slot] = season + SEASON_RATE * (clipped / max(level * weekday, 1e-6) - season)
-        state.weekday[day] = weekday + WEEKDAY_RATE * (clipped / max(level * season, 1e-6) - weekday)
-        for factors in (state.season, state.weekday):
-            mean = sum(factors) / len(factors)
-            factors[:] = [min(max(f / mean, 0.02), 50.0) for f in factors]
-        moment = ((clipped - mu) ** 2 - mu) / (mu * mu)
-        cap = CLIP_SD**2 * (mu + alpha * mu * mu) / (mu * mu)
-        state.alpha = max(ALPHA_FLOOR / 2, state.alpha + ALPHA_RATE * (min(moment, cap) - state.alpha))
+        if level >= SHAPE_MIN_LEVEL:  # a ratio to a near-zero level says nothing about the day's shape
+            state.season[slot] = season + SEASON_RATE * (clipped / (level * weekday) - season)
+            state.weekday[day] = weekday + WEEKDAY_RATE * (clipped / (level * season) - weekday)
+            for factors in (state.season, state.weekday):
+                mean = sum(factors) / len(factors)
+                factors[:] = [min(max(f / mean, 0.02), 50.0) for f in factors]
+        # alpha's moment estimate, winsorised, and weighted by how much a bucket of this size can
+        # tell about extra-Poisson spread (next to nothing in a bucket expecting one post)
+        moment = min(((clipped - mu) ** 2 - mu) / (mu * mu), CLIP_SD**2 * max(alpha, ALPHA_FLOOR))
+        rate = ALPHA_RATE * mu / (mu + ALPHA_HALF_WEIGHT)
+        state.alpha = max(ALPHA_FLOOR / 2, state.alpha + rate * (moment - state.alpha))
 
 
 def _plain(when: datetime, value: float | None, expected: float | None, reason: str) -> Assessment:
