@@ -106,6 +106,9 @@ class RuleConfig(_Model):
             self.detector = "burst" if counts else "seasonal"
         elif self.detector == "burst" and not counts:
             raise ValueError(f"the burst detector watches counts (volume, negative), not {self.metric}")
+        if self.detector == "burst" and self.direction not in (None, "up"):
+            raise ValueError("the burst detector watches rises (direction: up); drops of a count are outages"
+                             " or quiet hours, use detector: seasonal to alert on them")
         return self
 
     @property

@@ -19,7 +19,7 @@ through :meth:`Detector.judge`, with the state the detector returned for the buc
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
@@ -326,8 +326,10 @@ def scan(detector: Detector, frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return _to_frame(rows)
 
 
-DETECTORS = {"burst": BurstDetector, "seasonal": SeasonalDetector, "online": OnlineSeasonalDetector,
-             "novelty": NoveltyRuleDetector}
+#: The detector each ``detector:`` of a rule names.
+DETECTORS: dict[str, Callable[[DetectorParams], Detector]] = {
+    "burst": BurstDetector, "seasonal": SeasonalDetector, "online": OnlineSeasonalDetector,
+    "novelty": NoveltyRuleDetector}
 
 
 def make_detector(params: DetectorParams, kind: str = "burst") -> Detector:

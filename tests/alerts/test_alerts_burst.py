@@ -83,7 +83,7 @@ def test_an_outage_is_neither_a_drop_nor_its_catch_up_a_spike():
     missed = series[at(8, 10):at(8, 15)].sum()
     series[at(8, 10):at(8, 15)] = 0             # the collector was down for six hours
     series[at(8, 16)] += missed                 # and posted what it missed when it came back
-    assert alerts_of(series, direction="both") == []
+    assert alerts_of(series) == []
 
 
 def test_a_quiet_brand_is_heard():
@@ -116,6 +116,15 @@ def test_the_state_the_service_stores_is_plain_json_and_continues_identically():
         fresh, expected = detector.update(fresh, moment, value)
     _, again = detector.update(stored, series.index[80], float(series["negative"].iloc[80]))
     assert again == expected
+
+
+def test_the_burst_detector_is_for_rising_counts_only():
+    with pytest.raises(ValueError, match="watches counts"):
+        AlertsConfig(rules=[{"name": "Mood", "metric": "net_sentiment", "detector": "burst"}])
+    with pytest.raises(ValueError, match="watches rises"):
+        AlertsConfig(rules=[{"name": "Drop", "metric": "volume", "direction": "down"}])
+    assert AlertsConfig(rules=[{"name": "Drop", "metric": "volume", "direction": "down",
+                                "detector": "seasonal"}]).rules[0].detector == "seasonal"
 
 
 def test_a_bucket_already_folded_in_is_refused():
