@@ -301,7 +301,9 @@ def online_rows(frame: pd.DataFrame, params: DetectorParams, at: pd.Timestamp, l
     ``columns`` (start, the row as a dict)."""
     index = frame.index
     start = pd.Timestamp(last) if last else at - pd.Timedelta(params.history)
-    todo = frame.iloc[index.searchsorted(start, "right" if last else "left"):index.searchsorted(at, "right")]
+    first, end = index.searchsorted(start, "right" if last else "left"), index.searchsorted(at, "right")
     if columns:
+        todo = frame.iloc[first:end]
         return [(moment, row) for moment, row in zip(todo.index, todo.to_dict("records"), strict=True)]
-    return [(moment, number(value)) for moment, value in todo[params.metric].items()]
+    values = frame[params.metric].to_numpy()[first:end]
+    return [(index[first + k], number(value)) for k, value in enumerate(values)]

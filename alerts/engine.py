@@ -155,10 +155,8 @@ def _assess(rule: RuleConfig, config: AlertsConfig, frame: pd.DataFrame, bucket:
             entry: AlertState) -> Assessment:
     """Judge ``bucket`` with the rule's detector, handing it the state it left on this alert."""
     params = DetectorParams.from_rule(rule, bucket=config.bucket)
-    index = frame.index
-    window = frame.iloc[index.searchsorted(bucket - pd.Timedelta(rule.history)):index.searchsorted(bucket, "right")]
     previous = (entry.detector_state or {}).get(rule.detector)
-    judgement = make_detector(params, rule.detector).judge(window, bucket, previous)
+    judgement = make_detector(params, rule.detector).judge(frame, bucket, previous)  # each looks back params.history
     entry.detector_state = {rule.detector: judgement.state} if judgement.state is not None else None
     return judgement.assessment
 
