@@ -78,6 +78,8 @@ def read_series(path: str | Path) -> pd.Series:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise SeriesError(f"{path}: no such file") from None
+    except OSError as error:
+        raise SeriesError(f"{path}: cannot read it ({error.strerror})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise SeriesError(f"{path}: not a readable CSV ({str(error).strip()})") from None
     columns = [str(c).strip().lower() for c in frame.columns]
