@@ -161,11 +161,16 @@ class BurstDetector:
         return state, self._assess(state, when, slot, day, value)
 
     def _start(self, state: BurstState) -> None:
-        """The baseline from the warm-up buckets: their mean, and smoothed, shrunk slot factors."""
+        """The baseline from the warm-up buckets: their mean, and smoothed, shrunk slot factors, with
+        values above three times (the median + 1) cut down to that, so that a burst during the warm-up
+        does not become the baseline."""
         slots = _slots_per_day(self.params.bucket)
         warm = np.array(state.warm, dtype=float).reshape(-1, 3)
-        level = max(float(warm[:, 2].mean()) if len(warm) else 0.0, 0.05)
-        sums = np.bincount(warm[:, 0].astype(int), weights=warm[:, 2], minlength=slots)[:slots]
+        values = warm[:, 2]
+        if len(values):
+            values = np.minimum(values, 3.0 * (float(np.median(values)) + 1.0))
+        level = max(float(values.mean()) if len(values) else 0.0, 0.05)
+        sums = np.bincount(warm[:, 0].astype(int), weights=values, minlength=slots)[:slots]
         counts = np.bincount(warm[:, 0].astype(int), minlength=slots)[:slots]
         factors = (sums / level + 1.0) / (counts + 1.0)          # one pseudo-observation of 1.0 per slot
         factors = _smooth_circular(factors)

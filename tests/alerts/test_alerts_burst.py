@@ -78,6 +78,13 @@ def test_a_level_shift_pages_once_and_stops_within_max_burst():
     assert alerts[0].ends_at is not None and alerts[0].ends_at - alerts[0].starts_at <= MAX_BURST + timedelta(hours=3)
 
 
+def test_a_burst_during_the_warm_up_does_not_become_the_baseline():
+    series = hourly(10, base=40, days=8)
+    series[at(1, 10):at(1, 15)] += 1500          # the news of the year, on the second day
+    series[at(5, 14)] += 150
+    assert [alert.detected_at for alert in alerts_of(series)] == [at(5, 15)]
+
+
 def test_an_outage_is_neither_a_drop_nor_its_catch_up_a_spike():
     series = hourly(5, base=40)
     missed = series[at(8, 10):at(8, 15)].sum()
