@@ -217,17 +217,21 @@ class BurstDetector:
                           alpha: float) -> tuple[float, str | None]:
         """The score and guard verdict of the bucket alone, or with the buckets just before it (up to
         ``WINDOW`` in all), whichever is the stronger evidence that passes the guards: a burst that
-        builds over two or three hours shows in their sum first."""
+        builds over two or three hours shows in their sum first. A bucket under ``min_volume`` stays
+        blocked, however busy its window."""
+        earlier = state.window
+        state.window = [*earlier[-(WINDOW - 2):], [value, mu]] if WINDOW > 1 else []
         blocked = guard_reason(self.params, value, mu, None, "up")
+        if blocked == "low_volume":
+            return score, blocked
         best = (score if blocked is None else 0.0, blocked)
         total, expected, squares = value, mu, mu * mu
-        for earlier_value, earlier_mu in reversed(state.window):
+        for earlier_value, earlier_mu in reversed(earlier):
             total, expected, squares = total + earlier_value, expected + earlier_mu, squares + earlier_mu**2
             size = expected * expected / (alpha * squares)      # the sum's variance: mu + alpha * sum(mu_i^2)
             candidate = stats.negbin_upper(total, expected, size)
             if candidate > best[0] and guard_reason(self.params, total, expected, None, "up") is None:
                 best = (candidate, None)
-        state.window = [*state.window[-(WINDOW - 2):], [value, mu]] if WINDOW > 1 else []
         return best if best[1] is None else (score, blocked)
 
     def _shifted(self, state: BurstState, deseasonalised: float) -> bool:

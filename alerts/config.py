@@ -79,7 +79,7 @@ class RuleConfig(_Model):
     sensitivity: float | Literal["low", "medium", "high"] = "medium"
     direction: Literal["up", "down", "both"] | None = Field(
         default=None, description="which deviation alerts; default down for net_sentiment, up otherwise")
-    min_volume: int = Field(default=3, ge=0, description="mentions a bucket needs before it can alert")
+    min_volume: int = Field(default=5, ge=0, description="mentions a bucket needs before it can alert")
     min_ratio: float = Field(default=1.5, ge=1.0,
                              description="observed/expected (or expected/observed) needed, besides the test")
     for_: Duration = Field(default=timedelta(0), alias="for")

@@ -100,6 +100,13 @@ def test_a_quiet_brand_is_heard():
     assert alert.detected_at == at(12, 15)
 
 
+def test_a_quiet_brands_handful_of_posts_is_not_a_spike():
+    series = hourly(11, base=0.8, days=10)
+    series[at(6, 3)] = 4                        # four complaints at 3 am where one is usual: under min_volume
+    series[at(6, 1):at(6, 2)] = 1
+    assert alerts_of(series) == []
+
+
 def test_higher_sensitivity_pages_on_smaller_bursts():
     series = hourly(7, base=40)
     series[at(9, 11)] += 70                     # a modest bump, under two times the hour
