@@ -205,13 +205,21 @@ def _ticks(frames: Mapping[Any, pd.DataFrame], bucket: timedelta, start: datetim
 
 
 class _Tracker:
-    """Turns lifecycle events into one :class:`BacktestAlert` per fired episode."""
+    """Turns lifecycle events into one :class:`BacktestAlert` per fired episode, with the highest
+    value and score of the episode's anomalous buckets (those while it was pending too)."""
 
     def __init__(self) -> None:
         self.open: dict[str, BacktestAlert] = {}
         self.done: list[BacktestAlert] = []
+        self.peaks: dict[str, tuple[float | None, float]] = {}   # episode so far: (peak value, peak score)
 
     def observe(self, events: list[AlertEvent], book: AlertBook, assessments: Mapping[str, Any]) -> None:
+        for fp, assessment in assessments.items():
+            if assessment.anomalous and book.states[fp].state in ("pending", "firing"):
+                value, score = self.peaks.get(fp, (None, 0.0))
+                if assessment.value is not None:
+                    value = assessment.value if value is None else max(value, assessment.value)
+                self.peaks[fp] = (value, max(score, assessment.score))
         for event in events:
             entry = book.states[event.fingerprint]
             if event.kind == "firing":
@@ -222,12 +230,10 @@ class _Tracker:
                 alert = self.open.pop(event.fingerprint)
                 alert.ends_at = event.at
                 self.done.append(alert)
+            if event.kind in ("resolved", "cancelled"):
+                self.peaks.pop(event.fingerprint, None)
         for fp, alert in self.open.items():
-            assessment = assessments.get(fp)
-            if assessment is not None and assessment.anomalous:
-                if assessment.value is not None:
-                    alert.peak_value = max(alert.peak_value or assessment.value, assessment.value)
-                alert.score = max(alert.score, assessment.score)
+            alert.peak_value, alert.score = self.peaks.get(fp, (alert.peak_value, alert.score))
 
     def finish(self) -> list[BacktestAlert]:
         alerts = [*self.done, *self.open.values()]

@@ -122,3 +122,12 @@ def test_rules_for_picks_by_metric_and_name_and_overrides_sensitivity():
     assert [(r.name, r.sensitivity) for r in chosen.rules] == [("Vol", "high")]
     with pytest.raises(SeriesError, match=r"no alert rule with metric negative and name Vol \(configured: Neg"):
         rules_for(config, metric="negative", names=["Vol"])
+
+
+def test_an_alert_held_by_for_starts_at_its_first_bucket_and_counts_its_pending_peak():
+    frame = brand_frame(seed=4, base=60, share=0.2, storm=True)
+    config = AlertsConfig(rules=[{"name": "NegativeSpike", "for": "2h", "keep_firing_for": "2h"}])
+    (alert,) = replay(config, {"acme": frame}).alerts
+    assert alert.detected_at - alert.starts_at == timedelta(hours=3)   # pending 2h, fired at the end of the third
+    assert alert.peak_value >= frame["negative"][alert.starts_at]
+    assert alert.peak_value == frame["negative"][alert.starts_at:alert.ends_at - timedelta(hours=3)].max()
