@@ -19,6 +19,6 @@ detector for counts), ``envelope`` (envelope novelty), ``stats`` (tail probabili
 ``engine`` (rules), ``backtest`` and ``backtest_report`` (replaying history through the engine),
 ``routing``, ``model`` (records: Alert, AlertState/AlertBook, Notification, Silence,
 Acknowledgement), ``silences``, ``urgent`` (single urgent mentions), ``render`` (message payloads),
-``channels`` (Slack, email, webhook, PagerDuty, Teams, console, file), ``outbox`` (protocol, in-
-memory outbox, sender, retry policy, receiver health), ``matchers`` and ``durations``.
+``channels`` (Slack, email, webhook, PagerDuty, Teams, console, file), ``outbox`` (protocol,
+in-memory outbox, sender, retry policy, receiver health), ``matchers`` and ``durations``.
 """
