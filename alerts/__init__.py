@@ -13,10 +13,12 @@ One evaluation, as the service wires it (all pure, the clock passed in)::
     # store result.state, routing and the notifications (outbox) in one transaction, then:
     deliver(outbox, alerts.channels.build_all(config.receivers), now)
 
-Modules: ``config`` (pydantic models), ``detectors`` (seasonal, online, envelope novelty),
-``stats`` (tail probabilities), ``engine`` (rules), ``routing``, ``model`` (records: Alert,
-AlertState/AlertBook, Notification, Silence, Acknowledgement), ``silences``, ``urgent`` (single urgent
-mentions), ``render`` (message payloads), ``channels`` (Slack, email, webhook, PagerDuty, Teams,
-console, file), ``outbox`` (protocol, in-memory outbox, sender, retry policy, receiver health),
-``matchers`` and ``durations``.
+Modules: ``config`` (pydantic models), ``detectors`` (the Detector protocol, seasonal and online
+detectors, ``make_detector``), ``detector_base`` (what detectors share), ``burst`` (the default
+detector for counts), ``envelope`` (envelope novelty), ``stats`` (tail probabilities, on SciPy),
+``engine`` (rules), ``backtest`` and ``backtest_report`` (replaying history through the engine),
+``routing``, ``model`` (records: Alert, AlertState/AlertBook, Notification, Silence,
+Acknowledgement), ``silences``, ``urgent`` (single urgent mentions), ``render`` (message payloads),
+``channels`` (Slack, email, webhook, PagerDuty, Teams, console, file), ``outbox`` (protocol,
+in-memory outbox, sender, retry policy, receiver health), ``matchers`` and ``durations``.
 """

@@ -1,6 +1,6 @@
 """The ``alerts:`` section of brandpulse.yaml, as pydantic models the config loader embeds.
 
-An empty section is a working setup: one rule (a negative-volume spike per brand, seasonal detector)
+An empty section is a working setup: one rule (a negative-volume spike per brand, burst detector)
 routed to the ``console`` receiver. Names follow Prometheus and Alertmanager (``for``, ``group_by``,
 ``group_wait``, ``group_interval``, ``repeat_interval``, ``continue``, ``send_resolved``, matchers,
 ``inhibit_rules``). Durations are strings such as ``"30s"``, ``"5m"``, ``"1h"``, ``"2d"``. Secrets are
@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.detectors import NAB_STANDARD_THRESHOLD
 from alerts.durations import format_duration, parse_duration
+from alerts.envelope import NAB_STANDARD_THRESHOLD
 from alerts.matchers import Matcher, parse_matchers
 
 #: A duration: written "5m", "1h30m", "2d" (or a number of seconds); a ``timedelta`` once loaded.
@@ -31,15 +31,19 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer
 
 Metric = Literal["volume", "negative", "negative_share", "net_sentiment"]
 Severity = Literal["critical", "warning", "info"]
-DetectorKind = Literal["seasonal", "online", "novelty"]
+DetectorKind = Literal["burst", "seasonal", "online", "novelty"]
 
-#: Score thresholds per named sensitivity, per detector. The seasonal and online detectors score
-#: ``-log10(p)`` of the observed bucket under the baseline. The novelty detector scores how far past
-#: the envelopes of its history a value goes (as fractions of their ranges, weighted by their age);
-#: its medium threshold is the one chosen on the Numenta Anomaly Benchmark for the standard profile
+#: Score thresholds per named sensitivity, per detector. The burst, seasonal and online detectors
+#: score ``-log10(p)`` of the observed bucket under the baseline. The burst sensitivities stand for
+#: NAB's profiles (low: reward_low_FP_rate, medium: standard, high: reward_low_FN_rate), chosen on the
+#: dev part of the generated mention series (benchmarks/mention_bench.py reports dev and held out).
+#: The novelty detector scores how far past the envelopes of its history a value goes (as fractions
+#: of their ranges, weighted by their age); its medium threshold is the one chosen on the Numenta
+#: Anomaly Benchmark for the standard profile
 #: (benchmarks/nab_score.py reports NAB's scores at all three), high is half of it (earlier, more
 #: false alarms), low twice it (only large departures).
 SENSITIVITY_THRESHOLDS: dict[str, dict[str, float]] = {
+    "burst": {"high": 4.5, "medium": 5.5, "low": 7.0},
     "seasonal": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "online": {"high": 3.0, "medium": 5.0, "low": 7.0},
     "novelty": {"high": NAB_STANDARD_THRESHOLD / 2, "medium": NAB_STANDARD_THRESHOLD,
@@ -69,11 +73,13 @@ class RuleConfig(_Model):
 
     name: str = Field(description="alertname label; also the rule's identity")
     metric: Metric = "negative"
-    detector: DetectorKind = "seasonal"
+    detector: DetectorKind = Field(
+        default=None, validate_default=False,  # type: ignore[assignment]  # filled in by _default_detector
+        description="default: burst for counts (volume, negative), seasonal for shares and sentiment")
     sensitivity: float | Literal["low", "medium", "high"] = "medium"
     direction: Literal["up", "down", "both"] | None = Field(
         default=None, description="which deviation alerts; default down for net_sentiment, up otherwise")
-    min_volume: int = Field(default=10, ge=0, description="mentions a bucket needs before it can alert")
+    min_volume: int = Field(default=5, ge=0, description="mentions a bucket needs before it can alert")
     min_ratio: float = Field(default=1.5, ge=1.0,
                              description="observed/expected (or expected/observed) needed, besides the test")
     for_: Duration = Field(default=timedelta(0), alias="for")
@@ -83,7 +89,7 @@ class RuleConfig(_Model):
     annotations: dict[str, str] = Field(default_factory=dict)
     matchers: Matchers = Field(default_factory=list, description="which series the rule applies to")
     history: Duration = Field(default=timedelta(days=28), description="baseline look-back")
-    warmup: Duration = Field(default=timedelta(days=3), description="history needed before alerting")
+    warmup: Duration = Field(default=timedelta(days=2), description="history needed before alerting")
     season: Literal["auto", "hour_of_day", "hour_of_week", "none"] = "auto"
 
     @field_validator("name")
@@ -92,6 +98,18 @@ class RuleConfig(_Model):
         if not value or not value.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise ValueError("rule names are letters, digits, '_', '-' and '.'")
         return value
+
+    @model_validator(mode="after")
+    def _default_detector(self) -> RuleConfig:
+        counts = self.metric in ("volume", "negative")
+        if self.detector is None:
+            self.detector = "burst" if counts else "seasonal"
+        elif self.detector == "burst" and not counts:
+            raise ValueError(f"the burst detector watches counts (volume, negative), not {self.metric}")
+        if self.detector == "burst" and self.direction not in (None, "up"):
+            raise ValueError("the burst detector watches rises (direction: up); drops of a count are outages"
+                             " or quiet hours, use detector: seasonal to alert on them")
+        return self
 
     @property
     def threshold(self) -> float:
@@ -276,7 +294,7 @@ class UrgentConfig(_Model):
 
 
 def default_rules() -> list[RuleConfig]:
-    return [RuleConfig(name="NegativeSpike", metric="negative", detector="seasonal", severity="warning",
+    return [RuleConfig(name="NegativeSpike", metric="negative", detector="burst", severity="warning",
                        keep_firing_for=timedelta(hours=2),
                        annotations={"summary": "Negative mentions of {brand} spiked"})]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -32,13 +32,8 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from alerts.config import AlertsConfig, RuleConfig
-from alerts.detectors import (
-    Assessment,
-    DetectorParams,
-    OnlineSeasonalDetector,
-    OnlineSeasonalState,
-    make_detector,
-)
+from alerts.detector_base import Assessment, DetectorParams
+from alerts.detectors import make_detector
 from alerts.matchers import matches_all
 from alerts.model import Alert, AlertBook, AlertEvent, AlertState, fingerprint, utc
 
@@ -80,16 +75,17 @@ def alert_labels(rule: RuleConfig, labels: Mapping[str, str]) -> dict[str, str]:
 
 
 def latest_complete_bucket(index: pd.DatetimeIndex, bucket: timedelta, now: datetime) -> pd.Timestamp | None:
+    """The last bucket of a sorted index that has ended by ``now``."""
     cutoff = pd.Timestamp(utc(now)) - pd.Timedelta(bucket)
-    complete = index[index <= cutoff]
-    return complete.max() if len(complete) else None
+    position = int(index.searchsorted(cutoff, side="right"))
+    return index[position - 1] if position else None
 
 
 def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: AlertBook | None,
              now: datetime, context: Context | None = None) -> Evaluation:
     """Evaluate every rule on every matching series at ``now``; see the module docstring."""
     now = utc(now)
-    book = state.copy() if state is not None else AlertBook()
+    book = _copy_book(state) if state is not None else AlertBook()
     result = Evaluation(state=book)
     present: set[str] = set()
     for rule in config.rules:
@@ -137,6 +133,14 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
     return result
 
 
+def _copy_book(book: AlertBook) -> AlertBook:
+    """A copy the evaluation may change without touching the caller's book. Detector states are
+    shared, not copied: detectors never change the state they are handed (they return a new one)."""
+    return AlertBook({fp: replace(entry, labels=dict(entry.labels), annotations=dict(entry.annotations),
+                                  context=dict(entry.context))
+                      for fp, entry in book.states.items()})
+
+
 def _utc_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise TypeError("series frames need a DatetimeIndex of bucket starts")
@@ -144,27 +148,17 @@ def _utc_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.tz_localize("UTC")
     elif str(frame.index.tz) != "UTC":
         frame = frame.tz_convert("UTC")
-    return frame.sort_index()
+    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
 
 def _assess(rule: RuleConfig, config: AlertsConfig, frame: pd.DataFrame, bucket: pd.Timestamp,
             entry: AlertState) -> Assessment:
+    """Judge ``bucket`` with the rule's detector, handing it the state it left on this alert."""
     params = DetectorParams.from_rule(rule, bucket=config.bucket)
-    if rule.detector != "online":
-        window = frame[(frame.index <= bucket) & (frame.index >= bucket - pd.Timedelta(rule.history))]
-        return make_detector(params, rule.detector).assess(window, at=bucket)
-    detector = OnlineSeasonalDetector(params)
-    online = OnlineSeasonalState.from_dict((entry.detector_state or {}).get("online"))
-    start = pd.Timestamp(online.last) if online.last else bucket - pd.Timedelta(rule.history)
-    todo = frame[(frame.index > start) & (frame.index <= bucket)] if online.last else \
-        frame[(frame.index >= start) & (frame.index <= bucket)]
-    assessment = None
-    for moment, row in todo.iterrows():
-        online, assessment = detector.update(online, moment, row.to_dict())
-    entry.detector_state = {"online": online.to_dict()}
-    if assessment is None:
-        raise ValueError("no new bucket for the online detector")
-    return assessment
+    previous = (entry.detector_state or {}).get(rule.detector)
+    judgement = make_detector(params, rule.detector).judge(frame, bucket, previous)  # each looks back params.history
+    entry.detector_state = {rule.detector: judgement.state} if judgement.state is not None else None
+    return judgement.assessment
 
 
 def _advance(entry: AlertState, rule: RuleConfig, assessment: Assessment, bucket: datetime,

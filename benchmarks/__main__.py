@@ -1,6 +1,7 @@
 """Run every benchmark (or the named ones) one after another, each in its own process, then list them.
 
     python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard, cx_tags (about 30 min)
+    python -m benchmarks                    # all: sentiment, anomaly, ingest, dashboard, mentions (about 32 min)
     python -m benchmarks anomaly ingest     # some
 
 Each prints its own table as it goes; the closing table says which ran, how long, and whether it failed.
@@ -25,6 +26,8 @@ BENCHMARKS = {
     "import": ("benchmarks.import_file", "brandpulse import: rows/s and peak memory, CSV and streamed JSON"),
     "themes": ("benchmarks.themes", "complaint themes across languages: pair precision/recall, time per 1,000"),
     "cx_tags": ("benchmarks.cx_tags", "touchpoint and journey-stage tags: macro-F1 on the held-out CX set"),
+    "mentions": ("benchmarks.mention_bench",
+                 "default alert rule on generated mention counts (NAB scores), backtest speed"),
 }
 
 

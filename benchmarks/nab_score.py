@@ -1,4 +1,4 @@
-"""Score our envelope-novelty detector (alerts.detectors.EnvelopeDetector) on the Numenta Anomaly
+"""Score our envelope-novelty detector (alerts.envelope.EnvelopeDetector) on the Numenta Anomaly
 Benchmark corpus in ../shared/data/anomaly/nab, with NAB's scoring rules (benchmarks/nab/scoring.py).
 
 Protocol, so that the headline number is honest:
@@ -11,9 +11,9 @@ Protocol, so that the headline number is honest:
    each detector's threshold per profile on the corpus it reports, so that column lets the threshold
    (and only the threshold) be swept on all files.
 
-The scores are the production detector's: step 3 runs ``alerts.detectors.nab_envelope`` (what the
+The scores are the production detector's: step 3 runs ``alerts.envelope.nab_envelope`` (what the
 ``novelty`` rule detector builds) with the parameters chosen on A, checked point by point against
-the grid's vectorised scores. The choice and the standard threshold are kept in alerts.detectors
+the grid's vectorised scores. The choice and the standard threshold are kept in alerts.envelope
 (``NAB_CHOICE``, ``NAB_STANDARD_THRESHOLD``); the run says whether they still match, and scores the
 rule sensitivities (alerts.config: medium = that threshold, high half, low twice) on all files.
 
@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from alerts.config import SENSITIVITY_THRESHOLDS  # noqa: E402
-from alerts.detectors import (  # noqa: E402
+from alerts.envelope import (  # noqa: E402
     NAB_CHOICE,
     NAB_STANDARD_THRESHOLD,
     EnvelopeDetector,
@@ -135,14 +135,14 @@ def _components_job(f: scoring.DataFile) -> tuple[str, tuple[np.ndarray, np.ndar
 
 
 def _detector_job(args: tuple[scoring.DataFile, dict]) -> tuple[str, np.ndarray]:
-    """The production envelope (alerts.detectors.nab_envelope, as the ``novelty`` rule detector builds
+    """The production envelope (alerts.envelope.nab_envelope, as the ``novelty`` rule detector builds
     it) with the parameters chosen on half A."""
     f, chosen = args
     return f.name, EnvelopeDetector(nab_envelope(*file_shape(f), **chosen)).run(f.values)
 
 
 def production_differences(chosen: dict, rows: list[dict]) -> list[str]:
-    """Where alerts.detectors' NAB_CHOICE and NAB_STANDARD_THRESHOLD (what the ``novelty`` rule detector and its
+    """Where alerts.envelope' NAB_CHOICE and NAB_STANDARD_THRESHOLD (what the ``novelty`` rule detector and its
     medium sensitivity use) differ from this run's choice on half A."""
     differences = [f"{key}: chosen {value}, production {NAB_CHOICE.get(key)}" for key, value in chosen.items()
                    if NAB_CHOICE.get(key) != value]
@@ -249,10 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['sensitivity']:<7} threshold {row['threshold']:.4f}: {row['all']:5.1f}, "
               f"{row['detected']}/{row['windows']} windows detected, {row['false_positives']} false positives")
     if differences:
-        print("alerts.detectors NAB_CHOICE / NAB_STANDARD_THRESHOLD differ from this choice; update them: "
+        print("alerts.envelope NAB_CHOICE / NAB_STANDARD_THRESHOLD differ from this choice; update them: "
               + "; ".join(differences))
     else:
-        print("alerts.detectors NAB_CHOICE and NAB_STANDARD_THRESHOLD (the novelty rule detector) match this choice")
+        print("alerts.envelope NAB_CHOICE and NAB_STANDARD_THRESHOLD (the novelty rule detector) match this choice")
     print("reference (NAB scoreboard, full 58-file corpus, standard): Numenta HTM ~70, Twitter ADVec 47,"
           " windowed Gaussian 40;")
     if len(files) == 48 and not any(f.name.startswith("realTweets/") for f in files):

@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
+from alerts.backtest import Backtest, replay
 from alerts.channels import build_all
-from alerts.engine import NARROWING_LABELS
+from alerts.config import AlertsConfig
+from alerts.engine import NARROWING_LABELS, series_labels
 from alerts.engine import evaluate as evaluate_rules
 from alerts.model import Alert
 from alerts.outbox import DeliveryReport, deliver
@@ -77,9 +79,10 @@ def _route_and_store(connection: Connection, runtime: Runtime, book: Any, extra:
 
 
 def watched_series(connection: Connection, runtime: Runtime, model_id: str, start: datetime,
-                   end: datetime) -> dict[Any, pd.DataFrame]:
-    """Every brand's series, plus its per-source or per-language series when a rule names that label."""
-    config = runtime.config.alerts
+                   end: datetime, config: AlertsConfig | None = None) -> dict[Any, pd.DataFrame]:
+    """Every brand's series, plus its per-source or per-language series when a rule (of ``config``,
+    by default the runtime's alerts) names that label."""
+    config = config or runtime.config.alerts
     brands = [brand.name for brand in runtime.config.brands]
     series: dict[Any, pd.DataFrame] = dict(brand_series(connection, model_id=model_id, start=start, end=end,
                                                         bucket=config.bucket, brand_names=brands))
@@ -127,3 +130,15 @@ def send(runtime: Runtime) -> DeliveryReport:
         _route_and_store(connection, runtime, load_alert_book(connection), [], now)
     channels = build_all(runtime.config.alerts.receivers)
     return deliver(SqlOutbox(runtime.engine), channels, now)
+
+
+def history_backtest(runtime: Runtime, config: AlertsConfig, brand: str, since: timedelta) -> Backtest:
+    """Replay the stored history of ``brand`` over the last ``since`` through ``config``'s rules,
+    on the series the service watches (the brand's, and its per-source or per-language ones when a
+    rule names that label), with the rules' look-back before ``since`` as their baseline."""
+    now = runtime.clock()
+    lookback = max((rule.history for rule in config.rules), default=timedelta(days=28))
+    with runtime.engine.connect() as connection:
+        series = watched_series(connection, runtime, runtime.model_id(), now - since - lookback, now, config)
+    mine = {key: frame for key, frame in series.items() if series_labels(key).get("brand") == brand}
+    return replay(config, mine, start=now - since)

@@ -53,9 +53,9 @@ def test_matchers_follow_alertmanager():
 def test_empty_section_gives_a_working_default():
     config = AlertsConfig.model_validate({})
     (rule,) = config.rules
-    assert (rule.name, rule.metric, rule.detector) == ("NegativeSpike", "negative", "seasonal")
+    assert (rule.name, rule.metric, rule.detector) == ("NegativeSpike", "negative", "burst")
     assert rule.severity == "warning"
-    assert rule.threshold == 5.0 and rule.effective_direction == "up"
+    assert rule.threshold == 5.5 and rule.effective_direction == "up"
     assert [r.name for r in config.receivers] == ["console"] and config.route.receiver == "console"
     assert config.bucket == timedelta(hours=1)
     router = Router(config)

@@ -11,18 +11,10 @@ import pandas as pd
 import pytest
 
 from alerts import stats
-from alerts.detectors import (
-    DetectorParams,
-    EnvelopeDetector,
-    EnvelopeParams,
-    NoveltyRuleDetector,
-    OnlineSeasonalDetector,
-    OnlineSeasonalState,
-    SeasonalDetector,
-    count_test,
-    envelope_period,
-    resolve_season,
-)
+from alerts.detector_base import DetectorParams, count_test, resolve_season
+from alerts.detectors import OnlineSeasonalDetector, OnlineSeasonalState, SeasonalDetector
+from alerts.detectors import scan as detector_scan
+from alerts.envelope import EnvelopeDetector, EnvelopeParams, NoveltyRuleDetector, envelope_period
 from tests.alerts.alerts_synthetic import STORM, brand_frame
 
 
@@ -80,7 +72,7 @@ def test_seasonal_detector_flags_the_storm_with_nine_days_of_history():
 @pytest.mark.parametrize("seed", range(6))
 def test_seasonal_detector_stays_quiet_on_calm_brands(seed):
     frame = brand_frame(100 + seed, 30, 0.15)
-    scan = SeasonalDetector(DetectorParams(metric="negative", warmup=timedelta(days=3))).scan(frame)
+    scan = detector_scan(SeasonalDetector(DetectorParams(metric="negative", warmup=timedelta(days=3))), frame)
     assert not scan["anomalous"].any(), scan[scan["anomalous"]]
     assert (scan["reason"] == "warmup").sum() == 72     # the first three days
 

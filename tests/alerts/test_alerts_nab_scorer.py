@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from alerts.config import RuleConfig
-from alerts.detectors import (
+from alerts.detector_base import DetectorParams
+from alerts.envelope import (
     NAB_CHOICE,
     NAB_STANDARD_THRESHOLD,
-    DetectorParams,
     EnvelopeDetector,
     EnvelopeParams,
     NoveltyRuleDetector,
@@ -165,14 +165,14 @@ def test_nab_benchmark_end_to_end(tmp_path):
     results = json.loads(out.read_text())
     standard = next(r for r in results["profiles"] if r["profile"] == "standard")
     assert standard["all"] >= 70.0 and standard["all_nab"] >= 70.0 and standard["B"] >= 68.0
-    assert results["production_differences"] == [], "alerts.detectors.NAB_CHOICE is what half A chose"
+    assert results["production_differences"] == [], "alerts.envelope.NAB_CHOICE is what half A chose"
     by_name = {row["sensitivity"]: row for row in results["sensitivities"]}
     assert by_name["high"]["false_positives"] > by_name["medium"]["false_positives"] \
         > by_name["low"]["false_positives"]
 
 
 def test_the_novelty_rule_detector_runs_what_the_benchmark_measured():
-    """The benchmark's parameters for a file, with the choice kept in alerts.detectors, are the ones
+    """The benchmark's parameters for a file, with the choice kept in alerts.envelope, are the ones
     the ``novelty`` rule detector builds; its medium sensitivity is the threshold chosen on NAB."""
     stamps = (np.datetime64("2024-01-01T00:00") + np.arange(2000) * np.timedelta64(1, "h")).astype("datetime64[ns]")
     f = scoring.DataFile("hourly.csv", stamps, np.ones(2000), [])
