@@ -112,7 +112,8 @@ def test_hostile_mentions_are_stored_safely_beside_their_neighbours(engines, bat
         for key, mention in last.items():
             row = rows[key]
             assert row.text == (safe_text(mention.text if isinstance(mention.text, str) else str(mention.text)) or "")
-            assert 0 <= row.likes < 2**31 and 0 <= row.reposts < 2**31
+            # A count that is not a storable number is unknown (NULL), never a made-up 0.
+            assert all(count is None or 0 <= count < 2**31 for count in (row.likes, row.reposts))
             assert row.views is None or 0 <= row.views < 2**63
             assert row.raw is None or isinstance(row.raw, dict)
             assert row.id in queued
