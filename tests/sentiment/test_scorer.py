@@ -71,7 +71,8 @@ def test_batching_does_not_change_results(scorer):
              "meh", "great"]
     together = scorer.predict_proba(texts)
     alone = np.vstack([scorer.predict_proba([t]) for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
+    # float32 paths are batch-invariant to rounding; bf16 rounds differently with the padding of a batch
+    assert np.allclose(together, alone, atol=1e-5 if scorer.runtime.endswith("fp32") else 5e-3)
     assert np.array_equal(together[0], together[3])
 
 
