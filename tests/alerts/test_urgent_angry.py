@@ -4,6 +4,7 @@ the post, its author, reach and link, through the same urgent path as the other 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,11 +53,10 @@ def test_crisis_terms_double_the_urgency_of_a_small_angry_account():
 
 
 def test_anger_is_read_from_a_sentiment_record_and_the_rule_can_be_tuned_or_off():
-    class Scored:  # what a scorer returns: a Sentiment-like record with emotions
-        score = -0.5  # above the strongly-negative rule's -0.6: only anger can page it
-        emotions = {"anger": 0.81, "joy": 0.05, "optimism": 0.04, "sadness": 0.1}
-
-    record = angry(anger=None, score=None, sentiment=Scored())
+    # what a scorer returns: a Sentiment-like record with emotions; -0.5 is above the strongly-negative
+    # rule's -0.6, so only anger can page it
+    scored = SimpleNamespace(score=-0.5, emotions={"anger": 0.81, "joy": 0.05, "optimism": 0.04, "sadness": 0.1})
+    record = angry(anger=None, score=None, sentiment=scored)
     assert urgent.as_mention(record).anger == 0.81 and urgent.as_mention(record).score == -0.5
     assert len(urgent.check([record], AlertsConfig(), NOW)) == 1
     strict = AlertsConfig.model_validate({"urgent": {"angry": {"threshold": 0.9}}})
