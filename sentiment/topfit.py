@@ -2,8 +2,8 @@
 
 Why this shape: a full fine-tune of the 12-layer encoder takes hours on 2 CPU cores, but the bottom
 layers change least in fine-tuning. So the shipped model (base + merged LoRA soup) is split at layer
-`12 - layers`: the frozen bottom runs ONCE over every training and development text (bf16 autocast where
-the CPU has native bf16, `sentiment.hardware`), its hidden states are cached on disk as float16 in length
+`12 - layers`: the frozen bottom runs ONCE over every training and development text (bf16 autocast on a
+GPU or where the CPU has native bf16, `sentiment.hardware`), its hidden states are cached on disk as float16 in length
 order (`HiddenCache`), and only the top `layers` layers plus two heads are trained on them, epoch after
 epoch: sentiment (negative/neutral/positive, cross-entropy with class balance; polarity-only examples
 with the neutral logit masked) and emotion (anger/joy/optimism/sadness, TweetEval emotion), sharing the
@@ -146,9 +146,9 @@ def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: To
     started, pad = time.time(), tokenizer.pad_token_id
     for b in range(done, len(batches)):
         rows = batches[b]
-        ids, mask = pad_batch([encoded[i] for i in rows], pad)
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            hidden = run_layers(model, bottom, model.bert.embeddings(input_ids=ids), mask).float()
+        ids, mask = (t.to(model.device) for t in pad_batch([encoded[i] for i in rows], pad))
+        with torch.inference_mode(), torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=autocast):
+            hidden = run_layers(model, bottom, model.bert.embeddings(input_ids=ids), mask).float().cpu()
         for i, row in enumerate(rows):
             data[offsets[row]:offsets[row] + lengths[row]] = hidden[i, :lengths[row]].numpy().astype(np.float16)
         if (b + 1) % 50 == 0 or b + 1 == len(batches):
@@ -239,10 +239,11 @@ def predict(heads: Heads, cache: HiddenCache, rows: Sequence[int], *, autocast: 
     batches += [current] if current else []
     sent, emo = {}, {}
     for part in batches:
-        hidden, mask = cache.batch(part)
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        hidden, mask = (t.to(heads.model.device) for t in cache.batch(part))
+        with torch.inference_mode(), torch.autocast(hidden.device.type, dtype=torch.bfloat16, enabled=autocast):
             s, e = heads.forward(hidden, mask, train=False)
-        for row, p_sent, p_emo in zip(part, torch.softmax(s, -1).numpy(), torch.softmax(e, -1).numpy(), strict=True):
+        sent_probs, emo_probs = (torch.softmax(x.cpu(), -1).numpy() for x in (s, e))
+        for row, p_sent, p_emo in zip(part, sent_probs, emo_probs, strict=True):
             sent[row], emo[row] = p_sent, p_emo
     return np.stack([sent[r] for r in rows]), np.stack([emo[r] for r in rows])
 
@@ -288,8 +289,9 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     from sentiment.hardware import cpu_features
 
     config = config or TopConfig()
-    if autocast is None:
-        autocast = cpu_features().native_bf16
+    device = model.device
+    if autocast is None:  # bf16 where the hardware computes it natively: any CUDA GPU here, AVX512-BF16/AMX CPUs
+        autocast = device.type == "cuda" or cpu_features().native_bf16
     torch.manual_seed(config.seed)
     work = Path(work)
     started = time.time()
@@ -299,7 +301,7 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
         dev_rows[key] = (list(range(len(texts), len(texts) + len(dev_list))), list(gold))
         texts += list(dev_list)
     log(f"{len(examples)} training examples, {len(texts) - len(examples)} development texts; "
-        f"training the top {config.layers} layers; bf16 autocast {'on' if autocast else 'off'}")
+        f"training the top {config.layers} layers on {device}; bf16 autocast {'on' if autocast else 'off'}")
     cache = build_cache(model, tokenizer, texts, work / "hidden", config, autocast=autocast, log=log)
     cache_seconds = time.time() - started
     log(f"hidden-state cache ready after {cache_seconds:.0f} s")
@@ -321,7 +323,7 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     counts = np.bincount([ex.label for ex in examples if ex.label_set != EMOTION and ex.label_set != POLARITY_ONLY],
                          minlength=len(LABELS)).astype(float)
     class_weight = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
-    class_weight = class_weight / class_weight.mean()
+    class_weight = (class_weight / class_weight.mean()).to(device)
     pool = np.concatenate([np.full(config.repeats.get(ex.source, 1), i) for i, ex in enumerate(examples)])
     lengths = cache.lengths()
     steps_per_epoch = -(-len(pool) // config.batch_size)
@@ -330,7 +332,7 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     checkpoint = work / "checkpoint.pt"
     state = {"step": 0, "history": [], "best": None}
     if checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
+        saved = torch.load(checkpoint, weights_only=False, map_location=device)
         heads.load_state_dict(saved["weights"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
@@ -349,18 +351,20 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
         epoch, within = divmod(state["step"], steps_per_epoch)
         batches = _epoch_batches(lengths, pool, config.batch_size, config.seed * 1000 + epoch)
         for rows in batches[within:]:
-            hidden, mask = cache.batch(rows)
+            hidden, mask = (t.to(device) for t in cache.batch(rows))
             idx = torch.from_numpy(rows)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 sent, emo = heads.forward(hidden, mask, train=True)
             emo_rows = torch.from_numpy(is_emotion[rows])
-            loss = torch.zeros(())
+            sent, emo = sent.to(device), emo.to(device)
+            loss = torch.zeros((), device=device)
             if (~emo_rows).any():
-                logits = sent[~emo_rows].masked_fill(~allowed[idx[~emo_rows]], -1e4)
-                loss = loss + torch.nn.functional.cross_entropy(logits, labels[idx[~emo_rows]], weight=class_weight)
+                logits = sent[~emo_rows.to(device)].masked_fill(~allowed[idx[~emo_rows]].to(device), -1e4)
+                loss = loss + torch.nn.functional.cross_entropy(logits, labels[idx[~emo_rows]].to(device),
+                                                                weight=class_weight)
             if emo_rows.any():
-                loss = loss + config.emotion_weight * torch.nn.functional.cross_entropy(emo[emo_rows],
-                                                                                       labels[idx[emo_rows]])
+                loss = loss + config.emotion_weight * torch.nn.functional.cross_entropy(
+                    emo[emo_rows.to(device)], labels[idx[emo_rows]].to(device))
             loss.backward()
             torch.nn.utils.clip_grad_norm_([*layer_params, *head_params], 1.0)
             optimizer.step()
@@ -407,7 +411,7 @@ def _write(heads: Heads, out_dir: Path, config: TopConfig, examples, state, cach
         "emotions": list(EMOTIONS),
         "config": asdict(config),
         "data": {"examples": len(examples), "per_source": summary(examples)},
-        "run": {"device": "cpu", "device_name": platform.processor() or platform.machine(),
+        "run": {"device": heads.model.device.type, "device_name": _device_name(heads.model.device),
                 "bf16_autocast": autocast, "cache_seconds": round(cache_seconds), "history": state["history"],
                 "torch": torch.__version__, "python": platform.python_version()},
         "dev": state["best"]["dev"], "selected_step": state["best"]["step"],
@@ -416,6 +420,16 @@ def _write(heads: Heads, out_dir: Path, config: TopConfig, examples, state, cach
     save_file(tensors, str(partial), metadata={"format": "pt"})
     os.replace(partial, out_dir / TOP_WEIGHTS)
     (out_dir / TOP_CONFIG).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+
+
+def _device_name(device) -> str:
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    from sentiment.hardware import cpu_features
+
+    return cpu_features().model
 
 
 def dev_texts(root: Path) -> dict[tuple[str, str], tuple[list[str], list[int]]]:
@@ -432,10 +446,13 @@ def dev_texts(root: Path) -> dict[tuple[str, str], tuple[list[str], list[int]]]:
 
 def run_top_training(out_dir: Path, *, data_root: Path, work: Path, config: TopConfig | None = None,
                      sources_cache: Path | None = None, cache_dir: Path | None = None,
-                     max_examples: int | None = None, log: Callable[[str], None] = print) -> dict:
-    """What `brandpulse model train` runs: the shipped LoRA model, the multi-task mix, `train_top`."""
+                     max_examples: int | None = None, device: str | None = None,
+                     log: Callable[[str], None] = print) -> dict:
+    """What `brandpulse model train` runs: the shipped LoRA model, the multi-task mix, `train_top` (on a
+    CUDA GPU when there is one, else the CPU)."""
     import shutil
 
+    import torch
     from transformers import AutoTokenizer
 
     from sentiment.base import materialize_base
@@ -450,6 +467,7 @@ def run_top_training(out_dir: Path, *, data_root: Path, work: Path, config: TopC
     with quiet_transformers():
         model = MeanPoolClassifier.from_pretrained(str(base), config=classifier_config(base, dropout=config.dropout))
     apply_adapter(model, ADAPTER_DIR)
+    model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     out_dir = Path(out_dir)
     if out_dir.resolve() != ADAPTER_DIR.resolve():  # the LoRA adapter the top layers sit on travels along
         out_dir.mkdir(parents=True, exist_ok=True)

