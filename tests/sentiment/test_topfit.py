@@ -64,18 +64,19 @@ def test_top_layers_train_on_cached_states_and_load_into_the_full_model(tmp_path
     cache = HiddenCache(tmp_path / "work" / "hidden")
     assert len(cache.index) == len(EXAMPLES) + 8  # every training and development text, once
 
-    # the shipped files rebuild the selected state on top of the (unchanged) bottom, in the plain model
+    assert report["emotion_refit"]  # the emotion head was refitted on the selected layers
+
+    # the shipped files rebuild the final state (selected layers, refitted emotion head) in the plain model
     fresh = _model(tiny_base)
     loaded = apply_top(fresh, tmp_path / "out")
     assert loaded["layers"] == [1, 2] and fresh.config.emotion_labels == list(loaded["emotions"])
-    if report["selected_step"] == report["run"]["history"][-1]["step"]:
-        enc = tokenizer(["I love it", "so angry right now"], padding=True, return_tensors="pt")
-        model.eval()
-        with torch.inference_mode():
-            trained = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-            shipped = fresh.eval()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-        assert torch.allclose(trained.logits, shipped.logits, atol=2e-2)  # float16 files
-        assert torch.allclose(trained.emotion_logits, shipped.emotion_logits, atol=2e-2)
+    enc = tokenizer(["I love it", "so angry right now"], padding=True, return_tensors="pt")
+    model.eval()
+    with torch.inference_mode():
+        trained = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+        shipped = fresh.eval()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+    assert torch.allclose(trained.logits, shipped.logits, atol=2e-2)  # float16 files
+    assert torch.allclose(trained.emotion_logits, shipped.emotion_logits, atol=2e-2)
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, tiny_base):
@@ -84,7 +85,8 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, tiny_base):
     from sentiment.topfit import TopConfig, train_top
 
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
-    config = TopConfig(layers=1, epochs=2, batch_size=4, evals=1, checkpoint_every=1, max_length=32)
+    config = TopConfig(layers=1, epochs=2, batch_size=4, evals=1, checkpoint_every=1, max_length=32,
+                       emotion_refit_epochs=0)
     logs: list[str] = []
     train_top(_model(tiny_base), tokenizer, EXAMPLES, DEV, tmp_path / "work", tmp_path / "out", config,
               autocast=False, log=logs.append)
