@@ -150,7 +150,7 @@ def evaluate(
     if confusion:
         for label, results in (("ours", ours), ("VADER", theirs or [])):
             for r in results:
-                if r.language in {"en", "mean"}:
+                if r.language in {"en", "mean"} or r.dataset == "hinglish":
                     _print_confusion(f"{label}: {r.dataset}/{r.language}", r.confusion)
     if json_out:
         payload = {"model_id": scorer.model_id, "split": split, "results": as_dict(ours),
@@ -159,13 +159,15 @@ def evaluate(
 
 
 def _print_confusion(title: str, matrix) -> None:
+    from sentiment.data import EMOTIONS
     from sentiment.records import LABELS
 
+    names = EMOTIONS if len(matrix) == len(EMOTIONS) else LABELS
     table = Table(title=f"{title} (rows: gold, columns: predicted)", title_justify="left")
     table.add_column("")
-    for name in LABELS:
+    for name in names:
         table.add_column(name, justify="right")
-    for name, row in zip(LABELS, matrix, strict=True):
+    for name, row in zip(names, matrix, strict=True):
         table.add_row(name, *(str(int(x)) for x in row))
     console.print(table)
 
