@@ -88,14 +88,15 @@ def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
 
 def _daily_rows(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
                 brand_names: Sequence[str] | None) -> pd.DataFrame:
-    """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together."""
+    """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together
+    (angry mentions: live ones only, retention keeps no emotions)."""
     days = daily_series(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
     seconds = (days["day"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
-    rows = days.assign(bucket=seconds // step * step, angry=0)
-    rows = rows.groupby(["brand", "bucket"], as_index=False)[_COUNTS].sum()
-    angry = pd.DataFrame(connection.execute(_counts_query(connection, model_id, start, end, step, None, brand_names))
-                         .all(), columns=["brand", "bucket", *_COUNTS])[["brand", "bucket", "angry"]]
-    merged = rows.drop(columns="angry").merge(angry, on=["brand", "bucket"], how="left")
+    labels = [name for name in _COUNTS if name != "angry"]
+    rows = days.assign(bucket=seconds // step * step).groupby(["brand", "bucket"], as_index=False)[labels].sum()
+    live = _counts_query(connection, model_id, start, end, step, None, brand_names)
+    angry = pd.DataFrame(connection.execute(live).all(), columns=["brand", "bucket", *_COUNTS])
+    merged = rows.merge(angry[["brand", "bucket", "angry"]], on=["brand", "bucket"], how="left")
     return merged.assign(angry=merged["angry"].fillna(0))
 
 

@@ -169,8 +169,9 @@ def test_every_score_carries_emotions_from_the_same_pass(scorer):
     top = [max(r.emotions, key=r.emotions.get) for r in results[:3]]
     assert top == ["anger", "joy", "sadness"]
     assert results[3].emotions == dict.fromkeys(("anger", "joy", "optimism", "sadness"), 0.25)  # empty: uniform
-    assert np.allclose(scorer.predict_emotions(texts[:3]), [[r.emotions[n] for n in scorer.emotion_labels]
-                                                            for r in results[:3]])
+    alone = scorer.predict_emotions(texts[:3])  # other batches: bf16 rounds a little differently
+    assert np.allclose(alone, [[r.emotions[n] for n in scorer.emotion_labels] for r in results[:3]],
+                       atol=1e-6 if scorer.runtime.endswith("fp32") else 5e-3)
 
 
 def test_bf16_autocast_agrees_with_float32(scorer):
