@@ -409,7 +409,6 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     report_path = Path(out_dir) / TOP_CONFIG
     report = json.loads(report_path.read_text())
     report["run"]["history"] = state["history"]  # the whole run, beyond the selected state
-    report["run"]["seconds"] = round(time.time() - started)
     report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     return report
 
