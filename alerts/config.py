@@ -274,8 +274,21 @@ DEFAULT_CRISIS_TERMS = [
 ]
 
 
+class AngryCustomerConfig(_Model):
+    """The `angry customer` rule: urgency = anger x reach x recency (x `crisis_boost` with crisis terms)."""
+
+    enabled: bool = True
+    threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="urgency at or above which a mention pages")
+    min_anger: float = Field(default=0.6, ge=0.0, le=1.0, description="p(anger) below this never pages")
+    full_reach: int = Field(default=5_000, ge=2, description="reach at which the reach factor reaches 1 "
+                                                              "(log scale: 50 is about 0.46, 500 about 0.73)")
+    half_life: Duration = Field(default=timedelta(hours=6), description="the recency factor halves every half-life")
+    crisis_boost: float = Field(default=2.0, ge=1.0, description="urgency factor when crisis terms appear")
+
+
 class UrgentConfig(_Model):
-    """Single mentions that page at once: strongly negative from a high-reach author, or crisis terms."""
+    """Single mentions that page at once: strongly negative from a high-reach author, crisis terms, or
+    an angry customer (anger x reach x recency)."""
 
     enabled: bool = True
     crisis_terms: list[str] = Field(default_factory=lambda: list(DEFAULT_CRISIS_TERMS))
@@ -291,6 +304,7 @@ class UrgentConfig(_Model):
         description="a mention posted longer ago than this when it is scored does not page (history being "
                     "imported, collected with a look-back, or re-scored by a new model is not news)")
     labels: dict[str, str] = Field(default_factory=dict)
+    angry: AngryCustomerConfig = Field(default_factory=AngryCustomerConfig)
 
 
 def default_rules() -> list[RuleConfig]:

@@ -3,7 +3,9 @@
 A mention is urgent when it is strongly negative (sentiment score at or below
 ``urgent.score_threshold``) and its author's reach is at least ``urgent.reach_threshold``, or when
 its text contains one of ``urgent.crisis_terms`` (by default only in mentions scored below 0, so
-"no injuries, great service" does not page anyone).
+"no injuries, great service" does not page anyone), or when it is an **angry customer**: a negative
+mention whose urgency, p(anger) x reach factor x recency factor (doubled, by default, when it also
+holds crisis terms), reaches ``urgent.angry.threshold`` (see :func:`anger_urgency`).
 
 A mention posted more than ``urgent.max_age`` before it is checked does not page: importing history,
 a first collection with a look-back, or re-scoring history with a new model finds old posts, and
@@ -16,6 +18,7 @@ wait; more for the same brand follow batched, one message per group interval.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from alerts.config import AlertsConfig, UrgentConfig
+from alerts.config import AlertsConfig, AngryCustomerConfig, UrgentConfig
 from alerts.engine import explorer_link
 from alerts.model import Alert, parse_time, utc
 
@@ -42,6 +45,7 @@ class UrgentMention:
     source: str | None = None
     language: str | None = None
     created_at: datetime | None = None
+    anger: float | None = None  # p(anger) from the sentiment model's emotions
 
 
 _ALIASES = {
@@ -49,6 +53,7 @@ _ALIASES = {
     "author": ("author", "author_handle", "author_name", "author_id"),
     "reach": ("reach", "author_reach", "followers"),
     "score": ("score", "sentiment_score", "sentiment"),
+    "anger": ("anger", "p_anger", "sentiment"),
 }
 
 
@@ -58,6 +63,10 @@ def _field(record: Any, name: str) -> Any:
         if value is not None:
             if name == "score" and hasattr(value, "score"):   # a Sentiment record
                 value = value.score
+            if name == "anger" and hasattr(value, "emotions"):
+                value = value.emotions.get("anger")
+                if value is None:
+                    continue
             return value
     return None
 
@@ -74,13 +83,15 @@ def as_mention(record: Any) -> UrgentMention:
     reach = _field(record, "reach")
     score = _field(record, "score")
     created = _field(record, "created_at")
+    anger = _field(record, "anger")
     return UrgentMention(
         id=f"{source}:{ident}" if source and not str(ident).startswith(f"{source}:") else str(ident),
         brand=str(_field(record, "brand") or ""), text=str(_field(record, "text") or ""),
         url=_field(record, "url"), author=_field(record, "author"),
         reach=None if reach is None else int(reach), score=None if score is None else float(score),
         source=source, language=_field(record, "language"),
-        created_at=parse_time(created) if created is not None else None)
+        created_at=parse_time(created) if created is not None else None,
+        anger=None if anger is None else float(anger))
 
 
 @lru_cache(maxsize=64)
@@ -110,8 +121,26 @@ def crisis_terms_in(text: str, terms: Iterable[str]) -> list[str]:
     return found
 
 
-def reasons(mention: UrgentMention, config: UrgentConfig) -> list[str]:
-    """Why a mention is urgent (empty when it is not)."""
+def anger_urgency(mention: UrgentMention, config: AngryCustomerConfig, terms: list[str],
+                  now: datetime | None) -> float:
+    """p(anger) x reach factor x recency factor, times `crisis_boost` when crisis `terms` were found,
+    capped at 1; 0 for mentions that are not negative or not angry enough (p(anger) < `min_anger`).
+
+    reach factor: log(1 + reach) / log(1 + full_reach), capped at 1 (unknown reach counts as 1 follower);
+    recency factor: 0.5 ** (age / half_life), age from the post's time to `now` (0 when either is unknown).
+    """
+    if mention.anger is None or mention.score is None or mention.score >= 0 or mention.anger < config.min_anger:
+        return 0.0
+    reach = min(1.0, math.log1p(max(mention.reach or 1, 1)) / math.log1p(config.full_reach))
+    known = mention.created_at is not None and now is not None
+    age = max(0.0, (utc(now) - mention.created_at).total_seconds()) if known else 0.0
+    recency = 0.5 ** (age / config.half_life.total_seconds())
+    boost = config.crisis_boost if terms else 1.0
+    return min(1.0, mention.anger * reach * recency * boost)
+
+
+def reasons(mention: UrgentMention, config: UrgentConfig, now: datetime | None = None) -> list[str]:
+    """Why a mention is urgent (empty when it is not); `now` dates the angry-customer rule's recency."""
     out = []
     negative = mention.score is not None and mention.score <= config.score_threshold
     if negative and mention.reach is not None and mention.reach >= config.reach_threshold:
@@ -120,7 +149,14 @@ def reasons(mention: UrgentMention, config: UrgentConfig) -> list[str]:
         terms = crisis_terms_in(mention.text, config.crisis_terms)
         if terms:
             out.append("crisis terms: " + ", ".join(terms))
+    if config.angry.enabled and mention.anger is not None:
+        terms = crisis_terms_in(mention.text, config.crisis_terms)
+        urgency = anger_urgency(mention, config.angry, terms, now)
+        if urgency >= config.angry.threshold:
+            out.append(f"angry customer (anger {mention.anger:.2f}, reach {mention.reach or 0:,}"
+                       f"{', crisis terms' if terms else ''}): urgency {urgency:.2f}")
     return out
+
 
 
 def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: datetime,
@@ -137,7 +173,7 @@ def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: dat
         mention = as_mention(record)
         if mention.created_at is not None and mention.created_at < now - config.max_age:
             continue
-        why = reasons(mention, config)
+        why = reasons(mention, config, now)
         if not why:
             continue
         who = mention.author or "an author"
@@ -154,7 +190,7 @@ def check(mentions: Iterable[Any], config: AlertsConfig | UrgentConfig, now: dat
             context={"metric": "urgent", "metric_title": "urgent mention", "since": since.isoformat(),
                      "reasons": why, "source": mention.source,
                      "top_mentions": [{"text": mention.text, "url": mention.url, "author": mention.author,
-                                       "reach": mention.reach, "score": mention.score}],
+                                       "reach": mention.reach, "score": mention.score, "anger": mention.anger}],
                      "rising_terms": crisis_terms_in(mention.text, config.crisis_terms),
                      "dashboard_url": link}))
     return alerts

@@ -1,1 +1,2 @@
-"""Benchmarks: scripts that measure the product on the development data in ../shared/data."""
+"""Benchmarks: scripts that measure the product on the development data (the folder that
+`BRANDPULSE_DATA` or `--data` names: docs/development-data.md)."""

@@ -1,5 +1,6 @@
 """Score our envelope-novelty detector (alerts.envelope.EnvelopeDetector) on the Numenta Anomaly
-Benchmark corpus in ../shared/data/anomaly/nab, with NAB's scoring rules (benchmarks/nab/scoring.py).
+Benchmark corpus in DATA/anomaly/nab (DATA: the development data folder, docs/development-data.md),
+with NAB's scoring rules (benchmarks/nab/scoring.py).
 
 Protocol, so that the headline number is honest:
 
@@ -34,6 +35,7 @@ import argparse
 import itertools
 import json
 import multiprocessing
+import os
 import sys
 import time
 from dataclasses import replace
@@ -57,7 +59,8 @@ from alerts.envelope import (  # noqa: E402
 )
 from benchmarks.nab import scoring  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "anomaly" / "nab"
+#: The NAB folder inside the development data that `BRANDPULSE_DATA` names (docs/development-data.md).
+DEFAULT_DATA = Path(os.environ.get("BRANDPULSE_DATA") or "DATA-not-set") / "anomaly" / "nab"
 #: NAB's results/numenta/numenta_standard_scores.csv (threshold 0.5127) summed over the 48 files here
 #: (all but realTweets): raw 23.88 over 83 windows, i.e. 100 * (23.88 + 83) / 166.
 HTM_ON_THIS_CORPUS = 64.4

@@ -1,19 +1,22 @@
 """Throughput of the sentiment scorer against the naive `transformers.pipeline` baseline.
 
-    python benchmarks/sentiment_throughput.py [--model default] [--tweets 2200] [--posts 200] [--backend auto]
+    python benchmarks/sentiment_throughput.py --data DATA [--model default] [--tweets 2200] \
+        [--posts 200] [--backend auto]      # or BRANDPULSE_DATA=DATA
 
-The sample is fixed (seed 7): tweets drawn from every development and training file under
-`../shared/data/sentiment` (9 sets, 8 languages) and long "Reddit-style" posts made by joining 3 to 24
+The sample is fixed (seed 7): tweets drawn from every development and training file of the sentiment
+development data (`--data` or `$BRANDPULSE_DATA`) and long "Reddit-style" posts made by joining 3 to 24
 tweets of one language into paragraphs (a few run past the 512-token window). Each way runs in its own
 fresh worker process (same thread settings) so that the peak RSS of each is its own:
 
 - naive: `transformers.pipeline("text-classification")` on the very same model object and tokenizer,
   one text per call, truncated to the model window (it cannot take longer input);
 - ours:  `scorer.score(texts)` on the whole list (dedup, length-sorted dynamic batches, long texts
-  chunked), with the classifier run by `--backend` (auto: ONNX Runtime when installed; torch: PyTorch).
+  chunked), on the path `--backend` picks (auto: the fastest numerically safe path for this machine,
+  `sentiment.hardware.choose_path`: CUDA bf16, CPU bf16 autocast with AVX512-BF16/AMX, else ONNX fp32).
 
-Model loading is excluded from the timings. Prints texts/s for each, their ratio, label agreement (overall
-and on texts that fit the window, where both compute the same function) and peak RSS.
+Model loading is excluded from the timings. Prints the CPU features found and the path chosen, texts/s
+for each way, their ratio, label agreement with the float32 baseline (overall and on texts that fit the
+window, where both compute the same function) and peak RSS.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def sample(n_tweets: int, n_posts: int, seed: int = 7) -> list[str]:
-    from sentiment.data import default_data_root
+def sample(data: Path | None, n_tweets: int, n_posts: int, seed: int = 7) -> list[str]:
+    from sentiment.data import DataNotFound, resolve_data_root
 
-    root = default_data_root()
+    try:
+        root = resolve_data_root(data)
+    except DataNotFound as missing:
+        sys.exit(f"sentiment_throughput: {missing}")
     by_language: dict[str, list[str]] = {}
     for path in sorted(root.rglob("*_text.txt")):
         language = path.parent.name if path.parent.parent.name == "umsab" else "english"
@@ -89,7 +95,7 @@ def worker(way: str, model: str, backend: str, texts_file: Path, out_file: Path)
     out_file.write_text(json.dumps({
         "way": way, "seconds": seconds, "labels": labels, "threads": torch.get_num_threads(),
         "rss_after_load_mb": loaded_rss, "peak_rss_mb": peak_rss_mb(), "model_id": scorer.model_id,
-        "lengths": lengths, "max_length": scorer.max_length, "backend": scorer.backend,
+        "lengths": lengths, "max_length": scorer.max_length, "runtime": scorer.runtime,
     }))
 
 
@@ -98,7 +104,8 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--tweets", type=int, default=2200)
     parser.add_argument("--posts", type=int, default=200)
-    parser.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
+    parser.add_argument("--backend", choices=["auto", "onnx", "torch", "bf16", "cuda"], default="auto")
+    parser.add_argument("--data", type=Path, help="the development data folder (default $BRANDPULSE_DATA)")
     parser.add_argument("--worker", choices=["naive", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -107,7 +114,7 @@ def main() -> None:
         worker(args.worker, args.model, args.backend, args.texts, args.out)
         return
 
-    texts = sample(args.tweets, args.posts)
+    texts = sample(args.data, args.tweets, args.posts)
     with tempfile.TemporaryDirectory() as tmp:
         texts_file = Path(tmp) / "texts.json"
         texts_file.write_text(json.dumps(texts))
@@ -123,13 +130,17 @@ def main() -> None:
     fits = [n <= window for n in lengths]
     same = [a == b for a, b in zip(ours["labels"], naive["labels"], strict=True)]
     chars = sorted(len(t) for t in texts)
+    from sentiment.hardware import cpu_features
+
     print(f"model: {ours['model_id']}  threads: {ours['threads']}  cpus: {os.cpu_count()}  "
           f"load average: {os.getloadavg()[0]:.2f}")
+    print(f"cpu: {cpu_features().describe()}")
+    print(f"path chosen (--backend {args.backend}): {ours['runtime']}; baseline: {naive['runtime']}")
     print(f"sample: {len(texts)} texts ({args.tweets} tweets, {args.posts} long posts), "
           f"{len(set(texts))} distinct; median {chars[len(chars) // 2]} chars, max {chars[-1]}; "
           f"tokens: median {sorted(lengths)[len(lengths) // 2]}, {sum(1 for f in fits if not f)} over the "
           f"{window}-token window")
-    for name, r in (("naive pipeline, one text per call", naive), (f"our scorer ({ours['backend']})", ours)):
+    for name, r in (("naive pipeline, one text per call", naive), (f"our scorer ({ours['runtime']})", ours)):
         print(f"{name:36s} {len(texts) / r['seconds']:8.1f} texts/s  ({r['seconds']:.1f} s)  "
               f"peak RSS {r['peak_rss_mb']:.0f} MB (after load {r['rss_after_load_mb']:.0f} MB)")
     print(f"speed-up: {naive['seconds'] / ours['seconds']:.2f}x")

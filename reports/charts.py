@@ -15,7 +15,8 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
-COLORS = {"negative": "#d6453d", "neutral": "#b8bcc4", "positive": "#3a9a5b", "volume": "#4a6fa5"}
+COLORS = {"negative": "#d6453d", "neutral": "#b8bcc4", "positive": "#3a9a5b", "volume": "#4a6fa5",
+          "anger": "#8e1b12"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,36 @@ def sentiment_bars(frame: pd.DataFrame, *, title: str | None = None, width: floa
     extra_handles, extra_labels = net.get_legend_handles_labels()
     axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=5, fontsize=8,
                 frameon=False, bbox_to_anchor=(0, 1.14))
+    if title:
+        axis.set_title(title, loc="left", fontsize=10, pad=22)
+    figure.autofmt_xdate()
+    return svg(figure)
+
+
+def anger_share(frame: pd.DataFrame, *, title: str | None = None, width: float = 9.0) -> str:
+    """Angry mentions per bucket (bars: negative with anger as the leading emotion, `storage.series`)
+    and the anger share of scored mentions (%, line on the right axis). Returns inline SVG."""
+    figure, axis = plt.subplots(figsize=(width, 2.6))
+    x = mdates.date2num(frame.index.to_pydatetime()) if len(frame) else []
+    step = (x[1] - x[0]) if len(x) > 1 else 1.0
+    axis.bar(x, frame["angry"], width=step * 0.8, color=COLORS["anger"], alpha=0.35, label="angry mentions",
+             linewidth=0)
+    axis.set_ylabel("angry mentions")
+    axis.grid(axis="y", alpha=0.3)
+    axis.spines[["top"]].set_visible(False)
+    share = axis.twinx()
+    scored = frame["scored"].where(frame["scored"] > 0)
+    share.plot(x, frame["angry"] / scored * 100, color=COLORS["anger"], marker="o", markersize=3, linewidth=1.6,
+               label="anger share (%)")
+    share.set_ylim(0, max(5.0, float((frame["angry"] / scored * 100).max() or 0) * 1.25))
+    share.set_ylabel("anger share (%)")
+    share.spines[["top"]].set_visible(False)
+    axis.xaxis_date()
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+    handles, labels = axis.get_legend_handles_labels()
+    extra_handles, extra_labels = share.get_legend_handles_labels()
+    axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=2, fontsize=8,
+                frameon=False, bbox_to_anchor=(0, 1.16))
     if title:
         axis.set_title(title, loc="left", fontsize=10, pad=22)
     figure.autofmt_xdate()

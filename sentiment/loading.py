@@ -18,7 +18,7 @@ from sentiment.scorer import TransformerScorer, label_matrix
 log = logging.getLogger(__name__)
 DEFAULT = "default"
 E5_PREFIX = "query: "  # what E5 expects for symmetric tasks such as clustering
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "onnx", "torch", "bf16", "cuda")
 ONNX_BATCH_TOKENS = 1024  # ONNX Runtime is fastest here with small batches (measured: 1024 > 1536 > 2048 > 4096)
 
 
@@ -56,27 +56,32 @@ def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress:
     """A scorer for `name`: "default" (our offline model), a Hub id, or a local model folder.
 
     `label_map` maps a model's label names to negative/neutral/positive when they are not
-    self-explanatory. `backend` runs the default model's classifier with "onnx" (ONNX Runtime, exported
-    once into the cache: see `sentiment.onnx_backend`), "torch", or "auto" (onnx when onnxruntime is
-    installed); other models always run on torch. `options` go to `TransformerScorer` (batch_tokens, ...).
+    self-explanatory. `backend` picks the inference path (`sentiment.hardware.choose_path`): "auto" (the
+    fastest numerically safe one for this machine: CUDA bf16 with a GPU, bf16 autocast on CPUs with
+    AVX512-BF16 or AMX, else ONNX Runtime float32), "onnx" (default model only; exported once into the
+    cache: see `sentiment.onnx_backend`), "torch" (float32, the reference), "bf16" or "cuda".
+    `scorer.runtime` says which path runs. `options` go to `TransformerScorer` (batch_tokens, ...).
     """
+    from sentiment.hardware import choose_path
+
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     threads = configure_threads(num_threads)
-    if name == DEFAULT:
-        scorer = _load_default(cache_dir, progress, adapter_dir, options)
-        if backend == "onnx" or (backend == "auto" and _has_onnxruntime()):
-            _use_onnx(scorer, threads, cache_dir, progress, options)
-        return scorer
-    if backend == "onnx":
-        raise ValueError("the onnx backend serves the default model only")
-    return _load_named(name, cache_dir, label_map, options)
-
-
-def _has_onnxruntime() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("onnxruntime") is not None
+    path = choose_path(backend)
+    if name != DEFAULT and path == "onnx-fp32":
+        if backend == "onnx":
+            raise ValueError("the onnx backend serves the default model only")
+        path = "torch-fp32"
+    scorer = (_load_default(cache_dir, progress, adapter_dir, options) if name == DEFAULT
+              else _load_named(name, cache_dir, label_map, options))
+    if path == "onnx-fp32":
+        _use_onnx(scorer, threads, cache_dir, progress, options)
+    else:
+        scorer.path = path
+        if path.startswith("cuda"):
+            scorer.model.to("cuda")
+    log.info("sentiment model %s runs on %s", scorer.model_id, scorer.runtime)
+    return scorer
 
 
 def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir, progress, options) -> None:
@@ -95,6 +100,7 @@ def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScore
         ADAPTER_DIR,
         MeanPoolClassifier,
         apply_adapter,
+        apply_top,
         classifier_config,
         compact_word_embeddings,
         default_model_id,
@@ -108,6 +114,7 @@ def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScore
     with quiet_transformers():
         model = MeanPoolClassifier.from_pretrained(str(base), config=classifier_config(base))
     adapter = apply_adapter(model, adapter_dir)
+    top = apply_top(model, adapter_dir)
     adapted_embeddings = any(k.startswith("bert.embeddings") for k in adapter.get("trained", []))
     if not adapted_embeddings:
         compact_word_embeddings(model)
@@ -120,11 +127,11 @@ def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScore
             encoder = BertModel.from_pretrained(str(base), add_pooling_layer=False)
         if not adapted_embeddings:
             encoder.embeddings = model.bert.embeddings
-        return encoder.eval()
+        return encoder.to(model.device).eval()
 
     return TransformerScorer(model=model, tokenizer=tokenizer, model_id=default_model_id(adapter_dir),
                              labels=np.eye(3), embed_prefix=E5_PREFIX, embedder_factory=base_encoder,
-                             **options)
+                             emotion_labels=tuple(top["emotions"]) if top else (), **options)
 
 
 def _weights_digest(path: Path) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -28,6 +29,8 @@ from sentiment.records import LABELS
 ADAPTER_DIR = Path(__file__).with_name("model")
 ADAPTER_WEIGHTS = "adapter.safetensors"
 ADAPTER_CONFIG = "adapter.json"
+TOP_WEIGHTS = "top.safetensors"  # retrained top layers + heads, on top of the adapter (sentiment.topfit)
+TOP_CONFIG = "top.json"
 MODEL_NAME = "brandpulse/e5-small-sentiment"
 
 
@@ -78,8 +81,16 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
 
+@dataclass
+class SentimentEmotionOutput(SequenceClassifierOutput):
+    """`logits` over negative/neutral/positive (what `transformers.pipeline` reads) and, when the model
+    has an emotion head, `emotion_logits` over `config.emotion_labels` from the same pooled vector."""
+
+    emotion_logits: torch.Tensor | None = None
+
+
 class MeanPoolClassifier(BertPreTrainedModel):
-    """BERT encoder, mean pooling, linear head over negative/neutral/positive."""
+    """BERT encoder, mean pooling, linear head over negative/neutral/positive (+ an optional emotion head)."""
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
@@ -87,7 +98,14 @@ class MeanPoolClassifier(BertPreTrainedModel):
         self.bert = BertModel(config, add_pooling_layer=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        labels = getattr(config, "emotion_labels", None)
+        self.emotion = nn.Linear(config.hidden_size, len(labels)) if labels else None
         self.post_init()
+
+    def add_emotion_head(self, labels: Sequence[str]) -> None:
+        """A freshly initialised emotion head over `labels` (seed first)."""
+        self.config.emotion_labels = list(labels)
+        self.emotion = nn.Linear(self.config.hidden_size, len(labels))
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None,
                 return_dict=None, **kwargs):
@@ -95,11 +113,13 @@ class MeanPoolClassifier(BertPreTrainedModel):
             attention_mask = torch.ones_like(input_ids)
         hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                            token_type_ids=token_type_ids).last_hidden_state
-        logits = self.classifier(self.dropout(mean_pool(hidden, attention_mask)))
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        logits = self.classifier(pooled)
         loss = None
         if labels is not None:
             loss = nn.functional.cross_entropy(logits, labels)
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        emotion = self.emotion(pooled) if self.emotion is not None else None
+        return SentimentEmotionOutput(loss=loss, logits=logits, emotion_logits=emotion)
 
 
 def classifier_config(base: Path, *, dropout: float | None = None) -> BertConfig:
@@ -125,9 +145,13 @@ def load_base_classifier(base: Path, *, dropout: float | None = None) -> MeanPoo
 
 
 def adapter_fingerprint(adapter_dir: Path = ADAPTER_DIR) -> str:
+    """12 hex of SHA-256 over the adapter files and, when present, the top-layer files."""
     h = hashlib.sha256()
     for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
         h.update((adapter_dir / name).read_bytes())
+    if (adapter_dir / TOP_WEIGHTS).is_file():
+        for name in (TOP_CONFIG, TOP_WEIGHTS):
+            h.update((adapter_dir / name).read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -158,5 +182,23 @@ def apply_adapter(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) ->
             continue
         if key not in params:
             raise KeyError(f"adapter tensor {key} matches no model parameter")
+        params[key].copy_(tensor.float())
+    return config
+
+
+@torch.no_grad()
+def apply_top(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) -> dict | None:
+    """Load the retrained top layers and the sentiment/emotion heads (`sentiment.topfit`) over the
+    adapted model, when `adapter_dir` has them; returns their config (None when absent)."""
+    from safetensors.torch import load_file
+
+    if not (adapter_dir / TOP_WEIGHTS).is_file():
+        return None
+    config = json.loads((adapter_dir / TOP_CONFIG).read_text())
+    model.add_emotion_head(config["emotions"])
+    params = dict(model.named_parameters())
+    for key, tensor in load_file(str(adapter_dir / TOP_WEIGHTS)).items():
+        if key not in params:
+            raise KeyError(f"top-layer tensor {key} matches no model parameter")
         params[key].copy_(tensor.float())
     return config

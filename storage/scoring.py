@@ -14,6 +14,9 @@ from sentiment.records import Sentiment
 from storage.dialect import insert_ignoring_conflicts, supports_skip_locked
 from storage.schema import mentions, scoring_queue, sentiments
 
+#: Emotions stored per score, each in its `p_<name>` column of `sentiments`.
+EMOTIONS = ("anger", "joy", "optimism", "sadness")
+
 
 @dataclass(frozen=True, slots=True)
 class ScoringTask:
@@ -74,11 +77,13 @@ def scoring_backlog(connection: Connection, model_id: str, *, rescore: bool = Fa
 
 def save_scores(connection: Connection, scored: Sequence[tuple[int, Sentiment]],
                 languages: dict[int, str | None] | None = None) -> int:
-    """Store scores (one per mention and model; a replayed save changes nothing) and detected languages."""
+    """Store scores (one per mention and model; a replayed save changes nothing), their emotion
+    probabilities (NULL where the model has none) and detected languages."""
     now = datetime.now(UTC)
     rows = [{"mention_id": mention_id, "model_id": s.model_id, "label": s.label, "score": s.score,
              "p_negative": s.probabilities.get("negative", 0.0), "p_neutral": s.probabilities.get("neutral", 0.0),
-             "p_positive": s.probabilities.get("positive", 0.0), "scored_at": now}
+             "p_positive": s.probabilities.get("positive", 0.0), "scored_at": now,
+             **{f"p_{name}": s.emotions.get(name) for name in EMOTIONS}}
             for mention_id, s in sorted(scored, key=lambda pair: pair[0])]
     if rows:
         connection.execute(insert_ignoring_conflicts(connection, sentiments, ["mention_id", "model_id"]), rows)
@@ -90,6 +95,25 @@ def save_scores(connection: Connection, scored: Sequence[tuple[int, Sentiment]],
         connection.execute(update(mentions).where(mentions.c.id == bindparam("mid"), mentions.c.language.is_(None))
                            .values(language=bindparam("lang")), detected)
     return len(rows)
+
+
+def read_scores(connection: Connection, mention_ids: Sequence[int], model_id: str) -> dict[int, Sentiment]:
+    """`model_id`'s stored scores of `mention_ids`, as the `Sentiment` records that were saved
+    (emotions included when the model had them)."""
+    ids = sorted(set(mention_ids))
+    if not ids:
+        return {}
+    emotion_columns = [sentiments.c[f"p_{name}"] for name in EMOTIONS]
+    query = (select(sentiments.c.mention_id, sentiments.c.label, sentiments.c.score, sentiments.c.p_negative,
+                    sentiments.c.p_neutral, sentiments.c.p_positive, *emotion_columns)
+             .where(sentiments.c.mention_id.in_(ids), sentiments.c.model_id == model_id))
+    out = {}
+    for row in connection.execute(query):
+        emotions = {name: row[6 + i] for i, name in enumerate(EMOTIONS) if row[6 + i] is not None}
+        out[row.mention_id] = Sentiment(label=row.label, score=row.score, model_id=model_id,
+                                        probabilities={"negative": row.p_negative, "neutral": row.p_neutral,
+                                                       "positive": row.p_positive}, emotions=emotions)
+    return out
 
 
 @dataclass(slots=True)

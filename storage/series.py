@@ -18,7 +18,11 @@ from storage.retention import daily_series
 from storage.schema import brands, mention_brands, mentions, sentiments
 
 DAY_SECONDS = 86_400
-SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
+SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment",
+                  "angry", "anger_share"]
+#: An angry mention: scored negative with p(anger) at least this (the model's emotions sum to 1, so anger
+#: is then its leading emotion). Counted from live mentions (retention keeps no emotions).
+ANGER_THRESHOLD = 0.5
 
 
 def _empty_frame(index: pd.DatetimeIndex) -> pd.DataFrame:
@@ -38,7 +42,7 @@ def bucket_index(start: datetime, end: datetime, bucket: timedelta) -> pd.Dateti
 
 #: Dimensions a brand's series can be split by, for rules that watch one source or language.
 DIMENSIONS = {"source": mentions.c.source, "language": mentions.c.language}
-_COUNTS = ["volume", "scored", "negative", "neutral", "positive"]
+_COUNTS = ["volume", "scored", "negative", "neutral", "positive", "angry"]
 
 
 def _counts_query(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
@@ -54,7 +58,9 @@ def _counts_query(connection: Connection, model_id: str, start: datetime, end: d
         select(*keys, bucket_start.label("bucket"), func.count().label("volume"), func.count(label).label("scored"),
                func.sum(case((label == "negative", 1), else_=0)).label("negative"),
                func.sum(case((label == "neutral", 1), else_=0)).label("neutral"),
-               func.sum(case((label == "positive", 1), else_=0)).label("positive"))
+               func.sum(case((label == "positive", 1), else_=0)).label("positive"),
+               func.sum(case((and_(label == "negative", sentiments.c.p_anger >= ANGER_THRESHOLD), 1), else_=0))
+               .label("angry"))
         .select_from(joined.outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
                                                        sentiments.c.model_id == model_id)))
         .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
@@ -76,23 +82,30 @@ def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
     scored = frame["scored"].where(frame["scored"] > 0)
     frame["negative_share"] = (frame["negative"] / scored).fillna(0.0)
     frame["net_sentiment"] = ((frame["positive"] - frame["negative"]) / scored).fillna(0.0)
+    frame["anger_share"] = (frame["angry"] / scored).fillna(0.0)
     return frame
 
 
 def _daily_rows(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
                 brand_names: Sequence[str] | None) -> pd.DataFrame:
-    """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together."""
+    """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together
+    (angry mentions: live ones only, retention keeps no emotions)."""
     days = daily_series(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
     seconds = (days["day"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
-    rows = days.assign(bucket=seconds // step * step)
-    return rows.groupby(["brand", "bucket"], as_index=False)[_COUNTS].sum()
+    labels = [name for name in _COUNTS if name != "angry"]
+    rows = days.assign(bucket=seconds // step * step).groupby(["brand", "bucket"], as_index=False)[labels].sum()
+    live = _counts_query(connection, model_id, start, end, step, None, brand_names)
+    angry = pd.DataFrame(connection.execute(live).all(), columns=["brand", "bucket", *_COUNTS])
+    merged = rows.merge(angry[["brand", "bucket", "angry"]], on=["brand", "bucket"], how="left")
+    return merged.assign(angry=merged["angry"].fillna(0))
 
 
 def brand_series(connection: Connection, *, model_id: str, start: datetime, end: datetime,
                  bucket: timedelta = timedelta(hours=1),
                  brand_names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Per brand, one row per bucket in [start, end): volume, scored, negative, neutral, positive,
-    negative_share (negative / scored) and net_sentiment ((positive - negative) / scored).
+    negative_share (negative / scored), net_sentiment ((positive - negative) / scored), angry (negative
+    with anger leading, `ANGER_THRESHOLD`; live mentions only) and anger_share (angry / scored).
 
     Every bucket is present (empty ones as zeros), so detectors see quiet hours as zeros rather
     than as gaps. Only `model_id`'s scores count: series never mix models. A bucket of whole days

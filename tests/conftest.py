@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,13 @@ from tests.support import postgres
 
 ENGINES = os.environ.get("BRANDPULSE_TEST_ENGINES", "sqlite,postgresql").split(",")
 _database_numbers = itertools.count()
+
+# The development data (docs/development-data.md) that model-quality and benchmark tests read: where
+# BRANDPULSE_DATA points, else this project's CI layout (../shared/data beside the checkout). Tests that
+# need it skip, saying so, without it.
+_CI_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not os.environ.get("BRANDPULSE_DATA") and _CI_DATA.is_dir():
+    os.environ["BRANDPULSE_DATA"] = str(_CI_DATA)
 
 
 @pytest.fixture(scope="session")

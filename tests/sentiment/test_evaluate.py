@@ -30,3 +30,25 @@ def test_evaluate_reports_official_metrics_and_the_umsab_mean():
 def test_vader_baseline():
     predict = vader_predictor()
     assert predict(["I love it, wonderful!", "This is terrible and awful.", "The meeting is at 3pm."]) == [2, 0, 1]
+
+
+def test_emotions_are_scored_by_macro_f1_over_the_four_classes():
+    from sentiment.evaluate import evaluate_emotions
+
+    result = evaluate_emotions(lambda texts: [0, 1, 2, 3, 0], ["a", "b", "c", "d", "e"], [0, 1, 2, 3, 3])
+    assert (result.dataset, result.metric, result.n) == ("emotion", "macro_f1", 5)
+    assert result.value == pytest.approx((2 / 3 + 1 + 1 + 2 / 3) / 4)
+
+
+@pytest.mark.parametrize("command", [["model", "eval"], ["model", "train"]])
+def test_model_commands_need_the_development_data_and_say_how_to_give_it(command, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from brandpulse.cli import app
+
+    monkeypatch.delenv("BRANDPULSE_DATA", raising=False)
+    missing = CliRunner().invoke(app, command, env={"COLUMNS": "200"})
+    assert missing.exit_code == 2
+    assert "pass --data DIR or set BRANDPULSE_DATA" in " ".join(missing.output.split())
+    wrong = CliRunner().invoke(app, [*command, "--data", str(tmp_path)], env={"COLUMNS": "200"})
+    assert wrong.exit_code == 2 and "no sentiment development data there" in " ".join(wrong.output.split())

@@ -20,20 +20,28 @@ TEXTS = [
 ]
 
 
-def test_default_scorer_runs_on_onnx_runtime(scorer, bp_cache):
+@pytest.fixture(scope="module")
+def onnx_scorer(bp_cache, base_model):
+    from sentiment import load_scorer
+
+    return load_scorer(cache_dir=bp_cache, backend="onnx")
+
+
+def test_the_onnx_backend_runs_on_onnx_runtime(onnx_scorer, bp_cache):
     from sentiment.onnx_backend import FILE_NAME, export_dir
 
-    assert scorer.backend == "onnx"
-    assert (export_dir(scorer.model_id, bp_cache) / FILE_NAME).is_file()
+    assert onnx_scorer.backend == "onnx" and onnx_scorer.runtime == "onnx-fp32"
+    assert (export_dir(onnx_scorer.model_id, bp_cache) / FILE_NAME).is_file()
 
 
-def test_onnx_probabilities_match_pytorch(scorer):
-    reference = dataclasses.replace(scorer, onnx=None)
+def test_onnx_probabilities_match_pytorch_for_sentiment_and_emotions(onnx_scorer):
+    reference = dataclasses.replace(onnx_scorer, onnx=None, path="torch-fp32")
     assert reference.backend == "torch"
-    expected = reference.predict_proba(TEXTS)
-    got = scorer.predict_proba(TEXTS)
+    expected = reference.predict_all(TEXTS)
+    got = onnx_scorer.predict_all(TEXTS)
+    assert got.shape == expected.shape == (len(TEXTS), 3 + len(onnx_scorer.emotion_labels))
     assert np.abs(got - expected).max() < 1e-4
-    assert (got.argmax(1) == expected.argmax(1)).all()
+    assert (got[:, :3].argmax(1) == expected[:, :3].argmax(1)).all()
 
 
 def test_torch_backend_can_be_chosen(bp_cache, base_model):
@@ -44,19 +52,19 @@ def test_torch_backend_can_be_chosen(bp_cache, base_model):
         load_scorer(cache_dir=bp_cache, backend="tensorrt")
 
 
-def test_a_new_model_id_gets_its_own_export_and_later_loads_reuse_it(scorer, tmp_path):
+def test_a_new_model_id_gets_its_own_export_and_later_loads_reuse_it(onnx_scorer, tmp_path):
     from sentiment.onnx_backend import FILE_NAME, export_dir, max_difference, onnx_classifier
 
     other_id = "brandpulse/e5-small-sentiment@0123456789ab"
     target = export_dir(other_id, tmp_path) / FILE_NAME
     assert not target.exists()
-    first = onnx_classifier(scorer.model, other_id, num_threads=1, cache_dir=tmp_path)
+    first = onnx_classifier(onnx_scorer.model, other_id, num_threads=1, cache_dir=tmp_path)
     assert first.path == target and target.is_file()
-    assert export_dir(scorer.model_id, tmp_path) != target.parent
+    assert export_dir(onnx_scorer.model_id, tmp_path) != target.parent
     exported_at = target.stat().st_mtime_ns
-    again = onnx_classifier(scorer.model, other_id, num_threads=1, cache_dir=tmp_path)
+    again = onnx_classifier(onnx_scorer.model, other_id, num_threads=1, cache_dir=tmp_path)
     assert target.stat().st_mtime_ns == exported_at  # loaded, not exported again
-    assert max_difference(scorer.model, again) < 1e-4
+    assert max_difference(onnx_scorer.model, again) < 1e-4
 
 
 def test_model_info_says_where_the_onnx_export_lives(tmp_path, monkeypatch):

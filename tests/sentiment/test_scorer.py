@@ -71,7 +71,8 @@ def test_batching_does_not_change_results(scorer):
              "meh", "great"]
     together = scorer.predict_proba(texts)
     alone = np.vstack([scorer.predict_proba([t]) for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
+    # float32 paths are batch-invariant to rounding; bf16 rounds differently with the padding of a batch
+    assert np.allclose(together, alone, atol=1e-5 if scorer.runtime.endswith("fp32") else 5e-3)
     assert np.array_equal(together[0], together[3])
 
 
@@ -156,3 +157,28 @@ def test_compact_word_embeddings_are_exact(scorer, base_model):
         full = f.get_slice("embeddings.word_embeddings.weight")
         expected = torch.stack([full[i:i + 1][0] for i in ids])
     assert torch.equal(table(torch.tensor(ids)), expected)
+
+
+def test_every_score_carries_emotions_from_the_same_pass(scorer):
+    texts = ["I am so furious with this company, absolutely livid!!", "Best day ever, I'm so happy!!",
+             "I miss her so much, I can't stop crying", "", "The update broke my settings. " * 120]
+    results = scorer.score(texts)
+    for result in results:
+        assert set(result.emotions) == {"anger", "joy", "optimism", "sadness"}
+        assert sum(result.emotions.values()) == pytest.approx(1.0, abs=1e-6)
+    top = [max(r.emotions, key=r.emotions.get) for r in results[:3]]
+    assert top == ["anger", "joy", "sadness"]
+    assert results[3].emotions == dict.fromkeys(("anger", "joy", "optimism", "sadness"), 0.25)  # empty: uniform
+    alone = scorer.predict_emotions(texts[:3])  # other batches: bf16 rounds a little differently
+    assert np.allclose(alone, [[r.emotions[n] for n in scorer.emotion_labels] for r in results[:3]],
+                       atol=1e-6 if scorer.runtime.endswith("fp32") else 5e-3)
+
+
+def test_bf16_autocast_agrees_with_float32(scorer):
+    texts = ["I absolutely love this phone, best purchase ever!", "Worst service ever. I want my money back.",
+             "Me encanta, es perfecto", "C'est nul, vraiment décevant", "The store opens at 9am on Monday.",
+             "so angry about the delay", "👍"]
+    fp32 = dataclasses.replace(scorer, onnx=None, path="torch-fp32").predict_all(texts)
+    bf16 = dataclasses.replace(scorer, onnx=None, path="cpu-bf16").predict_all(texts)
+    assert (fp32[:, :3].argmax(1) == bf16[:, :3].argmax(1)).all()
+    assert np.abs(fp32 - bf16).max() < 0.05  # bf16 keeps 8 bits of mantissa: close, not equal

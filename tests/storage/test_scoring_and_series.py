@@ -10,7 +10,7 @@ from listeners.records import Mention
 from sentiment.records import Sentiment
 from storage.engine import open_database
 from storage.mentions import store_mentions
-from storage.scoring import claim_unscored, save_scores, scoring_backlog
+from storage.scoring import claim_unscored, read_scores, save_scores, scoring_backlog
 from storage.series import brand_series, split_series
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -98,3 +98,38 @@ def test_series_split_by_source_or_language_add_up_to_the_brands(engine):
     assert by_source[("Lumora", "x")]["volume"].tolist() == [3, 3, 0]
     assert by_source[("Lumora", "reddit")]["negative"].tolist() == [1, 0, 0]
     assert sorted(by_language) == [("Lumora", "de"), ("Lumora", "en")]  # scoring detected "en" for the rest
+
+
+def test_emotions_are_stored_per_mention_and_read_back_with_the_score(engine):
+    furious = Sentiment.from_probabilities({"negative": 0.9, "neutral": 0.05, "positive": 0.05}, "m1",
+                                           {"anger": 0.7, "joy": 0.05, "optimism": 0.05, "sadness": 0.2})
+    plain = sentiment("neutral")  # a model without an emotion head
+    with engine.begin() as connection:
+        first, second = claim_unscored(connection, "m1", limit=2)
+        save_scores(connection, [(first.mention_id, furious), (second.mention_id, plain)])
+    with engine.connect() as connection:
+        stored = read_scores(connection, [first.mention_id, second.mention_id, 999], "m1")
+    assert stored[first.mention_id] == furious
+    assert stored[second.mention_id].emotions == {} and stored[second.mention_id].label == "neutral"
+    assert set(stored) == {first.mention_id, second.mention_id}
+
+
+def test_series_count_angry_mentions_and_their_share(engine):
+    def scored(label, anger):
+        rest = (1 - anger) / 3
+        return Sentiment.from_probabilities({"negative": 0.1, "neutral": 0.1, "positive": 0.1} | {label: 0.8}, "m1",
+                                            {"anger": anger, "joy": rest, "optimism": rest, "sadness": rest})
+
+    with engine.begin() as connection:
+        tasks = claim_unscored(connection, "m1", limit=6)
+        # first hour: two angry complaints of three; second hour: anger without a negative label does not count
+        results = [scored("negative", 0.9), scored("negative", 0.6), scored("negative", 0.3),
+                   scored("positive", 0.9), scored("neutral", 0.2), scored("negative", 0.2)]
+        save_scores(connection, [(t.mention_id, r) for t, r in zip(tasks, results, strict=True)])
+    hourly = _series(engine)
+    assert hourly["angry"].tolist() == [2, 0, 0]
+    assert hourly["anger_share"].round(3).tolist() == [0.667, 0.0, 0.0]
+    with engine.connect() as connection:
+        daily = brand_series(connection, model_id="m1", start=T0, end=T0 + timedelta(days=1),
+                             bucket=timedelta(days=1))["Lumora"]
+    assert daily["angry"].tolist() == [2] and daily["anger_share"].round(3).tolist() == [0.333]
