@@ -111,7 +111,7 @@ class Candidate:
     parent_id: str | None
     touchpoint: str | None
     stage: str | None
-    #: The score's anger, once scores carry emotions; the case rules read it when present.
+    #: The score's anger (None from a scorer without emotions); the case rules read it when present.
     anger: float | None = None
 
     @property
@@ -132,7 +132,8 @@ def candidates(connection: Connection, mention_ids: Iterable[int], model_id: str
     query = (select(mentions.c.id, brands.c.name, mentions.c.source, mentions.c.external_id,
                     func.coalesce(mentions.c.author_handle, mentions.c.author_id), mentions.c.text, mentions.c.url,
                     mentions.c.author_reach, sentiments.c.score, mentions.c.language, mentions.c.created_at,
-                    mentions.c.thread_id, mentions.c.parent_id, mention_tags.c.touchpoint, mention_tags.c.stage)
+                    mentions.c.thread_id, mentions.c.parent_id, mention_tags.c.touchpoint, mention_tags.c.stage,
+                    sentiments.c.p_anger)
              .select_from(mentions.outerjoin(mention_brands, mention_brands.c.mention_id == mentions.c.id)
                           .outerjoin(brands, brands.c.id == mention_brands.c.brand_id)
                           .outerjoin(sentiments, and_(sentiments.c.mention_id == mentions.c.id,

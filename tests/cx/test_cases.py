@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from alerts.model import Notification
 from brandpulse import cases as cx
@@ -20,6 +20,7 @@ from sentiment.standin import StandInScorer
 from storage.cases import (
     CaseError,
     assign,
+    candidates,
     case_history,
     case_posts,
     comment,
@@ -28,7 +29,7 @@ from storage.cases import (
     resolve,
 )
 from storage.mentions import store_mentions
-from storage.schema import outbox
+from storage.schema import mentions, outbox, sentiments
 from tests.brandpulse.conftest import START, make_runtime, write_stream  # noqa: F401 (make_runtime: a fixture)
 
 ACCOUNTS = "accounts: {x: ['@LumoraHelp']}"
@@ -160,3 +161,15 @@ def notifications(runtime) -> list[Notification]:
     with runtime.engine.connect() as connection:
         rows = connection.execute(select(outbox.c.payload).order_by(outbox.c.created_at)).scalars().all()
     return [Notification.from_dict(row) for row in rows]
+
+
+def test_the_stored_anger_of_a_score_reaches_the_case_rules(runtime):
+    with runtime.engine.begin() as connection:
+        store_mentions(connection, "Lumora", [post("77", "Lumora, I have had it with you", "ana", 0)])
+        mention_id = connection.execute(select(mentions.c.id).where(mentions.c.external_id == "77")).scalar_one()
+        connection.execute(insert(sentiments).values(
+            mention_id=mention_id, model_id="m", label="neutral", score=-0.1, p_negative=0.3, p_neutral=0.5,
+            p_positive=0.2, p_anger=0.92, p_joy=0.02, p_optimism=0.03, p_sadness=0.03, scored_at=START))
+    with runtime.engine.connect() as connection:
+        [candidate] = candidates(connection, [mention_id], "m")
+    assert candidate.anger == pytest.approx(0.92)
