@@ -3,10 +3,10 @@ routing, and notifier channels. State comes in and goes out as data; imports not
 
 One evaluation, as the service wires it (all pure, the clock passed in)::
 
-    from alerts.config import AlertsConfig          # the config file's `alerts:` section
-    from alerts.engine import evaluate               # rules -> lifecycle (pending/firing/resolved)
-    from alerts.routing import Router                # Alertmanager grouping, timers, silences, inhibition
-    from alerts.outbox import deliver                # drain the outbox through the channels, with retries
+    from .config import AlertsConfig          # the config file's `alerts:` section
+    from .engine import evaluate               # rules -> lifecycle (pending/firing/resolved)
+    from .routing import Router                # Alertmanager grouping, timers, silences, inhibition
+    from .outbox import deliver                # drain the outbox through the channels, with retries
 
     result = evaluate(config, series_by_labels, book, now, context)     # -> .state, .events, .alerts
     routing, notifications = Router(config).process(result.alerts, routing, silences, now, acks)

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts.config import AlertsConfig
-from alerts.engine import evaluate, series_labels
-from alerts.model import AlertBook, AlertEvent
+from .config import AlertsConfig
+from .engine import evaluate, series_labels
+from .model import AlertBook, AlertEvent
 
 CSV_COLUMNS = ("timestamp", "value")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from alerts.backtest import Backtest, BacktestAlert
+from .backtest import Backtest, BacktestAlert
 
 CSV_FIELDS = ("rule", "brand", "starts_at", "detected_at", "ends_at", "peak_value", "score")
 PLOT_SUFFIXES = (".png", ".html")

@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts import stats
-from alerts.detector_base import Assessment, DetectorParams, Judgement, guard_reason, online_rows
+from . import stats
+from .detector_base import Assessment, DetectorParams, Judgement, guard_reason, online_rows
 
 DAY = timedelta(days=1)
 #: Half-lives of what the detector learns.

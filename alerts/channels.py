@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 import requests
 
-from alerts import render
-from alerts.config import (
+from . import render
+from .config import (
     AlertmanagerConfig,
     ConsoleConfig,
     EmailConfig,
@@ -35,7 +35,7 @@ from alerts.config import (
     TeamsConfig,
     WebhookConfig,
 )
-from alerts.model import Alert, Notification, utc
+from .model import Alert, Notification, utc
 
 SIGNATURE_HEADER = "X-BrandPulse-Signature"
 USER_AGENT = "BrandPulse-Alerts/0.1"

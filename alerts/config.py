@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.durations import format_duration, parse_duration
-from alerts.envelope import NAB_STANDARD_THRESHOLD
-from alerts.matchers import Matcher, parse_matchers
+from .durations import format_duration, parse_duration
+from .envelope import NAB_STANDARD_THRESHOLD
+from .matchers import Matcher, parse_matchers
 
 #: A duration: written "5m", "1h30m", "2d" (or a number of seconds); a ``timedelta`` once loaded.
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]

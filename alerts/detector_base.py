@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts import stats
+from . import stats
 
 COUNT_METRICS = ("volume", "negative")
 METRICS = ("volume", "negative", "negative_share", "net_sentiment")

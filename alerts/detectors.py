@@ -27,8 +27,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from alerts.burst import BurstDetector
-from alerts.detector_base import (
+from .burst import BurstDetector
+from .detector_base import (
     COUNT_METRICS,
     MIN_SLOT_SAMPLES,
     NET_SENTIMENT_MIN_SHIFT,
@@ -50,7 +50,7 @@ from alerts.detector_base import (
     verdict,
     warmup_assessment,
 )
-from alerts.envelope import NoveltyRuleDetector
+from .envelope import NoveltyRuleDetector
 
 
 class Detector(Protocol):

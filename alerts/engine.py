@@ -31,11 +31,11 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from alerts.config import AlertsConfig, RuleConfig
-from alerts.detector_base import Assessment, DetectorParams
-from alerts.detectors import make_detector
-from alerts.matchers import matches_all
-from alerts.model import Alert, AlertBook, AlertEvent, AlertState, fingerprint, utc
+from .config import AlertsConfig, RuleConfig
+from .detector_base import Assessment, DetectorParams
+from .detectors import make_detector
+from .matchers import matches_all
+from .model import Alert, AlertBook, AlertEvent, AlertState, fingerprint, utc
 
 #: Labels that narrow a brand's series; only rules with a matcher on such a label evaluate those series.
 NARROWING_LABELS = ("source", "language")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alerts.detector_base import (
+from .detector_base import (
     Assessment,
     DetectorParams,
     Judgement,

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from alerts.matchers import Matcher, matches_all, parse_matchers
+from .matchers import Matcher, matches_all, parse_matchers
 
 Status = Literal["firing", "resolved"]
 

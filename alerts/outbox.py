@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from alerts.channels import DeliveryError
-from alerts.model import Notification, iso, parse_time, utc
+from .channels import DeliveryError
+from .model import Notification, iso, parse_time, utc
 
 OutboxStatus = Literal["pending", "sent", "dead"]
 MAX_ATTEMPTS = 8

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.model import Alert, Notification, iso
+from .model import Alert, Notification, iso
 
 MAX_ALERTS = 10
 MAX_MENTIONS = 3

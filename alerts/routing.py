@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.config import AlertsConfig, InhibitRuleConfig, RouteConfig
-from alerts.matchers import Matcher, matches_all, parse_matchers
-from alerts.model import Acknowledgement, Alert, Notification, Silence, iso, parse_time, utc
+from .config import AlertsConfig, InhibitRuleConfig, RouteConfig
+from .matchers import Matcher, matches_all, parse_matchers
+from .model import Acknowledgement, Alert, Notification, Silence, iso, parse_time, utc
 
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)

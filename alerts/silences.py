@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta  # noqa: F401 (UTC: doctest)
 
-from alerts.durations import parse_duration
-from alerts.matchers import Matcher, parse_matchers
-from alerts.model import Silence, utc
+from .durations import parse_duration
+from .matchers import Matcher, parse_matchers
+from .model import Silence, utc
 
 
 def new_silence(matchers: str | Iterable[str | Matcher], created_by: str, comment: str, now: datetime,

@@ -23,10 +23,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerts.config import Duration, Severity, UrgentConfig
-from alerts.durations import format_duration
-from alerts.model import Alert, utc
-from alerts.urgent import as_mention, reasons
+from .config import Duration, Severity, UrgentConfig
+from .durations import format_duration
+from .model import Alert, utc
+from .urgent import as_mention, reasons
 
 CaseSeverity = Literal["urgent", "angry", "negative"]
 #: Most pressing first: a case takes the highest severity of its mentions.

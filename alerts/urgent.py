@@ -26,9 +26,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from alerts.config import AlertsConfig, AngryCustomerConfig, UrgentConfig
-from alerts.engine import explorer_link
-from alerts.model import Alert, parse_time, utc
+from .config import AlertsConfig, AngryCustomerConfig, UrgentConfig
+from .engine import explorer_link
+from .model import Alert, parse_time, utc
 
 
 @dataclass(frozen=True)

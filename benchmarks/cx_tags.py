@@ -30,8 +30,8 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import f1_score
 
-from sentiment.records import Tags
-from sentiment.touchpoints import TagClassifier, TagExample
+from brandpulse.sentiment.records import Tags
+from brandpulse.sentiment.touchpoints import TagClassifier, TagExample
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "cx"
 FEW_SHOT_K = (3, 5)
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     tune, heldout = load_posts(args.data / "tune.jsonl"), load_posts(args.data / "heldout.jsonl")
-    import sentiment
+    from brandpulse import sentiment
 
     started = time.perf_counter()
     embed = CachedEmbed(sentiment.load_scorer())

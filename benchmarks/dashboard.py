@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storage.engine import open_database
+from brandpulse.storage.engine import open_database
 
 BRANDS = ["Lumora", "Novex", "Brightwave", "Kestrel", "Orbita"]
 WEIGHTS = [0.35, 0.25, 0.18, 0.12, 0.10]
@@ -172,7 +172,7 @@ def explorer_queries(rng: np.random.Generator, now: datetime, count: int) -> lis
 def bench_api(path: Path, calls: int, now: datetime) -> dict[str, list[float]]:
     from fastapi.testclient import TestClient
 
-    from reports.web import create_app
+    from brandpulse.reports.web import create_app
 
     engine = open_database(f"sqlite:///{path}")
     app = create_app(engine, model_id=MODEL, brands=BRANDS, competitors={"Lumora": ["Novex", "Brightwave"]},
@@ -198,18 +198,18 @@ def bench_api(path: Path, calls: int, now: datetime) -> dict[str, list[float]]:
 
 
 def bench_report(path: Path, embed_kind: str, now: datetime, output: Path) -> dict:
-    from reports.feedback import build_report, find_chromium
+    from brandpulse.reports.feedback import build_report, find_chromium
 
     embed = None
     load_seconds = 0.0
     if embed_kind == "model":
-        import sentiment
+        from brandpulse import sentiment
 
         started = time.perf_counter()
         try:
             scorer = sentiment.load_scorer()
         except FileNotFoundError:  # no trained adapter yet: embeddings come from the same base encoder
-            from sentiment.base import materialize_base
+            from brandpulse.sentiment.base import materialize_base
 
             print("no trained sentiment adapter: embedding with the base encoder it is built on")
             scorer = sentiment.load_scorer(str(materialize_base()))

@@ -45,7 +45,7 @@ def read(path: str, mode: str) -> None:
         with open(path, encoding="utf-8") as handle:
             rows = len(json.load(handle))
     else:
-        from listeners.files import MentionsFile
+        from brandpulse.listeners.files import MentionsFile
 
         rows = sum(1 for _ in MentionsFile(path, default_brand="Acme"))
     print(json.dumps({"rows": rows, "seconds": time.perf_counter() - started,

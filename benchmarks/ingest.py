@@ -54,7 +54,7 @@ def mention_batches(count: int, batch_size: int, *, duplicate_every: int = 10,
                     seed: int = 7) -> Iterator[tuple[str, list]]:
     """(brand, mentions) batches totalling `count` mentions; every `duplicate_every`-th one repeats a
     recently seen (source, external id) of the same brand, as listener replays and overlaps do."""
-    from listeners.records import Engagement, Mention
+    from brandpulse.listeners.records import Engagement, Mention
 
     rng = random.Random(seed)
     texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30))) for _ in range(1009)]
@@ -92,8 +92,8 @@ def cpu_seconds() -> float:
 
 def ingest(url: str, count: int, batch_size: int) -> dict:
     """Runs in its own process: store `count` mentions into `url`; rates and peak RSS."""
-    from storage.engine import open_database
-    from storage.mentions import store_mentions
+    from brandpulse.storage.engine import open_database
+    from brandpulse.storage.mentions import store_mentions
 
     engine = open_database(url)
     new = duplicates = offered = 0
@@ -120,9 +120,9 @@ def ingest(url: str, count: int, batch_size: int) -> dict:
 
 def drain_worker(url: str, limit: int, delay: float, ready, go, results) -> None:
     """One scoring worker process: claim, score with the stand-in, save, until the queue is empty."""
-    from sentiment.standin import StandInScorer
-    from storage.engine import create_database_engine
-    from storage.scoring import scoring_batch
+    from brandpulse.sentiment.standin import StandInScorer
+    from brandpulse.storage.engine import create_database_engine
+    from brandpulse.storage.scoring import scoring_batch
 
     engine = create_database_engine(url)
     scorer = StandInScorer(delay=delay)
@@ -146,7 +146,7 @@ def reset_backlog(url: str) -> None:
     """Every mention back in the queue, unscored; PostgreSQL's statistics and dead rows tidied."""
     from sqlalchemy import text
 
-    from storage.engine import create_database_engine
+    from brandpulse.storage.engine import create_database_engine
 
     engine = create_database_engine(url)
     with engine.begin() as connection:
@@ -162,8 +162,8 @@ def reset_backlog(url: str) -> None:
 def drain(context, url: str, workers: int, limit: int, delay: float) -> dict:
     from sqlalchemy import func, select
 
-    from storage.engine import create_database_engine
-    from storage.schema import scoring_queue, sentiments
+    from brandpulse.storage.engine import create_database_engine
+    from brandpulse.storage.schema import scoring_queue, sentiments
 
     reset_backlog(url)
     engine = create_database_engine(url)
@@ -192,8 +192,8 @@ def drain(context, url: str, workers: int, limit: int, delay: float) -> dict:
 
 
 def load_backlog(url: str, count: int) -> None:
-    from storage.engine import open_database
-    from storage.mentions import store_mentions
+    from brandpulse.storage.engine import open_database
+    from brandpulse.storage.mentions import store_mentions
 
     engine = open_database(url)
     for brand, batch in mention_batches(count, 1000, duplicate_every=count + 1, seed=11):

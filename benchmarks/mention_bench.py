@@ -26,10 +26,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from alerts.backtest import rules_for, series_backtest
-from alerts.config import AlertsConfig
 from benchmarks.mention_series import DEV_SEEDS, HELD_OUT_SEEDS, generate
 from benchmarks.nab import scoring
+from brandpulse.alerts.backtest import rules_for, series_backtest
+from brandpulse.alerts.config import AlertsConfig
 
 #: What each sensitivity is tuned for: the NAB profile it maps to.
 SENSITIVITY_PROFILES = {"low": "reward_low_FP_rate", "medium": "standard", "high": "reward_low_FN_rate"}

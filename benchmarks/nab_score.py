@@ -48,8 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from alerts.config import SENSITIVITY_THRESHOLDS  # noqa: E402
-from alerts.envelope import (  # noqa: E402
+from benchmarks.nab import scoring  # noqa: E402
+from brandpulse.alerts.config import SENSITIVITY_THRESHOLDS  # noqa: E402
+from brandpulse.alerts.envelope import (  # noqa: E402
     NAB_CHOICE,
     NAB_STANDARD_THRESHOLD,
     EnvelopeDetector,
@@ -57,7 +58,6 @@ from alerts.envelope import (  # noqa: E402
     envelope_period,
     nab_envelope,
 )
-from benchmarks.nab import scoring  # noqa: E402
 
 #: The NAB folder inside the development data that `BRANDPULSE_DATA` names (docs/development-data.md).
 DEFAULT_DATA = Path(os.environ.get("BRANDPULSE_DATA") or "DATA-not-set") / "anomaly" / "nab"
@@ -252,10 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['sensitivity']:<7} threshold {row['threshold']:.4f}: {row['all']:5.1f}, "
               f"{row['detected']}/{row['windows']} windows detected, {row['false_positives']} false positives")
     if differences:
-        print("alerts.envelope NAB_CHOICE / NAB_STANDARD_THRESHOLD differ from this choice; update them: "
+        print("brandpulse.alerts.envelope NAB_CHOICE / NAB_STANDARD_THRESHOLD differ from this choice; update them: "
               + "; ".join(differences))
     else:
-        print("alerts.envelope NAB_CHOICE and NAB_STANDARD_THRESHOLD (the novelty rule detector) match this choice")
+        print("brandpulse.alerts.envelope NAB_CHOICE and NAB_STANDARD_THRESHOLD (the novelty rule detector) "
+              "match this choice")
     print("reference (NAB scoreboard, full 58-file corpus, standard): Numenta HTM ~70, Twitter ADVec 47,"
           " windowed Gaussian 40;")
     if len(files) == 48 and not any(f.name.startswith("realTweets/") for f in files):

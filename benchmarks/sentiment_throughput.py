@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def sample(data: Path | None, n_tweets: int, n_posts: int, seed: int = 7) -> list[str]:
-    from sentiment.data import DataNotFound, resolve_data_root
+    from brandpulse.sentiment.data import DataNotFound, resolve_data_root
 
     try:
         root = resolve_data_root(data)
@@ -68,7 +68,7 @@ def peak_rss_mb() -> float:
 def worker(way: str, model: str, backend: str, texts_file: Path, out_file: Path) -> None:
     import torch
 
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     texts = json.loads(texts_file.read_text())
     scorer = load_scorer(model, backend=backend if way == "ours" else "torch")
@@ -130,7 +130,7 @@ def main() -> None:
     fits = [n <= window for n in lengths]
     same = [a == b for a, b in zip(ours["labels"], naive["labels"], strict=True)]
     chars = sorted(len(t) for t in texts)
-    from sentiment.hardware import cpu_features
+    from brandpulse.sentiment.hardware import cpu_features
 
     print(f"model: {ours['model_id']}  threads: {ours['threads']}  cpus: {os.cpu_count()}  "
           f"load average: {os.getloadavg()[0]:.2f}")

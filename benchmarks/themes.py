@@ -25,7 +25,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from reports import theme_space
+from brandpulse.reports import theme_space
 
 SPLITS = {"development": "dev", "held out": "holdout"}
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "themes" / "complaints.jsonl"
@@ -84,14 +84,14 @@ def speed(frame: pd.DataFrame, embeddings: np.ndarray, offsets, count: int = 100
 
     from sqlalchemy import select
 
-    from listeners.records import Mention
-    from reports.feedback import EMBEDDING_KIND, complaint_themes
-    from sentiment.records import Sentiment
-    from storage.embeddings import save_embeddings, save_named_vectors
-    from storage.engine import open_database
-    from storage.mentions import store_mentions
-    from storage.schema import mentions as table
-    from storage.scoring import save_scores
+    from brandpulse.listeners.records import Mention
+    from brandpulse.reports.feedback import EMBEDDING_KIND, complaint_themes
+    from brandpulse.sentiment.records import Sentiment
+    from brandpulse.storage.embeddings import save_embeddings, save_named_vectors
+    from brandpulse.storage.engine import open_database
+    from brandpulse.storage.mentions import store_mentions
+    from brandpulse.storage.schema import mentions as table
+    from brandpulse.storage.scoring import save_scores
 
     start = datetime(2026, 5, 1, tzinfo=UTC)
     posts = [i % len(frame) for i in range(count)]
@@ -125,7 +125,7 @@ def speed(frame: pd.DataFrame, embeddings: np.ndarray, offsets, count: int = 100
 
 
 def main() -> int:
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     embed = load_scorer(backend="torch").embed
     frame = labelled()

@@ -11,17 +11,17 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from alerts.backtest import Backtest, replay
-from alerts.channels import build_all
-from alerts.config import AlertsConfig
-from alerts.engine import NARROWING_LABELS, series_labels
-from alerts.engine import evaluate as evaluate_rules
-from alerts.model import Alert
-from alerts.outbox import DeliveryReport, deliver
-from alerts.routing import Router
+from brandpulse.alerts.backtest import Backtest, replay
+from brandpulse.alerts.channels import build_all
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.engine import NARROWING_LABELS, series_labels
+from brandpulse.alerts.engine import evaluate as evaluate_rules
+from brandpulse.alerts.model import Alert
+from brandpulse.alerts.outbox import DeliveryReport, deliver
+from brandpulse.alerts.routing import Router
+from brandpulse.reports.text import excluded_terms, rising_terms
 from brandpulse.runtime import Runtime
-from reports.text import excluded_terms, rising_terms
-from storage.alert_store import (
+from brandpulse.storage.alert_store import (
     SqlOutbox,
     enqueue_notifications,
     load_acknowledgements,
@@ -32,8 +32,8 @@ from storage.alert_store import (
     save_alert_book,
     save_routing_state,
 )
-from storage.queries import labelled_mentions, top_reached
-from storage.series import brand_series, split_series
+from brandpulse.storage.queries import labelled_mentions, top_reached
+from brandpulse.storage.series import brand_series, split_series
 
 #: In-process guard; `lock_alert_state` guards across processes.
 _alert_state_lock = threading.Lock()

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from alerts.sla import case_severity
-from alerts.sla import check as check_sla
 from brandpulse import alerting
+from brandpulse.alerts.sla import case_severity
+from brandpulse.alerts.sla import check as check_sla
 from brandpulse.config import BrandConfig
 from brandpulse.runtime import Runtime
-from sentiment.touchpoints import TagClassifier
-from storage.cases import (
+from brandpulse.sentiment.touchpoints import TagClassifier
+from brandpulse.storage.cases import (
     Candidate,
     add_customer_post,
     add_follow_up,
@@ -29,7 +29,7 @@ from storage.cases import (
     lock_customers,
     stored_replies,
 )
-from storage.tags import claim_untagged, queue_for_tags, save_tags
+from brandpulse.storage.tags import claim_untagged, queue_for_tags, save_tags
 
 _classifiers: dict[tuple[int, int], tuple[Any, Any, TagClassifier]] = {}
 _classifiers_lock = threading.Lock()

@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-import listeners
-from alerts.config import AlertsConfig, Duration
-from alerts.durations import parse_duration
-from alerts.sla import CaseRules, SlaConfig
+from brandpulse import listeners
+from brandpulse.alerts.config import AlertsConfig, Duration
+from brandpulse.alerts.durations import parse_duration
+from brandpulse.alerts.sla import CaseRules, SlaConfig
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
 from brandpulse.yamlsource import (
     ConfigError,
     LocatedDocument,
@@ -32,8 +34,6 @@ from brandpulse.yamlsource import (
     read_secrets_file,
     top_level_scalar,
 )
-from listeners.query import BrandQuery
-from sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
 
 DEFAULT_FILE = Path("brandpulse.yaml")
 

@@ -11,12 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from alerts.model import Notification
+from brandpulse.alerts.model import Notification
+from brandpulse.reports.charts import Span, sentiment_timeline
 from brandpulse.runtime import Runtime
-from reports.charts import Span, sentiment_timeline
-from storage.alert_store import load_alert_book
-from storage.queries import MentionFilter, find_mentions, top_reached
-from storage.series import brand_series
+from brandpulse.storage.alert_store import load_alert_book
+from brandpulse.storage.queries import MentionFilter, find_mentions, top_reached
+from brandpulse.storage.series import brand_series
 
 
 def print_summary(runtime: Runtime, output: Path, console: Console) -> None:

@@ -14,20 +14,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts.urgent import check as check_urgent
 from brandpulse import alerting
 from brandpulse import cases as cx
+from brandpulse.alerts.urgent import check as check_urgent
 from brandpulse.config import BrandConfig
+from brandpulse.listeners.base import Stopped
+from brandpulse.listeners.errors import AuthError, ListenerError
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.records import Batch, BrandStream, Cursor, Mention, StopEvent
 from brandpulse.runtime import Runtime
-from listeners.base import Stopped
-from listeners.errors import AuthError, ListenerError
-from listeners.query import BrandQuery
-from listeners.records import Batch, BrandStream, Cursor, Mention, StopEvent
-from sentiment import detect_languages
-from storage.alert_store import mentions_for_urgency
-from storage.jobs import finish_run, start_run
-from storage.mentions import load_cursor, store_batch
-from storage.scoring import scoring_batch
+from brandpulse.sentiment import detect_languages
+from brandpulse.storage.alert_store import mentions_for_urgency
+from brandpulse.storage.jobs import finish_run, start_run
+from brandpulse.storage.mentions import load_cursor, store_batch
+from brandpulse.storage.scoring import scoring_batch
 
 log = logging.getLogger("brandpulse.jobs")
 

@@ -18,8 +18,8 @@ from typing import Any
 from brandpulse.config import Config
 from brandpulse.jobs import recorded
 from brandpulse.runtime import Runtime
-from storage.retention import RetentionPolicy
-from storage.retention import prune as prune_storage
+from brandpulse.storage.retention import RetentionPolicy
+from brandpulse.storage.retention import prune as prune_storage
 
 DEFAULT_INTERVAL = timedelta(hours=6)
 

@@ -34,7 +34,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, and_, func, select, text
 
-from storage.schema import alert_state, job_runs, outbox, scoring_queue
+from brandpulse.storage.schema import alert_state, job_runs, outbox, scoring_queue
 
 log = logging.getLogger("brandpulse.metrics")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from alerts.config import EmailConfig
+from brandpulse.alerts.config import EmailConfig
 from brandpulse.config import Config
+from brandpulse.reports.feedback import SmtpSettings, build_report, email_report, report_period
 from brandpulse.runtime import Runtime
-from reports.feedback import SmtpSettings, build_report, email_report, report_period
-from storage.state import load_document, save_document
+from brandpulse.storage.state import load_document, save_document
 
 log = logging.getLogger("brandpulse.reporting")
 

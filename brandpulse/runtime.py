@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-import listeners
+from brandpulse import listeners
 from brandpulse.config import Config, SourceConfig, secret_values
 from brandpulse.logs import Redactor
-from sentiment.records import Scorer
-from storage.budgets import StoredReadBudget
-from storage.engine import open_database
+from brandpulse.sentiment.records import Scorer
+from brandpulse.storage.budgets import StoredReadBudget
+from brandpulse.storage.engine import open_database
 
 
 def utc_now() -> datetime:
@@ -88,7 +88,7 @@ class Runtime:
     def scorer(self) -> Scorer:
         with self._lock:
             if self._scorer is None:
-                from sentiment import load_scorer
+                from brandpulse.sentiment import load_scorer
 
                 self._scorer = load_scorer(self.config.model, progress=self.progress)
             return self._scorer
@@ -97,7 +97,7 @@ class Runtime:
         """The configured model's id (what its scores are stored under), without loading the model."""
         if self._scorer is not None:
             return self._scorer.model_id
-        from sentiment import model_id_for
+        from brandpulse.sentiment import model_id_for
 
         return model_id_for(self.config.model)
 

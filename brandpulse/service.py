@@ -32,7 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from brandpulse import jobs, maintenance, metrics
 from brandpulse.config import Config
 from brandpulse.runtime import Runtime, StopSignal
-from storage.leader import NamedLock, holding
+from brandpulse.storage.leader import NamedLock, holding
 
 log = logging.getLogger("brandpulse.service")
 

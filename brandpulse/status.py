@@ -11,12 +11,12 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 
-from alerts.outbox import ReceiverHealth, receiver_health
+from brandpulse.alerts.outbox import ReceiverHealth, receiver_health
 from brandpulse.runtime import Runtime
-from storage.alert_store import SqlOutbox
-from storage.jobs import JobRun, last_runs
-from storage.queries import active_alerts, brand_totals
-from storage.scoring import scoring_backlog
+from brandpulse.storage.alert_store import SqlOutbox
+from brandpulse.storage.jobs import JobRun, last_runs
+from brandpulse.storage.queries import active_alerts, brand_totals
+from brandpulse.storage.scoring import scoring_backlog
 
 
 @dataclass

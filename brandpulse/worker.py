@@ -28,8 +28,8 @@ from sqlalchemy import func, select
 
 from brandpulse import jobs, metrics
 from brandpulse.runtime import Runtime
-from storage.leader import holding
-from storage.schema import job_runs, scoring_queue
+from brandpulse.storage.leader import holding
+from brandpulse.storage.schema import job_runs, scoring_queue
 
 log = logging.getLogger("brandpulse.worker")
 

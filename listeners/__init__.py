@@ -16,8 +16,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from listeners.budget import InMemoryReadBudget, ReadBudget
-from listeners.errors import (
+from .budget import InMemoryReadBudget, ReadBudget
+from .errors import (
     AuthError,
     ListenerError,
     QueryNotSupported,
@@ -25,8 +25,8 @@ from listeners.errors import (
     RateLimited,
     SourceUnavailable,
 )
-from listeners.query import BrandQuery
-from listeners.records import Batch, BatchStats, BrandStream, Cursor, Engagement, Listener, Mention
+from .query import BrandQuery
+from .records import Batch, BatchStats, BrandStream, Cursor, Engagement, Listener, Mention
 
 __all__ = [
     "SOURCES",
@@ -60,7 +60,7 @@ class SourceSpec:
     description: str
 
     def _module(self) -> Any:
-        return importlib.import_module(self.module)
+        return importlib.import_module(self.module, __name__)  # relative: the package works under any name
 
     @property
     def settings_model(self) -> type[Any]:
@@ -78,13 +78,13 @@ class SourceSpec:
 SOURCES: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (
-        SourceSpec("x", "listeners.x", "X API v2: recent/full-archive search or filtered stream (tweepy)"),
-        SourceSpec("reddit", "listeners.reddit", "Reddit submissions, comment stream and threads (praw)"),
-        SourceSpec("bluesky", "listeners.bluesky", "Bluesky searchPosts (atproto)"),
-        SourceSpec("mastodon", "listeners.mastodon", "Mastodon hashtag timelines and search (Mastodon.py)"),
-        SourceSpec("hackernews", "listeners.hackernews", "Hacker News via Algolia search_by_date"),
-        SourceSpec("rss", "listeners.rss", "RSS/Atom feeds, news searches and alerts (feedparser)"),
-        SourceSpec("replay", "listeners.replay", "a recorded JSONL stream replayed in simulated time"),
+        SourceSpec("x", ".x", "X API v2: recent/full-archive search or filtered stream (tweepy)"),
+        SourceSpec("reddit", ".reddit", "Reddit submissions, comment stream and threads (praw)"),
+        SourceSpec("bluesky", ".bluesky", "Bluesky searchPosts (atproto)"),
+        SourceSpec("mastodon", ".mastodon", "Mastodon hashtag timelines and search (Mastodon.py)"),
+        SourceSpec("hackernews", ".hackernews", "Hacker News via Algolia search_by_date"),
+        SourceSpec("rss", ".rss", "RSS/Atom feeds, news searches and alerts (feedparser)"),
+        SourceSpec("replay", ".replay", "a recorded JSONL stream replayed in simulated time"),
     )
 }
 

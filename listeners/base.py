@@ -30,8 +30,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from listeners.errors import AuthError, ListenerError, RateLimited, SourceUnavailable
-from listeners.records import Batch, BatchStats, Cursor, MarkState, Mention, StopEvent, WalkState, utc
+from .errors import AuthError, ListenerError, RateLimited, SourceUnavailable
+from .records import Batch, BatchStats, Cursor, MarkState, Mention, StopEvent, WalkState, utc
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ class ApiListener:
     """
 
     source: ClassVar[str] = ""
-    log: ClassVar[logging.Logger] = logging.getLogger("listeners")
+    log: ClassVar[logging.Logger] = logging.getLogger("brandpulse.listeners")
 
     def __init__(self, settings: SourceSettings, *, base_url: str | None = None, clock: Clock | None = None,
                  sleep: Sleep | None = None, stop: StopEvent | None = None) -> None:

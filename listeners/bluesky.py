@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Collector,
     Failure,
@@ -34,12 +34,12 @@ from listeners.base import (
     retry_after_from_headers,
     run_walk,
 )
-from listeners.errors import AuthError
-from listeners.query import BrandQuery, to_bluesky
-from listeners.records import Batch, BatchStats, BlueskyCursor, Cursor, Engagement, Mention
+from .errors import AuthError
+from .query import BrandQuery, to_bluesky
+from .records import Batch, BatchStats, BlueskyCursor, Cursor, Engagement, Mention
 
 SOURCE = "bluesky"
-log = logging.getLogger("listeners.bluesky")
+log = logging.getLogger("brandpulse.listeners.bluesky")
 
 PDS_URL = "https://bsky.social"
 PUBLIC_APPVIEW_URL = "https://public.api.bsky.app"

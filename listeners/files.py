@@ -38,8 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from listeners.base import parse_time
-from listeners.records import Engagement, Mention
+from .base import parse_time
+from .records import Engagement, Mention
 
 __all__ = ["ALIASES", "IdLedger", "MentionsFile", "RowError", "mention_from_record", "parse_date"]
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Collector,
     Mark,
@@ -30,13 +30,13 @@ from listeners.base import (
     require,
     run_walk,
 )
-from listeners.errors import SourceUnavailable
-from listeners.query import BrandQuery, to_algolia
-from listeners.records import Batch, BatchStats, Cursor, Engagement, HackerNewsCursor, Mention
-from listeners.text import html_to_text
+from .errors import SourceUnavailable
+from .query import BrandQuery, to_algolia
+from .records import Batch, BatchStats, Cursor, Engagement, HackerNewsCursor, Mention
+from .text import html_to_text
 
 SOURCE = "hackernews"
-log = logging.getLogger("listeners.hackernews")
+log = logging.getLogger("brandpulse.listeners.hackernews")
 API_URL = "https://hn.algolia.com"
 
 

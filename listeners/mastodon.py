@@ -30,7 +30,7 @@ from mastodon import Mastodon
 from mastodon import errors as mastodon_errors
 from pydantic import Field, SecretStr
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Collector,
     Failure,
@@ -41,12 +41,12 @@ from listeners.base import (
     require,
     run_walk,
 )
-from listeners.query import BrandQuery, fold, to_mastodon
-from listeners.records import Batch, BatchStats, Cursor, Engagement, MastodonCursor, MastodonTag, Mention
-from listeners.text import html_to_text
+from .query import BrandQuery, fold, to_mastodon
+from .records import Batch, BatchStats, Cursor, Engagement, MastodonCursor, MastodonTag, Mention
+from .text import html_to_text
 
 SOURCE = "mastodon"
-log = logging.getLogger("listeners.mastodon")
+log = logging.getLogger("brandpulse.listeners.mastodon")
 _RECENT = 500
 
 

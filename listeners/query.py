@@ -37,7 +37,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from listeners.errors import QueryNotSupported, QuerySyntaxError
+from .errors import QueryNotSupported, QuerySyntaxError
 
 __all__ = [
     "FALSE",

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from listeners.query import BrandQuery
+from .query import BrandQuery
 
 #: A cursor as storage keeps it: the JSON form of a listener's `CursorState`, opaque to everyone else.
 Cursor = dict[str, Any]

@@ -35,7 +35,7 @@ from prawcore.rate_limit import RateLimiter
 from prawcore.sessions import RetryStrategy
 from pydantic import Field, SecretStr
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Collector,
     Failure,
@@ -47,12 +47,12 @@ from listeners.base import (
     require,
     run_walk,
 )
-from listeners.errors import AuthError
-from listeners.query import BrandQuery, to_reddit
-from listeners.records import Batch, BatchStats, Cursor, Engagement, Mention, RedditCursor, RedditThread
+from .errors import AuthError
+from .query import BrandQuery, to_reddit
+from .records import Batch, BatchStats, Cursor, Engagement, Mention, RedditCursor, RedditThread
 
 SOURCE = "reddit"
-log = logging.getLogger("listeners.reddit")
+log = logging.getLogger("brandpulse.listeners.reddit")
 _SITE = "https://www.reddit.com"
 _MAX_THREADS_IN_CURSOR = 200
 

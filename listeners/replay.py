@@ -31,14 +31,14 @@ from typing import Any
 
 from pydantic import Field
 
-from listeners.base import ApiListener, SourceSettings
-from listeners.errors import SourceUnavailable
-from listeners.files import mention_from_record
-from listeners.query import BrandQuery, fold
-from listeners.records import Batch, BatchStats, Cursor, Mention, ReplayCursor, utc
+from .base import ApiListener, SourceSettings
+from .errors import SourceUnavailable
+from .files import mention_from_record
+from .query import BrandQuery, fold
+from .records import Batch, BatchStats, Cursor, Mention, ReplayCursor, utc
 
 SOURCE = "replay"
-log = logging.getLogger("listeners.replay")
+log = logging.getLogger("brandpulse.listeners.replay")
 
 
 class Settings(SourceSettings):

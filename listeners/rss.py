@@ -34,20 +34,20 @@ import feedparser
 import requests
 from pydantic import Field
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Collector,
     SourceSettings,
     classify_requests,
     require,
 )
-from listeners.errors import ListenerError, SourceUnavailable
-from listeners.query import BrandQuery, to_web
-from listeners.records import Batch, BatchStats, Cursor, Mention, RssCursor, RssFeed
-from listeners.text import html_to_text
+from .errors import ListenerError, SourceUnavailable
+from .query import BrandQuery, to_web
+from .records import Batch, BatchStats, Cursor, Mention, RssCursor, RssFeed
+from .text import html_to_text
 
 SOURCE = "rss"
-log = logging.getLogger("listeners.rss")
+log = logging.getLogger("brandpulse.listeners.rss")
 _SEEN = 2000
 
 

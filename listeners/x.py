@@ -51,7 +51,7 @@ import urllib3
 from pydantic import Field, SecretStr
 from requests.adapters import HTTPAdapter
 
-from listeners.base import (
+from .base import (
     ApiListener,
     Clock,
     Collector,
@@ -63,14 +63,14 @@ from listeners.base import (
     parse_time,
     retry_after_from_headers,
 )
-from listeners.budget import InMemoryReadBudget, ReadBudget
-from listeners.errors import AuthError, QueryNotSupported, SourceUnavailable
-from listeners.query import BrandQuery, to_x
-from listeners.records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XWalk
-from listeners.x_posts import Includes, page_posts, to_mention
+from .budget import InMemoryReadBudget, ReadBudget
+from .errors import AuthError, QueryNotSupported, SourceUnavailable
+from .query import BrandQuery, to_x
+from .records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XWalk
+from .x_posts import Includes, page_posts, to_mention
 
 SOURCE = "x"
-log = logging.getLogger("listeners.x")
+log = logging.getLogger("brandpulse.listeners.x")
 
 _HOSTS = ("https://api.twitter.com", "https://api.x.com")
 _PLACEHOLDER = "brandpulse-bearer-placeholder"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from listeners.base import parse_time, require
-from listeners.query import BrandQuery
-from listeners.records import Engagement, Mention
+from .base import parse_time, require
+from .query import BrandQuery
+from .records import Engagement, Mention
 
 SOURCE = "x"
 NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}

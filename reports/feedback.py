@@ -33,16 +33,16 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
-from reports import charts
-from reports.alerts_view import alert_records, alerts_between
-from reports.cx import format_seconds, response_figures
-from reports.theme_names import language_name
-from reports.theme_space import language_offsets
-from reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
-from storage.cases import cases_opened_between
-from storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
-from storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
-from storage.series import brand_series
+from brandpulse.reports import charts
+from brandpulse.reports.alerts_view import alert_records, alerts_between
+from brandpulse.reports.cx import format_seconds, response_figures
+from brandpulse.reports.theme_names import language_name
+from brandpulse.reports.theme_space import language_offsets
+from brandpulse.reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
+from brandpulse.storage.cases import cases_opened_between
+from brandpulse.storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
+from brandpulse.storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
+from brandpulse.storage.series import brand_series
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from reports.parallel import PARALLEL
+from brandpulse.reports.parallel import PARALLEL
 
 Embed = Callable[[list[str]], np.ndarray]
 #: Cosine distance under which average-linkage merges groups of posts into one theme (measured on

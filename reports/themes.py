@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.text import excluded_terms, tokenize
-from reports.theme_names import class_tfidf, excerpt, key_phrase, naming_language, top_terms
-from reports.theme_space import Embed, language_neutral, theme_labels
+from brandpulse.reports.text import excluded_terms, tokenize
+from brandpulse.reports.theme_names import class_tfidf, excerpt, key_phrase, naming_language, top_terms
+from brandpulse.reports.theme_space import Embed, language_neutral, theme_labels
 
 __all__ = ["Embed", "Quote", "Theme", "ThemeResult", "find_themes", "growth_label", "sample_for_themes"]
 

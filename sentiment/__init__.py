@@ -3,7 +3,7 @@ language identification and evaluation. Imports nothing else of ours.
 
 Importing this package is cheap: torch, transformers and langid load on first use.
 
-    >>> import sentiment
+    >>> from brandpulse import sentiment
     >>> scorer = sentiment.load_scorer()            # offline default model ("default")
     >>> scorer.score(["I love it", "c'est nul"])    # list[Sentiment]
     >>> sentiment.detect_language("c'est nul")      # "fr"
@@ -14,21 +14,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sentiment.records import LABELS, Label, Scorer, Sentiment
+from .records import LABELS, Label, Scorer, Sentiment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sentiment.language import detect_language, detect_languages
-    from sentiment.loading import default_scorer, embed, load_scorer, model_id_for
-    from sentiment.scorer import TransformerScorer
+    from .language import detect_language, detect_languages
+    from .loading import default_scorer, embed, load_scorer, model_id_for
+    from .scorer import TransformerScorer
 
 __all__ = ["LABELS", "Label", "Scorer", "Sentiment", "TransformerScorer", "default_scorer",
            "detect_language", "detect_languages", "embed", "load_scorer", "model_id_for"]
 
 _LAZY = {
-    "load_scorer": "sentiment.loading", "default_scorer": "sentiment.loading", "embed": "sentiment.loading",
-    "model_id_for": "sentiment.loading",
-    "detect_language": "sentiment.language", "detect_languages": "sentiment.language",
-    "TransformerScorer": "sentiment.scorer",
+    "load_scorer": ".loading", "default_scorer": ".loading",
+    "embed": ".loading", "model_id_for": ".loading",
+    "detect_language": ".language", "detect_languages": ".language",
+    "TransformerScorer": ".scorer",
 }
 
 
@@ -38,6 +38,6 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'sentiment' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value

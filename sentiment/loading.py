@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.base import cache_root, materialize_base
-from sentiment.scorer import TransformerScorer, label_matrix
+from .base import cache_root, materialize_base
+from .scorer import TransformerScorer, label_matrix
 
 log = logging.getLogger(__name__)
 DEFAULT = "default"
@@ -62,7 +62,7 @@ def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress:
     cache: see `sentiment.onnx_backend`), "torch" (float32, the reference), "bf16" or "cuda".
     `scorer.runtime` says which path runs. `options` go to `TransformerScorer` (batch_tokens, ...).
     """
-    from sentiment.hardware import choose_path
+    from .hardware import choose_path
 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
@@ -85,7 +85,7 @@ def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress:
 
 
 def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir, progress, options) -> None:
-    from sentiment.onnx_backend import onnx_classifier
+    from .onnx_backend import onnx_classifier
 
     scorer.onnx = onnx_classifier(scorer.model, scorer.model_id, num_threads=threads, cache_dir=cache_dir,
                                   progress=progress)
@@ -96,7 +96,7 @@ def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir, progress, opti
 def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScorer:
     from transformers import AutoTokenizer, BertModel
 
-    from sentiment.modeling import (
+    from .modeling import (
         ADAPTER_DIR,
         MeanPoolClassifier,
         apply_adapter,
@@ -150,7 +150,7 @@ def model_id_for(name: str = DEFAULT, *, cache_dir: Path | None = None) -> str:
     and config files; a Hub id: the id + the commit it was downloaded at (just the id before that).
     """
     if name == DEFAULT:
-        from sentiment.modeling import default_model_id
+        from .modeling import default_model_id
 
         return default_model_id()
     local = Path(name).expanduser()
@@ -170,7 +170,7 @@ def _load_named(name, cache_dir, label_map, options) -> TransformerScorer:
     model = AutoModelForSequenceClassification.from_pretrained(source, cache_dir=hub_cache).eval()
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     if label_map:
-        from sentiment.records import LABELS
+        from .records import LABELS
 
         matrix = np.zeros((len(id2label), 3))
         for i, label in id2label.items():

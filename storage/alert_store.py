@@ -10,12 +10,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text, update
 
-from alerts.model import Acknowledgement, AlertBook, AlertState, Notification, Silence
-from alerts.outbox import OutboxItem
-from alerts.routing import RoutingState
-from storage.dialect import insert_ignoring_conflicts, upsert
-from storage.schema import alert_state, brands, mention_brands, mentions, outbox, sentiments, service_state, silences
-from storage.state import load_document, save_document
+from brandpulse.alerts.model import Acknowledgement, AlertBook, AlertState, Notification, Silence
+from brandpulse.alerts.outbox import OutboxItem
+from brandpulse.alerts.routing import RoutingState
+from brandpulse.storage.dialect import insert_ignoring_conflicts, upsert
+from brandpulse.storage.schema import (
+    alert_state,
+    brands,
+    mention_brands,
+    mentions,
+    outbox,
+    sentiments,
+    service_state,
+    silences,
+)
+from brandpulse.storage.state import load_document, save_document
 
 ROUTING_KEY = "alerts.routing"
 ACKS_KEY = "alerts.acknowledgements"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
-from storage.dialect import dialect_insert
-from storage.schema import read_budgets
+from brandpulse.storage.dialect import dialect_insert
+from brandpulse.storage.schema import read_budgets
 
 
 class StoredReadBudget:

@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
 
-from alerts.sla import more_severe
-from storage.leader import advisory_key
-from storage.mentions import ensure_brands
-from storage.schema import (
+from brandpulse.alerts.sla import more_severe
+from brandpulse.storage.leader import advisory_key
+from brandpulse.storage.mentions import ensure_brands
+from brandpulse.storage.schema import (
     brands,
     case_events,
     case_mentions,

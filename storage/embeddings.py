@@ -13,9 +13,9 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import Connection, select
 
-from storage.dialect import insert_ignoring_conflicts
-from storage.schema import mention_embeddings
-from storage.state import load_document, save_document
+from brandpulse.storage.dialect import insert_ignoring_conflicts
+from brandpulse.storage.schema import mention_embeddings
+from brandpulse.storage.state import load_document, save_document
 
 _DTYPE = np.dtype("<f2")
 #: Ids per `IN (...)` query: well under SQLite's 32,766 bound parameters.

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from storage.schema import job_runs
+from brandpulse.storage.schema import job_runs
 
 
 @dataclass(frozen=True, slots=True)

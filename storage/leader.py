@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-log = logging.getLogger("storage.leader")
+log = logging.getLogger("brandpulse.storage.leader")
 
 
 def advisory_key(name: str) -> int:

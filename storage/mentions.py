@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, String, Table, select
 
-from listeners.records import Cursor, Engagement, Mention
-from storage.dialect import insert_ignoring_conflicts, upsert
-from storage.schema import brands, cursors, mention_brands, mentions, scoring_queue
+from brandpulse.listeners.records import Cursor, Engagement, Mention
+from brandpulse.storage.dialect import insert_ignoring_conflicts, upsert
+from brandpulse.storage.schema import brands, cursors, mention_brands, mentions, scoring_queue
 
 #: Rows per INSERT: on SQLite about 9,000 bind variables, well under its limit of 32,766.
 ROWS_PER_STATEMENT = 500

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
 
-from sentiment.records import LABELS
-from storage.schema import alert_state, brands, daily_aggregates, mention_brands, mentions, sentiments
+from brandpulse.sentiment.records import LABELS
+from brandpulse.storage.schema import alert_state, brands, daily_aggregates, mention_brands, mentions, sentiments
 
 MENTION_COLUMNS = ["id", "brand", "source", "external_id", "created_at", "language", "label", "score",
                    "author_handle", "author_reach", "likes", "reposts", "replies", "url", "text"]

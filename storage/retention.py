@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Connection, Engine, exists, func, literal, null, select, update
 
-from storage.dialect import dialect_insert, supports_skip_locked
-from storage.queries import daily_counts, pruned_counts, sum_counts, utc_day
-from storage.schema import daily_aggregates, mention_brands, mentions, scoring_queue, sentiments
+from brandpulse.storage.dialect import dialect_insert, supports_skip_locked
+from brandpulse.storage.queries import daily_counts, pruned_counts, sum_counts, utc_day
+from brandpulse.storage.schema import daily_aggregates, mention_brands, mentions, scoring_queue, sentiments
 
 #: Mentions per transaction: short enough never to hold locks for long, large enough to be cheap.
 PRUNE_CHUNK = 2000

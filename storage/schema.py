@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from storage.types import BigId, Json, UTCDateTime
+from brandpulse.storage.types import BigId, Json, UTCDateTime
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

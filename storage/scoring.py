@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, exists, func, select, update
 
-from sentiment.records import Sentiment
-from storage.dialect import insert_ignoring_conflicts, supports_skip_locked
-from storage.schema import mentions, scoring_queue, sentiments
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.storage.dialect import insert_ignoring_conflicts, supports_skip_locked
+from brandpulse.storage.schema import mentions, scoring_queue, sentiments
 
 #: Emotions stored per score, each in its `p_<name>` column of `sentiments`.
 EMOTIONS = ("anger", "joy", "optimism", "sadness")

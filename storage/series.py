@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
-from storage.dialect import epoch_seconds
-from storage.retention import daily_series
-from storage.schema import brands, mention_brands, mentions, sentiments
+from brandpulse.storage.dialect import epoch_seconds
+from brandpulse.storage.retention import daily_series
+from brandpulse.storage.schema import brands, mention_brands, mentions, sentiments
 
 DAY_SECONDS = 86_400
 SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment",

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, case, select, update
 
-from alerts.matchers import Matcher
-from alerts.model import Acknowledgement, Silence
-from storage.alert_store import acknowledge, load_acknowledgements
-from storage.schema import silences
+from brandpulse.alerts.matchers import Matcher
+from brandpulse.alerts.model import Acknowledgement, Silence
+from brandpulse.storage.alert_store import acknowledge, load_acknowledgements
+from brandpulse.storage.schema import silences
 
 SILENCE_COLUMNS = ["id", "matchers", "created_by", "comment", "starts_at", "ends_at", "created_at"]
 

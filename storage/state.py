@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from storage.dialect import upsert
-from storage.schema import service_state
+from brandpulse.storage.dialect import upsert
+from brandpulse.storage.schema import service_state
 
 
 def load_document(connection: Connection, key: str) -> Any:

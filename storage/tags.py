@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
-from sentiment.records import Tags
-from storage.dialect import insert_ignoring_conflicts, supports_skip_locked, upsert
-from storage.schema import case_mentions, cases, mention_tags, mentions, tag_queue
+from brandpulse.sentiment.records import Tags
+from brandpulse.storage.dialect import insert_ignoring_conflicts, supports_skip_locked, upsert
+from brandpulse.storage.schema import case_mentions, cases, mention_tags, mentions, tag_queue
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,20 +13,20 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from alerts.backtest import Backtest, SeriesError, rules_for, series_backtest
-from alerts.backtest_report import PLOT_SUFFIXES, summary, write_csv
-from alerts.backtest_report import plot as draw
-from alerts.channels import DeliveryError, send_test
-from alerts.config import AlertsConfig, default_rules
-from alerts.durations import format_duration, parse_duration
-from alerts.model import Acknowledgement, Silence
-from alerts.silences import find, listing, new_silence
 from brandpulse.alerting import history_backtest
+from brandpulse.alerts.backtest import Backtest, SeriesError, rules_for, series_backtest
+from brandpulse.alerts.backtest_report import PLOT_SUFFIXES, summary, write_csv
+from brandpulse.alerts.backtest_report import plot as draw
+from brandpulse.alerts.channels import DeliveryError, send_test
+from brandpulse.alerts.config import AlertsConfig, default_rules
+from brandpulse.alerts.durations import format_duration, parse_duration
+from brandpulse.alerts.model import Acknowledgement, Silence
+from brandpulse.alerts.silences import find, listing, new_silence
 from brandpulse.cli.context import CliState, console, fail
-from reports.alerts_view import alert_records
-from storage.alert_store import acknowledge, load_silences
-from storage.queries import list_alerts
-from storage.silences import create_silence, expire_silence, list_silences
+from brandpulse.reports.alerts_view import alert_records
+from brandpulse.storage.alert_store import acknowledge, load_silences
+from brandpulse.storage.queries import list_alerts
+from brandpulse.storage.silences import create_silence, expire_silence, list_silences
 
 alerts_app = typer.Typer(help="Inspect alerts, acknowledge them, test receivers.", no_args_is_help=True)
 silence_app = typer.Typer(help="Mute alerts by label matchers for a while.", no_args_is_help=True)

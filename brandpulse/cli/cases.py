@@ -10,10 +10,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from alerts.durations import parse_duration
+from brandpulse.alerts.durations import parse_duration
 from brandpulse.cli.context import CliState, console, fail
-from reports.cx import Dimension, Period, format_seconds, response_figures
-from storage.cases import (
+from brandpulse.reports.cx import Dimension, Period, format_seconds, response_figures
+from brandpulse.storage.cases import (
     CASE_STATES,
     CaseError,
     assign,

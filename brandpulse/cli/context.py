@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 from brandpulse.config import Config, load_config, secret_values
 from brandpulse.logs import LogFormat, Redactor, configure_logging
 from brandpulse.runtime import Runtime
+from brandpulse.storage.engine import MissingDriver
 from brandpulse.yamlsource import ConfigError
-from storage.engine import MissingDriver
 
 console = Console()
 errors = Console(stderr=True)

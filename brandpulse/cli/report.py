@@ -17,8 +17,8 @@ import typer
 from brandpulse.cli.context import CliState, console, fail
 from brandpulse.config import REPORTS_FOLDER, Config
 from brandpulse.reporting import brand_terms, smtp_settings
+from brandpulse.reports.feedback import SmtpSettings
 from brandpulse.runtime import Runtime
-from reports.feedback import SmtpSettings
 
 TOKEN_ENV = "BRANDPULSE_DASHBOARD_TOKEN"
 
@@ -32,7 +32,7 @@ def lazy_embed(runtime: Runtime) -> Callable[[list[str]], np.ndarray]:
             scorer = runtime.scorer()
         encode = getattr(scorer, "embed", None)
         if encode is None:
-            from sentiment import embed as encode
+            from brandpulse.sentiment import embed as encode
         return encode(texts)
 
     return embed
@@ -71,7 +71,7 @@ def report(ctx: typer.Context,
                                               "without --email, mails its own recipients."),
            ) -> None:
     """Write the product feedback report: trend, share of voice, complaint themes, top negative posts, alerts."""
-    from reports.feedback import PdfError, build_report, email_report
+    from brandpulse.reports.feedback import PdfError, build_report, email_report
 
     state: CliState = ctx.obj
     runtime = state.runtime(progress=True)
@@ -126,7 +126,7 @@ def serve(ctx: typer.Context,
     """Serve the dashboard and its JSON API (OpenAPI schema at /openapi.json)."""
     import uvicorn
 
-    from reports.web import check_bind, create_app
+    from brandpulse.reports.web import check_bind, create_app
 
     state: CliState = ctx.obj
     runtime = state.runtime()

@@ -11,8 +11,8 @@ from brandpulse.maintenance import prune as prune_job
 from brandpulse.maintenance import retention_policy
 from brandpulse.metrics import serve_metrics, stop_metrics
 from brandpulse.service import stop_on_signals
+from brandpulse.storage.retention import RetentionPolicy
 from brandpulse.worker import run_worker
-from storage.retention import RetentionPolicy
 
 
 class Role(StrEnum):

@@ -11,11 +11,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from reports.alerts_view import alert_records, with_notifications
-from reports.web import links
-from storage.alert_store import load_silences, notified_alerts
-from storage.queries import list_alerts
-from storage.silences import active_acknowledgements
+from brandpulse.reports.alerts_view import alert_records, with_notifications
+from brandpulse.reports.web import links
+from brandpulse.storage.alert_store import load_silences, notified_alerts
+from brandpulse.storage.queries import list_alerts
+from brandpulse.storage.silences import active_acknowledgements
 
 ALERT_STATES = ("pending", "firing", "resolved")
 NEGATIVE_METRICS = ("negative", "negative_share", "net_sentiment")

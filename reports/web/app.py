@@ -22,11 +22,11 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from reports.web.deps import LoginRequired
-from reports.web.routers import alerts, docs, mentions, metrics, overview, pages, reports
-from reports.web.routers import brands as brand_pages
-from reports.web.security import hardening
-from reports.web.settings import Dashboard
+from brandpulse.reports.web.deps import LoginRequired
+from brandpulse.reports.web.routers import alerts, docs, mentions, metrics, overview, pages, reports
+from brandpulse.reports.web.routers import brands as brand_pages
+from brandpulse.reports.web.security import hardening
+from brandpulse.reports.web.settings import Dashboard
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

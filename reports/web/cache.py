@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
-from storage.queries import COUNT_COLUMNS
-from storage.retention import daily_series
+from brandpulse.storage.queries import COUNT_COLUMNS
+from brandpulse.storage.retention import daily_series
 
 COLUMNS = ["brand", "day", *COUNT_COLUMNS]
 

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import Connection
 
-from reports.web.security import authorised, host_name, is_loopback
-from reports.web.settings import Dashboard
-from reports.web.windows import Window, fit_window
-from storage.queries import mention_span
+from brandpulse.reports.web.security import authorised, host_name, is_loopback
+from brandpulse.reports.web.settings import Dashboard
+from brandpulse.reports.web.windows import Window, fit_window
+from brandpulse.storage.queries import mention_span
 
 
 def dashboard(request: Request) -> Dashboard:

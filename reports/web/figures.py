@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from reports.text import excluded_terms, rising_terms
-from reports.web import links
-from reports.web.cache import floor_day
-from reports.web.settings import Dashboard
-from reports.web.windows import Window
-from storage.queries import COUNT_COLUMNS, recent_texts
-from storage.series import brand_series, bucket_index, split_series
+from brandpulse.reports.text import excluded_terms, rising_terms
+from brandpulse.reports.web import links
+from brandpulse.reports.web.cache import floor_day
+from brandpulse.reports.web.settings import Dashboard
+from brandpulse.reports.web.windows import Window
+from brandpulse.storage.queries import COUNT_COLUMNS, recent_texts
+from brandpulse.storage.series import brand_series, bucket_index, split_series
 
 RISING_TERMS = 8
 

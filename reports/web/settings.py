@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from reports.themes import Embed
-from reports.web.cache import DailyCountsCache
+from brandpulse.reports.themes import Embed
+from brandpulse.reports.web.cache import DailyCountsCache
 
 
 class TimedCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from reports.web.cache import floor_day
+from brandpulse.reports.web.cache import floor_day
 
 #: Windows up to this many days are drawn per hour, longer ones per day.
 HOURLY_UP_TO_DAYS = 7

@@ -8,8 +8,8 @@ instead of racing to create the same tables.
 from alembic import context
 from sqlalchemy import text
 
-from storage.leader import advisory_key
-from storage.schema import metadata
+from brandpulse.storage.leader import advisory_key
+from brandpulse.storage.schema import metadata
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alerts.backtest import SeriesError, read_series, replay, rules_for, series_backtest, to_buckets
-from alerts.backtest_report import plot, summary, write_csv
-from alerts.config import AlertsConfig
-from alerts.engine import evaluate
+from brandpulse.alerts.backtest import SeriesError, read_series, replay, rules_for, series_backtest, to_buckets
+from brandpulse.alerts.backtest_report import plot, summary, write_csv
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.engine import evaluate
 from tests.alerts.alerts_synthetic import STORM, brand_frame
 
 

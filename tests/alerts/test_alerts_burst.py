@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alerts.backtest import replay
-from alerts.burst import MAX_BURST, BurstDetector, BurstState
-from alerts.config import AlertsConfig
-from alerts.detector_base import DetectorParams
-from alerts.detectors import Detector, make_detector, scan
-from alerts.engine import evaluate
+from brandpulse.alerts.backtest import replay
+from brandpulse.alerts.burst import MAX_BURST, BurstDetector, BurstState
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.detector_base import DetectorParams
+from brandpulse.alerts.detectors import Detector, make_detector, scan
+from brandpulse.alerts.engine import evaluate
 
 START = pd.Timestamp("2025-03-01", tz="UTC")
 

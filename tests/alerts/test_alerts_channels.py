@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from alerts import channels
-from alerts.config import ReceiverConfig
-from alerts.model import Alert, Notification
-from alerts.outbox import MemoryOutbox, deliver, receiver_health
+from brandpulse.alerts import channels
+from brandpulse.alerts.config import ReceiverConfig
+from brandpulse.alerts.model import Alert, Notification
+from brandpulse.alerts.outbox import MemoryOutbox, deliver, receiver_health
 from tests.alerts.conftest import T0
 
 DASHBOARD = "https://pulse.example.com/brands/acme?metric=negative"

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from alerts import urgent
-from alerts.config import AlertsConfig, RuleConfig
-from alerts.durations import format_duration, parse_duration
-from alerts.matchers import Matcher, parse_matchers
-from alerts.model import Silence
-from alerts.routing import Router
-from alerts.silences import find, listing, new_silence
+from brandpulse.alerts import urgent
+from brandpulse.alerts.config import AlertsConfig, RuleConfig
+from brandpulse.alerts.durations import format_duration, parse_duration
+from brandpulse.alerts.matchers import Matcher, parse_matchers
+from brandpulse.alerts.model import Silence
+from brandpulse.alerts.routing import Router
+from brandpulse.alerts.silences import find, listing, new_silence
 from tests.alerts.conftest import T0
 
 

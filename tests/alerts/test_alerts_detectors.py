@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alerts import stats
-from alerts.detector_base import DetectorParams, count_test, resolve_season
-from alerts.detectors import OnlineSeasonalDetector, OnlineSeasonalState, SeasonalDetector
-from alerts.detectors import scan as detector_scan
-from alerts.envelope import EnvelopeDetector, EnvelopeParams, NoveltyRuleDetector, envelope_period
+from brandpulse.alerts import stats
+from brandpulse.alerts.detector_base import DetectorParams, count_test, resolve_season
+from brandpulse.alerts.detectors import OnlineSeasonalDetector, OnlineSeasonalState, SeasonalDetector
+from brandpulse.alerts.detectors import scan as detector_scan
+from brandpulse.alerts.envelope import EnvelopeDetector, EnvelopeParams, NoveltyRuleDetector, envelope_period
 from tests.alerts.alerts_synthetic import STORM, brand_frame
 
 

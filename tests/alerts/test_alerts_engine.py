@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alerts.config import AlertsConfig, RuleConfig
-from alerts.engine import evaluate, latest_complete_bucket, series_labels
-from alerts.model import AlertBook, fingerprint
+from brandpulse.alerts.config import AlertsConfig, RuleConfig
+from brandpulse.alerts.engine import evaluate, latest_complete_bucket, series_labels
+from brandpulse.alerts.model import AlertBook, fingerprint
 from tests.alerts.alerts_synthetic import brand_frame
 
 DAY5 = datetime(2025, 3, 6, tzinfo=UTC)

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alerts.config import RuleConfig
-from alerts.detector_base import DetectorParams
-from alerts.envelope import (
+from benchmarks import nab_score
+from benchmarks.nab import scoring
+from brandpulse.alerts.config import RuleConfig
+from brandpulse.alerts.detector_base import DetectorParams
+from brandpulse.alerts.envelope import (
     NAB_CHOICE,
     NAB_STANDARD_THRESHOLD,
     EnvelopeDetector,
@@ -24,8 +26,6 @@ from alerts.envelope import (
     NoveltyRuleDetector,
     nab_envelope,
 )
-from benchmarks import nab_score
-from benchmarks.nab import scoring
 
 STANDARD = scoring.PROFILES["standard"]
 LOW_FN = scoring.PROFILES["reward_low_FN_rate"]
@@ -165,7 +165,7 @@ def test_nab_benchmark_end_to_end(tmp_path):
     results = json.loads(out.read_text())
     standard = next(r for r in results["profiles"] if r["profile"] == "standard")
     assert standard["all"] >= 70.0 and standard["all_nab"] >= 70.0 and standard["B"] >= 68.0
-    assert results["production_differences"] == [], "alerts.envelope.NAB_CHOICE is what half A chose"
+    assert results["production_differences"] == [], "brandpulse.alerts.envelope.NAB_CHOICE is what half A chose"
     by_name = {row["sensitivity"]: row for row in results["sensitivities"]}
     assert by_name["high"]["false_positives"] > by_name["medium"]["false_positives"] \
         > by_name["low"]["false_positives"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from alerts import channels
-from alerts.config import AlertsConfig
-from alerts.engine import evaluate
-from alerts.model import AlertBook
-from alerts.outbox import MAX_ATTEMPTS, MemoryOutbox, OutboxItem, deliver, next_attempt, receiver_health
-from alerts.routing import Router, RoutingState
+from brandpulse.alerts import channels
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.engine import evaluate
+from brandpulse.alerts.model import AlertBook
+from brandpulse.alerts.outbox import MAX_ATTEMPTS, MemoryOutbox, OutboxItem, deliver, next_attempt, receiver_health
+from brandpulse.alerts.routing import Router, RoutingState
 from tests.alerts.conftest import T0
 from tests.alerts.test_alerts_channels import spike
 from tests.alerts.test_alerts_engine import SPIKE, frame

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.config import AlertsConfig
-from alerts.model import Acknowledgement, Alert
-from alerts.routing import Router, RoutingState, inhibited
-from alerts.silences import new_silence
-from alerts.urgent import check
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.model import Acknowledgement, Alert
+from brandpulse.alerts.routing import Router, RoutingState, inhibited
+from brandpulse.alerts.silences import new_silence
+from brandpulse.alerts.urgent import check
 from tests.alerts.conftest import T0
 
 

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from alerts import urgent
-from alerts.config import AlertsConfig, AngryCustomerConfig
+from brandpulse.alerts import urgent
+from brandpulse.alerts.config import AlertsConfig, AngryCustomerConfig
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 

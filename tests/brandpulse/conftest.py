@@ -13,7 +13,7 @@ import pytest
 
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
-from sentiment.records import Scorer
+from brandpulse.sentiment.records import Scorer
 from tests.alerts.conftest import http_server  # noqa: F401 (a fixture: a webhook receiver on 127.0.0.1)
 
 START = datetime(2026, 3, 2, tzinfo=UTC)

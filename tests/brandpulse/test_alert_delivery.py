@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from brandpulse import jobs
-from sentiment.standin import StandInScorer
-from storage.alert_store import SqlOutbox, load_alert_book, load_routing_state, lock_alert_state
-from storage.engine import open_database
+from brandpulse.sentiment.standin import StandInScorer
+from brandpulse.storage.alert_store import SqlOutbox, load_alert_book, load_routing_state, lock_alert_state
+from brandpulse.storage.engine import open_database
 from tests.brandpulse.conftest import START
 
 #: Three calm days (four mentions an hour, one of them negative), then an hour with 30 more complaints.

@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from alerts.model import AlertBook, AlertState, fingerprint
+from brandpulse.alerts.model import AlertBook, AlertState, fingerprint
 from brandpulse.cli import app
 from brandpulse.config import load_config
+from brandpulse.listeners.records import Mention
 from brandpulse.runtime import Runtime
-from listeners.records import Mention
-from sentiment.records import Sentiment
-from storage.alert_store import load_acknowledgements, load_silences, save_alert_book
-from storage.mentions import store_mentions
-from storage.scoring import claim_unscored, save_scores
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.storage.alert_store import load_acknowledgements, load_silences, save_alert_book
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.scoring import claim_unscored, save_scores
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from brandpulse.cli.core import TEMPLATE
 from brandpulse.config import load_config
 from brandpulse.demo_summary import notification_counts, print_summary, shown_database
 from brandpulse.runtime import Runtime
-from storage.engine import create_database_engine
-from storage.schema import job_runs, mentions
+from brandpulse.storage.engine import create_database_engine
+from brandpulse.storage.schema import job_runs, mentions
 from tests.alerts.conftest import closed_port  # noqa: F401 (a fixture: a port nobody listens on)
 from tests.scale.standin import MODEL_ID, install
 

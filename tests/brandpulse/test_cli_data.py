@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from brandpulse.cli import app, data
-from storage.engine import create_database_engine
-from storage.schema import mentions
+from brandpulse.storage.engine import create_database_engine
+from brandpulse.storage.schema import mentions
 
 CSV = """\
 id,date,content,author,brand

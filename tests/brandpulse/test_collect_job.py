@@ -19,9 +19,9 @@ from brandpulse import jobs, service
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
 from brandpulse.service import serve
-from storage.jobs import last_runs
-from storage.mentions import load_cursor
-from storage.schema import brands, mention_brands, mentions
+from brandpulse.storage.jobs import last_runs
+from brandpulse.storage.mentions import load_cursor
+from brandpulse.storage.schema import brands, mention_brands, mentions
 from tests.listeners.listeners_testkit import Reply, serving
 from tests.listeners.x_fakes import TOKEN, FakeStream, stream_line, tweet
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from brandpulse import jobs
-from storage.jobs import last_runs
-from storage.mentions import load_cursor
-from storage.schema import cursors, mentions
+from brandpulse.storage.jobs import last_runs
+from brandpulse.storage.mentions import load_cursor
+from brandpulse.storage.schema import cursors, mentions
 from tests.brandpulse.conftest import START, write_stream
 
 

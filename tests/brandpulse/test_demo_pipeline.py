@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from brandpulse.demo_summary import notification_counts
 from brandpulse.simulation import STREAM, replay
-from storage.alert_store import load_alert_book
-from storage.schema import mentions, sentiments
+from brandpulse.storage.alert_store import load_alert_book
+from brandpulse.storage.schema import mentions, sentiments
 
 #: Four calm days as the detectors' history, then the storm (day 10) until its peak has passed.
 SLICE = ("2026-03-07T00:00:00", "2026-03-12T00:00:00")

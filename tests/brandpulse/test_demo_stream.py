@@ -20,7 +20,7 @@ from brandpulse.demo import generate as gen
 from brandpulse.demo import scenario, texts
 from brandpulse.demo.dice import Dice
 from brandpulse.demo.writer import Writer
-from listeners.records import Engagement, Mention
+from brandpulse.listeners.records import Engagement, Mention
 
 REQUIRED_LANGUAGES = {"en", "es", "de", "fr", "pl", "zh"}
 BRANDS = ("Lumora", "Brevio", "Vexon")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from brandpulse import jobs
 from brandpulse.config import load_config
+from brandpulse.listeners.records import Mention
 from brandpulse.runtime import Runtime
-from listeners.records import Mention
-from storage.mentions import store_mentions
+from brandpulse.storage.mentions import store_mentions
 from tests.support.smtp import smtp_inbox
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)

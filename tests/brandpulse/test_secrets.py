@@ -17,7 +17,7 @@ from brandpulse.cli import app
 from brandpulse.cli.core import EXIT_ALL_SOURCES_FAILED
 from brandpulse.config import load_config, secret_values
 from brandpulse.logs import Redactor
-from storage.engine import create_database_engine
+from brandpulse.storage.engine import create_database_engine
 
 FEED_KEY = "feedkey-5f3a9c17"
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
 from brandpulse.service import build_scheduler, sync_jobs
-from storage.engine import open_database
-from storage.schema import job_runs
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.schema import job_runs
 from tests.brandpulse.conftest import write_stream
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from alerts import channels
-from alerts.config import ReceiverConfig
+from brandpulse.alerts import channels
+from brandpulse.alerts.config import ReceiverConfig
 from brandpulse.reporting import smtp_settings
-from reports.feedback import build_report, email_report
-from storage.engine import open_database
+from brandpulse.reports.feedback import build_report, email_report
+from brandpulse.storage.engine import open_database
 from tests.support.smtp import ThrowawayCA, smtp_inbox
 
 Send = Callable[[int, Path], None]

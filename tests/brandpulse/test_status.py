@@ -6,12 +6,12 @@ import textwrap
 
 from typer.testing import CliRunner
 
-from alerts.channels import sample_notification
 from brandpulse import jobs
+from brandpulse.alerts.channels import sample_notification
 from brandpulse.cli import app
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
-from storage.alert_store import SqlOutbox
+from brandpulse.storage.alert_store import SqlOutbox
 from tests.support.postgres import free_port
 
 

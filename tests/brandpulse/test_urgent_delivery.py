@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from brandpulse import jobs
-from sentiment.records import Sentiment
-from sentiment.standin import StandInScorer
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.sentiment.standin import StandInScorer
 from tests.brandpulse.conftest import START
 
 CRISIS_AT = START + timedelta(hours=2)

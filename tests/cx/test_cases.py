@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from alerts.model import Notification
 from brandpulse import cases as cx
 from brandpulse import jobs
-from listeners.records import Mention
-from sentiment.standin import StandInScorer
-from storage.cases import (
+from brandpulse.alerts.model import Notification
+from brandpulse.listeners.records import Mention
+from brandpulse.sentiment.standin import StandInScorer
+from brandpulse.storage.cases import (
     CaseError,
     assign,
     candidates,
@@ -28,8 +28,8 @@ from storage.cases import (
     list_cases,
     resolve,
 )
-from storage.mentions import store_mentions
-from storage.schema import mentions, outbox, sentiments
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.schema import mentions, outbox, sentiments
 from tests.brandpulse.conftest import START, make_runtime, write_stream  # noqa: F401 (make_runtime: a fixture)
 
 ACCOUNTS = "accounts: {x: ['@LumoraHelp']}"

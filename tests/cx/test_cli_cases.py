@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from brandpulse import jobs
 from brandpulse.cli import app
 from brandpulse.config import load_config
+from brandpulse.listeners.records import Mention
 from brandpulse.runtime import Runtime
-from listeners.records import Mention
-from sentiment.standin import StandInScorer
-from storage.mentions import store_mentions
+from brandpulse.sentiment.standin import StandInScorer
+from brandpulse.storage.mentions import store_mentions
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

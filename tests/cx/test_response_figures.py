@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from listeners.records import Mention
-from reports.cx import format_seconds, response_figures
-from reports.feedback import build_report
-from sentiment.records import Sentiment, Tags
-from storage.cases import add_customer_post, candidates, link_reply
-from storage.engine import open_database
-from storage.mentions import store_mentions
-from storage.schema import mentions
-from storage.scoring import save_scores
-from storage.tags import save_tags
+from brandpulse.listeners.records import Mention
+from brandpulse.reports.cx import format_seconds, response_figures
+from brandpulse.reports.feedback import build_report
+from brandpulse.sentiment.records import Sentiment, Tags
+from brandpulse.storage.cases import add_customer_post, candidates, link_reply
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.schema import mentions
+from brandpulse.storage.scoring import save_scores
+from brandpulse.storage.tags import save_tags
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 TARGETS = {"urgent": timedelta(hours=1), "negative": timedelta(hours=24)}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from alerts.config import AlertsConfig, UrgentConfig
-from alerts.routing import Router
-from alerts.sla import CaseRules, SlaConfig, case_severity, check, more_severe
+from brandpulse.alerts.config import AlertsConfig, UrgentConfig
+from brandpulse.alerts.routing import Router
+from brandpulse.alerts.sla import CaseRules, SlaConfig, case_severity, check, more_severe
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 RULES = CaseRules()

@@ -11,12 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from brandpulse import jobs
-from listeners.records import Mention
-from sentiment.standin import StandInScorer
-from storage.cases import list_cases
-from storage.mentions import store_mentions
-from storage.schema import mention_tags
-from storage.tags import tag_backlog
+from brandpulse.listeners.records import Mention
+from brandpulse.sentiment.standin import StandInScorer
+from brandpulse.storage.cases import list_cases
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.schema import mention_tags
+from brandpulse.storage.tags import tag_backlog
 from tests.brandpulse.conftest import START, make_runtime, write_stream  # noqa: F401 (make_runtime: a fixture)
 from tests.cx.test_tagging import bag_of_words
 

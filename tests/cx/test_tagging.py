@@ -19,8 +19,8 @@ import pytest
 from sklearn.metrics import f1_score
 
 from brandpulse.config import load_config
+from brandpulse.sentiment.touchpoints import DEFAULT_TAXONOMY, TagClassifier, TagExample, Taxonomy
 from brandpulse.yamlsource import ConfigError
-from sentiment.touchpoints import DEFAULT_TAXONOMY, TagClassifier, TagExample, Taxonomy
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cx"
 TINY = Taxonomy.from_mapping(
@@ -129,7 +129,7 @@ def posts(name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def scorer():
-    import sentiment
+    from brandpulse import sentiment
 
     return sentiment.load_scorer()
 
@@ -151,11 +151,11 @@ def test_macro_f1_on_the_held_out_set_stays_above_the_measured_floor(scorer):
 @pytest.mark.slow
 def test_scored_mentions_are_tagged_by_the_tag_job_and_so_are_their_cases(tmp_path, scorer):
     from brandpulse import jobs
+    from brandpulse.listeners.records import Mention
     from brandpulse.runtime import Runtime
-    from listeners.records import Mention
-    from storage.cases import list_cases
-    from storage.mentions import store_mentions
-    from storage.schema import mention_tags
+    from brandpulse.storage.cases import list_cases
+    from brandpulse.storage.mentions import store_mentions
+    from brandpulse.storage.schema import mention_tags
 
     path = tmp_path / "brandpulse.yaml"
     path.write_text(f"database: sqlite:///{tmp_path / 'pulse.db'}\nbrands:\n  - name: Kivo\n    terms: [Kivo]\n",

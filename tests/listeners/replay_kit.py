@@ -18,11 +18,11 @@ from typing import Any
 from listeners_testkit import Reply
 from sqlalchemy import select
 
-from listeners.query import BrandQuery
-from listeners.records import Batch, Cursor
-from storage.engine import create_database_engine, migrate
-from storage.mentions import load_cursor, store_batch
-from storage.schema import mentions
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.records import Batch, Cursor
+from brandpulse.storage.engine import create_database_engine, migrate
+from brandpulse.storage.mentions import load_cursor, store_batch
+from brandpulse.storage.schema import mentions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from listeners_testkit import Reply
 
-from listeners.bluesky import Settings, create
-from listeners.errors import AuthError, RateLimited
-from listeners.query import BrandQuery, to_bluesky
+from brandpulse.listeners.bluesky import Settings, create
+from brandpulse.listeners.errors import AuthError, RateLimited
+from brandpulse.listeners.query import BrandQuery, to_bluesky
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 QUERY = BrandQuery("Acme", terms=("acme",), languages=("en",))
@@ -134,7 +134,7 @@ def test_malformed_posts_are_skipped_and_their_neighbours_kept(server, clock, ca
     no_cid = post(3)
     del no_cid["cid"]
     FakeBluesky(server, [post(1), no_date, no_cid, post(4)])
-    with caplog.at_level(logging.WARNING, logger="listeners.bluesky"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.bluesky"):
         batches = list(listener(server, clock, page_size=10).fetch(QUERY, None))
     assert ids(batches) == ["4", "1"]
     stats = batches[0].stats

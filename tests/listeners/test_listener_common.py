@@ -10,12 +10,12 @@ import pytest
 from listeners_testkit import FakeClock
 from pydantic import ValidationError
 
-import listeners
-from listeners import SOURCES, InMemoryReadBudget, ReadBudget, create_listener
-from listeners.base import Failure, Retrier, SourceSettings, parse_time
-from listeners.errors import AuthError, RateLimited, SourceUnavailable
-from listeners.records import BatchStats
-from listeners.text import html_to_text
+from brandpulse import listeners
+from brandpulse.listeners import SOURCES, InMemoryReadBudget, ReadBudget, create_listener
+from brandpulse.listeners.base import Failure, Retrier, SourceSettings, parse_time
+from brandpulse.listeners.errors import AuthError, RateLimited, SourceUnavailable
+from brandpulse.listeners.records import BatchStats
+from brandpulse.listeners.text import html_to_text
 
 
 def test_registry_names_every_source_and_validates_settings():

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from listeners.records import (
+from brandpulse.listeners.records import (
     BlueskyCursor,
     HackerNewsCursor,
     MastodonCursor,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from listeners.files import MentionsFile, RowError
-from listeners.records import Mention
+from brandpulse.listeners.files import MentionsFile, RowError
+from brandpulse.listeners.records import Mention
 
 
 def read(path, **options):

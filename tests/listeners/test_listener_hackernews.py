@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from listeners_testkit import Reply
 
-from listeners.errors import RateLimited, SourceUnavailable
-from listeners.hackernews import Settings, create
-from listeners.query import BrandQuery, to_algolia
+from brandpulse.listeners.errors import RateLimited, SourceUnavailable
+from brandpulse.listeners.hackernews import Settings, create
+from brandpulse.listeners.query import BrandQuery, to_algolia
 
 T0 = int(datetime(2025, 3, 10, 12, 0, tzinfo=UTC).timestamp())
 QUERY = BrandQuery("Acme", terms=("acme",))
@@ -115,7 +115,7 @@ def test_crash_resume_mid_walk(server, clock):
 
 def test_malformed_hits_are_skipped(server, clock, caplog):
     FakeAlgolia(server, [story(1), story(2, created_at_i="soon", created_at="soon"), story(3)])
-    with caplog.at_level(logging.WARNING, logger="listeners.hackernews"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.hackernews"):
         batches = list(listener(server, clock, page_size=10).fetch(QUERY, None))
     assert ids(batches) == ["3", "1"] and batches[0].stats.skipped_ids == ["2"]
     assert "malformed item 2" in caplog.text

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 import pytest
 from listeners_testkit import Reply
 
-from listeners.errors import AuthError, RateLimited
-from listeners.mastodon import Settings, create
-from listeners.query import BrandQuery
+from brandpulse.listeners.errors import AuthError, RateLimited
+from brandpulse.listeners.mastodon import Settings, create
+from brandpulse.listeners.query import BrandQuery
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 QUERY = BrandQuery("Acme", terms=("acme",), hashtags=("AcmeLove",))
@@ -129,7 +129,7 @@ def test_malformed_statuses_are_skipped(server, clock, caplog):
     no_id = status(3)
     del no_id["id"]
     FakeMastodon(server, tags={"acme": [status(1), bad, status(4)]})
-    with caplog.at_level(logging.WARNING, logger="listeners.mastodon"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.mastodon"):
         batches = list(listener(server, clock, search=False, page_size=10).fetch(
             BrandQuery("Acme", terms=("acme",)), None))
     assert sorted(ns(batches)) == [1, 4]

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from listeners.errors import QueryNotSupported, QuerySyntaxError
-from listeners.query import (
+from brandpulse.listeners.errors import QueryNotSupported, QuerySyntaxError
+from brandpulse.listeners.query import (
     FALSE,
     TRUE,
     And,

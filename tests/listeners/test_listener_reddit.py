@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from listeners_testkit import Reply
 
-from listeners.errors import AuthError, RateLimited, SourceUnavailable
-from listeners.query import BrandQuery, to_reddit
-from listeners.reddit import Settings, create
+from brandpulse.listeners.errors import AuthError, RateLimited, SourceUnavailable
+from brandpulse.listeners.query import BrandQuery, to_reddit
+from brandpulse.listeners.reddit import Settings, create
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC).timestamp()
 QUERY = BrandQuery("Acme", terms=("acme",))
@@ -181,7 +181,7 @@ def test_malformed_items_are_skipped_and_counted(server, clock, caplog):
     empty = sub(2)
     empty["title"] = ""
     FakeReddit(server, [sub(1), broken, empty])
-    with caplog.at_level(logging.WARNING, logger="listeners.reddit"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.reddit"):
         batch = next(listener(server, clock, comment_stream=False, thread_comments="off").fetch(QUERY, None))
     assert [m.external_id for m in batch.mentions] == ["t3_s1"]
     assert batch.stats.skipped == 2 and set(batch.stats.skipped_ids) == {"s2", "s3"}

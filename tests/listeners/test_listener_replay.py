@@ -7,9 +7,9 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
-from listeners import SOURCES
-from listeners.query import BrandQuery
-from listeners.replay import Settings, create
+from brandpulse.listeners import SOURCES
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.replay import Settings, create
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ACME = BrandQuery("Acme", terms=("acme",))
@@ -72,7 +72,7 @@ def test_resume_after_a_crash_and_a_grown_file(tmp_path, caplog):
     path = tmp_path / "s.jsonl"
     path.write_text("\n".join(json.dumps(line(n)) for n in range(1, 7)) + "\n{bad\n")
     clock = Clock(START + timedelta(days=1))
-    with caplog.at_level(logging.WARNING, logger="listeners.replay"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.replay"):
         gen = create(Settings(path=path, page_size=2), clock=clock).fetch(ACME, None)
         first = next(gen)
     gen.close()

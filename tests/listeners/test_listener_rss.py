@@ -8,9 +8,9 @@ from urllib.parse import unquote_plus
 import pytest
 from listeners_testkit import Reply
 
-from listeners.errors import SourceUnavailable
-from listeners.query import BrandQuery, to_web
-from listeners.rss import Settings, create
+from brandpulse.listeners.errors import SourceUnavailable
+from brandpulse.listeners.query import BrandQuery, to_web
+from brandpulse.listeners.rss import Settings, create
 
 QUERY = BrandQuery("Acme", terms=("acme", "Acme Corp"))
 
@@ -86,7 +86,7 @@ def test_a_failing_feed_does_not_stop_the_others(server, clock, caplog):
     server.route("GET", "/broken", Reply(503, "down", content_type="text/plain"))
     server.route("GET", "/html", Reply(body="<html><body>not a feed", content_type="text/html"))
     feeds = [f"{server.url}/broken", f"{server.url}/html", f"{server.url}/good"]
-    with caplog.at_level(logging.ERROR, logger="listeners.rss"):
+    with caplog.at_level(logging.ERROR, logger="brandpulse.listeners.rss"):
         batches = list(listener(server, clock, feeds, max_retries=1).fetch(QUERY, None))
     assert [m.external_id for b in batches for m in b.mentions] == ["https://news.example/1"]
     assert "/broken" in caplog.text and "/html" in caplog.text

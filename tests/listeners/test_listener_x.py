@@ -12,10 +12,10 @@ import pytest
 from listeners_testkit import Reply
 from x_fakes import T0, TOKEN, USERS, FakeStream, stream_line, tweet
 
-from listeners.budget import InMemoryReadBudget
-from listeners.errors import AuthError, QueryNotSupported, RateLimited, SourceUnavailable
-from listeners.query import BrandQuery, to_x
-from listeners.x import Settings, create
+from brandpulse.listeners.budget import InMemoryReadBudget
+from brandpulse.listeners.errors import AuthError, QueryNotSupported, RateLimited, SourceUnavailable
+from brandpulse.listeners.query import BrandQuery, to_x
+from brandpulse.listeners.x import Settings, create
 
 QUERY = BrandQuery("Acme", terms=("acme",))
 
@@ -244,7 +244,7 @@ def test_malformed_posts_are_skipped_counted_and_logged(server, clock, caplog):
     no_text = tweet(3)
     del no_text["text"]
     FakeX(server, [tweet(1), bad_date, no_text, tweet(4, public_metrics={"like_count": "many"})])
-    with caplog.at_level(logging.WARNING, logger="listeners.x"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.x"):
         batch = next(listener(server, clock).fetch(QUERY, None))
     assert [m.external_id for m in batch.mentions] == ["1004", "1001"]
     assert batch.mentions[0].engagement.likes is None  # an unreadable count is unknown, the post is kept
@@ -255,7 +255,7 @@ def test_malformed_posts_are_skipped_counted_and_logged(server, clock, caplog):
 def test_read_budget_is_checked_before_every_call_and_never_passed(server, clock, caplog):
     FakeX(server, [tweet(n) for n in range(60)])
     budget = InMemoryReadBudget(cap=25)
-    with caplog.at_level(logging.WARNING, logger="listeners.x"):
+    with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.x"):
         batches = list(listener(server, clock, budget=budget).fetch(QUERY, None))
     sizes = [int(r.arg("max_results")) for r in server.calls("/2/tweets/search/recent")]
     assert sizes == [10, 10]  # 5 left: even the smallest page (10) could pass the cap

@@ -10,8 +10,8 @@ import pytest
 from listeners_testkit import FakeClock, Reply
 from replay_kit import Ledger, recorded
 
-from listeners.bluesky import Settings, create
-from listeners.query import BrandQuery
+from brandpulse.listeners.bluesky import Settings, create
+from brandpulse.listeners.query import BrandQuery
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 

@@ -9,8 +9,8 @@ import pytest
 from listeners_testkit import FakeClock, Reply
 from replay_kit import Ledger, recorded, reply
 
-from listeners.hackernews import Settings, create
-from listeners.query import BrandQuery
+from brandpulse.listeners.hackernews import Settings, create
+from brandpulse.listeners.query import BrandQuery
 
 SEARCH = "/api/v1/search_by_date"
 QUERY = BrandQuery("SQLite", terms=("sqlite",))

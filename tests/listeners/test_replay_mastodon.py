@@ -11,8 +11,8 @@ import pytest
 from listeners_testkit import FakeClock, Reply
 from replay_kit import Ledger, recorded
 
-from listeners.mastodon import Settings, create
-from listeners.query import BrandQuery
+from brandpulse.listeners.mastodon import Settings, create
+from brandpulse.listeners.query import BrandQuery
 
 TOKEN = "masto-token"
 T = datetime(2022, 12, 1, 20, 0, tzinfo=UTC)  # minutes after Mastodon.py recorded the statuses

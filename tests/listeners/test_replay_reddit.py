@@ -10,8 +10,8 @@ import pytest
 from listeners_testkit import FakeClock
 from replay_kit import Ledger, recorded, reply
 
-from listeners.query import BrandQuery
-from listeners.reddit import Settings, create
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.reddit import Settings, create
 
 ID, SECRET = "client-id-1", "client-secret-XYZ"
 

@@ -10,8 +10,8 @@ import pytest
 from listeners_testkit import FakeClock, Reply
 from replay_kit import Ledger, recorded
 
-from listeners.query import BrandQuery
-from listeners.rss import Settings, create
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.rss import Settings, create
 
 QUERY = BrandQuery("Acme", terms=("acme", "example"))
 T = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 from listeners_testkit import FakeClock, Reply
 from replay_kit import Ledger, recorded, reply
 
-from listeners.query import BrandQuery
-from listeners.x import Settings, create
+from brandpulse.listeners.query import BrandQuery
+from brandpulse.listeners.x import Settings, create
 
 TOKEN = "recorded-x-token"
 SEARCH = "/2/tweets/search/recent"

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from listeners.records import Engagement, Mention
-from sentiment.records import Sentiment
-from storage.engine import open_database
-from storage.mentions import store_mentions
-from storage.schema import alert_state
-from storage.scoring import save_scores
+from brandpulse.listeners.records import Engagement, Mention
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.schema import alert_state
+from brandpulse.storage.scoring import save_scores
 from tests.reports.corpus import NOISE, corpus
 
 MODEL = "m1"
@@ -66,7 +66,7 @@ def seed(engine) -> dict:
         store_mentions(connection, "Lumora", other_model)
         from sqlalchemy import select
 
-        from storage.schema import mentions
+        from brandpulse.storage.schema import mentions
         ids = dict(connection.execute(select(mentions.c.external_id, mentions.c.id)).all())
         scored = [(ids[m.external_id], sentiment(label)) for m, label in lumora + novex]
         scored += [(ids[m.external_id], sentiment("negative", "m2")) for m in other_model]

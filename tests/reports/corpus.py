@@ -88,7 +88,7 @@ def topic_embed(texts: list[str]) -> np.ndarray:
     sentence encoder that puts posts about the same thing close together."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    from reports.text import tokenize
+    from brandpulse.reports.text import tokenize
 
     vectors = HashingVectorizer(analyzer=lambda text: tokenize(text, bigrams=False), n_features=2 ** 12,
                                 alternate_sign=False, norm="l2").transform(texts)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from reports.feedback import find_chromium
-from reports.web import create_app
+from brandpulse.reports.feedback import find_chromium
+from brandpulse.reports.web import create_app
 from tests.reports.conftest import END, MODEL, XSS
 from tests.reports.corpus import topic_embed
 

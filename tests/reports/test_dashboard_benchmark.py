@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import reports.feedback
+import brandpulse.reports.feedback as feedback_module
 from benchmarks import dashboard
 
 
@@ -22,7 +22,7 @@ def verdicts(output: str) -> dict[str, str]:
 
 @pytest.fixture
 def run(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(reports.feedback, "find_chromium", lambda: None)  # no PDF: the test stays quick
+    monkeypatch.setattr(feedback_module, "find_chromium", lambda: None)  # no PDF: the test stays quick
     arguments = ["--mentions", "3000", "--calls", "10", "--embed", "hash", "--db", str(tmp_path / "bench.db"),
                  "--output", str(tmp_path / "report")]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reports.feedback import SmtpSettings, build_report, email_report, find_chromium, gather, html_to_pdf
+from brandpulse.reports.feedback import SmtpSettings, build_report, email_report, find_chromium, gather, html_to_pdf
 from tests.reports.conftest import END, MODEL, START
 from tests.reports.corpus import topic_embed
 from tests.support.smtp import smtp_inbox
@@ -116,7 +116,7 @@ def test_the_pdf_is_printed_by_headless_chromium(document, tmp_path):
 def test_scheduled_reports_cover_the_last_complete_period(kind, start, end):
     from datetime import UTC, datetime
 
-    from reports.feedback import report_period
+    from brandpulse.reports.feedback import report_period
 
     first, last = report_period(kind, datetime(2026, 3, 18, 6, 30, tzinfo=UTC))  # a Wednesday
     assert (first.date().isoformat(), last.date().isoformat()) == (start, end)

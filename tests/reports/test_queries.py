@@ -7,8 +7,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from storage.alert_store import load_silences
-from storage.queries import (
+from brandpulse.storage.alert_store import load_silences
+from brandpulse.storage.queries import (
     MentionFilter,
     breakdown,
     count_mentions,
@@ -21,8 +21,8 @@ from storage.queries import (
     pruned_counts,
     top_reached,
 )
-from storage.retention import prune_mentions
-from storage.silences import create_silence, expire_silence, list_silences
+from brandpulse.storage.retention import prune_mentions
+from brandpulse.storage.silences import create_silence, expire_silence, list_silences
 from tests.reports.conftest import END, MODEL, START, XSS
 
 

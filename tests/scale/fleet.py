@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
-from sentiment.standin import MODEL_ID, StandInScorer
-from storage.leader import advisory_key
-from storage.schema import cursors, mention_brands, mentions, scoring_queue, sentiments
+from brandpulse.sentiment.standin import MODEL_ID, StandInScorer
+from brandpulse.storage.leader import advisory_key
+from brandpulse.storage.schema import cursors, mention_brands, mentions, scoring_queue, sentiments
 from tests.scale.standin import LEDGER_ENV
 from tests.support.postgres import PostgresCluster
 

@@ -16,8 +16,8 @@ import json
 import os
 from collections.abc import Callable, Sequence
 
-from sentiment.records import Sentiment
-from sentiment.standin import MODEL_ID, StandInScorer
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.sentiment.standin import MODEL_ID, StandInScorer
 
 NAME = "standin"
 DELAY_ENV = "BRANDPULSE_STANDIN_DELAY"
@@ -53,7 +53,7 @@ def from_environment() -> StandInScorer:
 def install() -> Callable[[], None]:
     """`sentiment.load_scorer("standin")` returns the stand-in in this process (and
     `sentiment.model_id_for("standin")` its model id); returns the function that undoes it."""
-    import sentiment
+    from brandpulse import sentiment
 
     saved = {name: sentiment.__dict__[name] for name in ("load_scorer", "model_id_for") if name in sentiment.__dict__}
     real_load = sentiment.load_scorer

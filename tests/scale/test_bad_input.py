@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from brandpulse.config import Config, load_config
+from brandpulse.listeners.errors import QuerySyntaxError
+from brandpulse.listeners.query import BrandQuery, format_query, parse
+from brandpulse.listeners.records import Engagement, Mention
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import fit_key, load_cursor, safe_text, store_batch
+from brandpulse.storage.schema import mentions, scoring_queue
 from brandpulse.yamlsource import ConfigError
-from listeners.errors import QuerySyntaxError
-from listeners.query import BrandQuery, format_query, parse
-from listeners.records import Engagement, Mention
-from storage.engine import open_database
-from storage.mentions import fit_key, load_cursor, safe_text, store_batch
-from storage.schema import mentions, scoring_queue
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 HOSTILE = [
@@ -220,7 +220,7 @@ def collect_runtime(tmp_path_factory, request):
                         min_size=1, max_size=12))
 def test_a_collect_job_keeps_every_good_mention_whatever_the_payloads(collect_runtime, records):
     from brandpulse import jobs
-    from storage.schema import cursors
+    from brandpulse.storage.schema import cursors
 
     lines = [json.dumps(record) for record in records] + ["{not json", "[]", '"a string"']
     good = {record["external_id"] for record in records
@@ -240,7 +240,7 @@ def test_a_collect_job_keeps_every_good_mention_whatever_the_payloads(collect_ru
 
 @pytest.mark.parametrize("value", [1e30, float("inf"), 10**20, "99999999999999999999"])
 def test_out_of_range_epoch_dates_are_a_clear_error(value):
-    from listeners.files import parse_date
+    from brandpulse.listeners.files import parse_date
 
     with pytest.raises(ValueError):
         parse_date(value)

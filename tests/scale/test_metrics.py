@@ -10,11 +10,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from brandpulse import metrics
-from listeners.records import Mention
-from storage.engine import create_database_engine, open_database
-from storage.jobs import finish_run, start_run
-from storage.mentions import store_mentions
-from storage.schema import alert_state, outbox
+from brandpulse.listeners.records import Mention
+from brandpulse.storage.engine import create_database_engine, open_database
+from brandpulse.storage.jobs import finish_run, start_run
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.schema import alert_state, outbox
 from tests.support.postgres import free_port
 
 NOW = datetime.now(UTC)

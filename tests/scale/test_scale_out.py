@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.engine import create_database_engine, open_database
-from storage.schema import job_runs
+from brandpulse.storage.engine import create_database_engine, open_database
+from brandpulse.storage.schema import job_runs
 from tests.scale.fleet import (
     Fleet,
     check_invariants,

@@ -15,8 +15,8 @@ from brandpulse import worker
 from brandpulse.config import load_config
 from brandpulse.runtime import Runtime
 from brandpulse.service import serve
-from storage.leader import NamedLock
-from storage.schema import job_runs, mentions, scoring_queue, sentiments
+from brandpulse.storage.leader import NamedLock
+from brandpulse.storage.schema import job_runs, mentions, scoring_queue, sentiments
 from tests.scale.fleet import write_config, write_stream
 from tests.scale.standin import install
 

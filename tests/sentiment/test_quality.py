@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def results(scorer, data_root):
-    from sentiment.evaluate import eval_sets, evaluate, scorer_predictor
+    from brandpulse.sentiment.evaluate import eval_sets, evaluate, scorer_predictor
 
     return {f"{r.dataset}/{r.language}": r for r in evaluate(scorer_predictor(scorer), eval_sets(data_root, "val"))}
 
@@ -36,13 +36,13 @@ def test_hinglish_macro_f1(results):
 
 
 def test_emotion_macro_f1(scorer, data_root):
-    from sentiment.evaluate import emotion_predictor, emotion_set, evaluate_emotions
+    from brandpulse.sentiment.evaluate import emotion_predictor, emotion_set, evaluate_emotions
 
     assert evaluate_emotions(emotion_predictor(scorer), *emotion_set(data_root, "val")).value >= 0.67
 
 
 def test_beats_the_vader_baseline(results, data_root):
-    from sentiment.evaluate import eval_sets, evaluate, vader_predictor
+    from brandpulse.sentiment.evaluate import eval_sets, evaluate, vader_predictor
 
     vader = {f"{r.dataset}/{r.language}": r for r in evaluate(vader_predictor(), eval_sets(data_root, "val"))}
     assert results["tweeteval/en"].value > vader["tweeteval/en"].value + 0.05

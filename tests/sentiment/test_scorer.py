@@ -9,8 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from sentiment import LABELS, Sentiment
-from sentiment.scorer import clean_text
+from brandpulse.sentiment import LABELS, Sentiment
+from brandpulse.sentiment.scorer import clean_text
 
 
 def _check(result: Sentiment, model_id: str) -> None:
@@ -24,7 +24,7 @@ def _check(result: Sentiment, model_id: str) -> None:
 
 
 def test_model_id_names_the_adapter(scorer):
-    from sentiment import model_id_for
+    from brandpulse.sentiment import model_id_for
 
     assert re.fullmatch(r"brandpulse/e5-small-sentiment@[0-9a-f]{12}", scorer.model_id)
     assert model_id_for("default") == scorer.model_id  # known without loading the model
@@ -117,7 +117,7 @@ def test_embeddings_are_normalised_e5_vectors(scorer):
 
 
 def test_model_id_changes_with_the_adapter(tmp_path):
-    from sentiment.modeling import ADAPTER_DIR, default_model_id
+    from brandpulse.sentiment.modeling import ADAPTER_DIR, default_model_id
 
     copy = tmp_path / "adapter"
     shutil.copytree(ADAPTER_DIR, copy)
@@ -130,8 +130,8 @@ def test_model_id_changes_with_the_adapter(tmp_path):
 
 def test_accuracy_floor_on_held_in_rows(scorer, data_root):
     """A quick sanity check on 40 training tweets per language (the full evaluation is `brandpulse model eval`)."""
-    from sentiment.data import umsab
-    from sentiment.evaluate import confusion, macro_f1
+    from brandpulse.sentiment.data import umsab
+    from brandpulse.sentiment.evaluate import confusion, macro_f1
 
     gold, texts = [], []
     for code, (t, y) in sorted(umsab(data_root, "train").items()):
@@ -148,7 +148,7 @@ def test_compact_word_embeddings_are_exact(scorer, base_model):
     import torch
     from safetensors import safe_open
 
-    from sentiment.modeling import BlockScaledEmbedding
+    from brandpulse.sentiment.modeling import BlockScaledEmbedding
 
     table = scorer.model.bert.embeddings.word_embeddings
     assert isinstance(table, BlockScaledEmbedding)

@@ -10,7 +10,7 @@ import shutil
 import pytest
 import torch
 
-from sentiment.data import EMOTION, POLARITY_ONLY, Example
+from brandpulse.sentiment.data import EMOTION, POLARITY_ONLY, Example
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def tiny_base(tmp_path_factory, base_model):
 
 
 def _model(tiny_base):
-    from sentiment.modeling import MeanPoolClassifier, classifier_config
+    from brandpulse.sentiment.modeling import MeanPoolClassifier, classifier_config
 
     torch.manual_seed(1)
     return MeanPoolClassifier.from_pretrained(str(tiny_base), config=classifier_config(tiny_base))
@@ -46,8 +46,8 @@ DEV = {("tweeteval", "en"): (["I love it", "I hate it", "a table"], [2, 0, 1]),
 def test_top_layers_train_on_cached_states_and_load_into_the_full_model(tmp_path, tiny_base):
     from transformers import AutoTokenizer
 
-    from sentiment.modeling import apply_top
-    from sentiment.topfit import HiddenCache, TopConfig, train_top
+    from brandpulse.sentiment.modeling import apply_top
+    from brandpulse.sentiment.topfit import HiddenCache, TopConfig, train_top
 
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
     model = _model(tiny_base)
@@ -82,7 +82,7 @@ def test_top_layers_train_on_cached_states_and_load_into_the_full_model(tmp_path
 def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, tiny_base):
     from transformers import AutoTokenizer
 
-    from sentiment.topfit import TopConfig, train_top
+    from brandpulse.sentiment.topfit import TopConfig, train_top
 
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
     config = TopConfig(layers=1, epochs=2, batch_size=4, evals=1, checkpoint_every=1, max_length=32,

@@ -24,7 +24,7 @@ def tiny_base(tmp_path_factory, base_model):
 
 
 def _examples():
-    from sentiment.data import POLARITY_ONLY, Example
+    from brandpulse.sentiment.data import POLARITY_ONLY, Example
 
     rows = [("I love it", 2), ("I hate it", 0), ("It is a table", 1), ("great stuff", 2), ("awful", 0),
             ("the meeting is at 3", 1)] * 4
@@ -41,7 +41,7 @@ def _logits(model, tokenizer, texts):
 
 
 def test_train_writes_a_loadable_adapter(tmp_path, tiny_base):
-    from sentiment.train import TrainConfig, train
+    from brandpulse.sentiment.train import TrainConfig, train
 
     sets = {("tweeteval", "en"): (["I love it", "I hate it", "a table"], [2, 0, 1])}
     config = TrainConfig(epochs=2, batch_size=8, r=4, lora_alpha=8, max_length=32)
@@ -59,8 +59,8 @@ def test_merged_adapter_equals_the_peft_model(tmp_path, tiny_base):
     from safetensors.torch import save_file
     from transformers import AutoTokenizer
 
-    from sentiment.modeling import MeanPoolClassifier, apply_adapter, classifier_config
-    from sentiment.train import TrainConfig, export_adapter, soup
+    from brandpulse.sentiment.modeling import MeanPoolClassifier, apply_adapter, classifier_config
+    from brandpulse.sentiment.train import TrainConfig, export_adapter, soup
 
     torch.manual_seed(1)
     config = TrainConfig(r=4, lora_alpha=8)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.budgets import StoredReadBudget
-from storage.engine import open_database
+from brandpulse.storage.budgets import StoredReadBudget
+from brandpulse.storage.engine import open_database
 from tests.support.clock import ManualClock
 
 

@@ -7,8 +7,8 @@ import sys
 import textwrap
 import time
 
-from storage.engine import create_database_engine, open_database
-from storage.leader import NamedLock, advisory_key, holding
+from brandpulse.storage.engine import create_database_engine, open_database
+from brandpulse.storage.leader import NamedLock, advisory_key, holding
 
 
 def test_keys_are_stable_and_distinct():
@@ -42,8 +42,8 @@ def test_a_killed_holder_frees_the_lock_at_once(database_url):
     open_database(database_url).dispose()
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
-        from storage.engine import create_database_engine
-        from storage.leader import NamedLock
+        from brandpulse.storage.engine import create_database_engine
+        from brandpulse.storage.leader import NamedLock
         lock = NamedLock(create_database_engine({database_url!r}), "scheduler")
         print(lock.acquire(), flush=True)
         time.sleep(60)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from listeners.records import Engagement, Mention
-from storage.engine import open_database
-from storage.mentions import json_document, load_cursor, row_to_mention, store_batch, store_mentions
-from storage.schema import mention_brands, mentions
+from brandpulse.listeners.records import Engagement, Mention
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import json_document, load_cursor, row_to_mention, store_batch, store_mentions
+from brandpulse.storage.schema import mention_brands, mentions
 
 T0 = datetime(2026, 3, 2, 12, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
-from storage.engine import create_database_engine, is_current, migrate
-from storage.schema import brands, mentions, scoring_queue, sentiments
+from brandpulse.storage.engine import create_database_engine, is_current, migrate
+from brandpulse.storage.schema import brands, mentions, scoring_queue, sentiments
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 

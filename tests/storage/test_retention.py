@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from listeners.records import Mention
-from reports.feedback import gather, render_html
-from sentiment.records import Sentiment
-from storage.engine import open_database
-from storage.mentions import store_mentions
-from storage.retention import RetentionPolicy, cutoff, daily_series, prune
-from storage.schema import daily_aggregates, mentions, scoring_queue, sentiments
-from storage.scoring import claim_unscored, save_scores
-from storage.series import brand_series
+from brandpulse.listeners.records import Mention
+from brandpulse.reports.feedback import gather, render_html
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.retention import RetentionPolicy, cutoff, daily_series, prune
+from brandpulse.storage.schema import daily_aggregates, mentions, scoring_queue, sentiments
+from brandpulse.storage.scoring import claim_unscored, save_scores
+from brandpulse.storage.series import brand_series
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 LABELS = ["negative", "neutral", "positive"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from storage.engine import is_current, open_database
-from storage.schema import metadata
+from brandpulse.storage.engine import is_current, open_database
+from brandpulse.storage.schema import metadata
 
 
 def test_migrating_a_fresh_database_gives_the_declared_schema(database_url):

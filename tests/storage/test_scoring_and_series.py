@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from listeners.records import Mention
-from sentiment.records import Sentiment
-from storage.engine import open_database
-from storage.mentions import store_mentions
-from storage.scoring import claim_unscored, read_scores, save_scores, scoring_backlog
-from storage.series import brand_series, split_series
+from brandpulse.listeners.records import Mention
+from brandpulse.sentiment.records import Sentiment
+from brandpulse.storage.engine import open_database
+from brandpulse.storage.mentions import store_mentions
+from brandpulse.storage.scoring import claim_unscored, read_scores, save_scores, scoring_backlog
+from brandpulse.storage.series import brand_series, split_series
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 

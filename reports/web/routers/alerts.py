@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from reports.web.alert_data import ALERT_STATES, load_alerts, silence_rows
-from reports.web.deps import Board, Db, Guarded, Now
-from reports.web.models import Acknowledged, AlertsOut, Created, Expired
-from storage.queries import list_alerts
-from storage.silences import acknowledge_alert, create_silence, expire_silence, list_silences
+from brandpulse.reports.web.alert_data import ALERT_STATES, load_alerts, silence_rows
+from brandpulse.reports.web.deps import Board, Db, Guarded, Now
+from brandpulse.reports.web.models import Acknowledged, AlertsOut, Created, Expired
+from brandpulse.storage.queries import list_alerts
+from brandpulse.storage.silences import acknowledge_alert, create_silence, expire_silence, list_silences
 
 router = APIRouter(prefix="/api", tags=["alerts"], dependencies=Guarded)
 AlertState = Literal["pending", "firing", "resolved"]

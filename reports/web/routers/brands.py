@@ -7,15 +7,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import Connection
 
-from reports.alerts_view import alerts_between
-from reports.web import figures, links
-from reports.web.alert_data import load_alerts
-from reports.web.deps import Board, Db, Guarded, Now, TimeWindow
-from reports.web.frames import records
-from reports.web.models import BrandDetail
-from reports.web.settings import Dashboard
-from reports.web.windows import Window
-from storage.queries import breakdown, top_authors
+from brandpulse.reports.alerts_view import alerts_between
+from brandpulse.reports.web import figures, links
+from brandpulse.reports.web.alert_data import load_alerts
+from brandpulse.reports.web.deps import Board, Db, Guarded, Now, TimeWindow
+from brandpulse.reports.web.frames import records
+from brandpulse.reports.web.models import BrandDetail
+from brandpulse.reports.web.settings import Dashboard
+from brandpulse.reports.web.windows import Window
+from brandpulse.storage.queries import breakdown, top_authors
 
 router = APIRouter(prefix="/api", tags=["brands"], dependencies=Guarded)
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from reports.web.deps import Guarded
+from brandpulse.reports.web.deps import Guarded
 
 router = APIRouter(include_in_schema=False, dependencies=Guarded)
 ASSETS = "/docs-assets"

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from reports.web.deps import Board, Db, Guarded, Now
-from reports.web.frames import records
-from reports.web.models import Facets, MentionPage
-from storage.queries import (
+from brandpulse.reports.web.deps import Board, Db, Guarded, Now
+from brandpulse.reports.web.frames import records
+from brandpulse.reports.web.models import Facets, MentionPage
+from brandpulse.storage.queries import (
     MENTION_COLUMNS,
     MentionFilter,
     count_mentions,

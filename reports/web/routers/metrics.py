@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from reports.web.deps import Guarded
+from brandpulse.reports.web.deps import Guarded
 
 router = APIRouter(include_in_schema=False, dependencies=Guarded)
 

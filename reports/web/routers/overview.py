@@ -8,16 +8,16 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import Connection
 
-from reports.alerts_view import alerts_between
-from reports.web import figures
-from reports.web.alert_data import load_alerts
-from reports.web.deps import Board, Db, Guarded, Now, TimeWindow
-from reports.web.figures import closed_then_live
-from reports.web.frames import records
-from reports.web.models import Overview
-from reports.web.settings import Dashboard
-from reports.web.windows import Window
-from storage.queries import mention_span, most_reached
+from brandpulse.reports.alerts_view import alerts_between
+from brandpulse.reports.web import figures
+from brandpulse.reports.web.alert_data import load_alerts
+from brandpulse.reports.web.deps import Board, Db, Guarded, Now, TimeWindow
+from brandpulse.reports.web.figures import closed_then_live
+from brandpulse.reports.web.frames import records
+from brandpulse.reports.web.models import Overview
+from brandpulse.reports.web.settings import Dashboard
+from brandpulse.reports.web.windows import Window
+from brandpulse.storage.queries import mention_span, most_reached
 
 router = APIRouter(prefix="/api", tags=["overview"], dependencies=Guarded)
 

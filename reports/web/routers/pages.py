@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from reports.web.deps import Board, Guarded
-from reports.web.security import SESSION_COOKIE, safe_next, session_value
-from reports.web.settings import Dashboard
+from brandpulse.reports.web.deps import Board, Guarded
+from brandpulse.reports.web.security import SESSION_COOKIE, safe_next, session_value
+from brandpulse.reports.web.settings import Dashboard
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "templates"),
                         autoescape=select_autoescape(default=True))

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from reports.feedback import complaint_themes
-from reports.web.deps import Board, Guarded, TimeWindow
-from reports.web.models import Themes
+from brandpulse.reports.feedback import complaint_themes
+from brandpulse.reports.web.deps import Board, Guarded, TimeWindow
+from brandpulse.reports.web.models import Themes
 
 router = APIRouter(prefix="/api", tags=["reports"], dependencies=Guarded)
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from storage.types import BigId, Json, UTCDateTime
+from brandpulse.storage.types import BigId, Json, UTCDateTime
 
 revision = "0001"
 down_revision = None

@@ -9,7 +9,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from storage.types import BigId
+from brandpulse.storage.types import BigId
 
 revision = "0002"
 down_revision = "0001"

@@ -10,7 +10,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-from storage.types import BigId, UTCDateTime
+from brandpulse.storage.types import BigId, UTCDateTime
 
 revision = "0006"
 down_revision = "0005"

@@ -8,7 +8,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-from storage.types import BigId
+from brandpulse.storage.types import BigId
 
 revision = "0007"
 down_revision = "0006"
