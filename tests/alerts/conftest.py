@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import ipaddress
 import json
 import socket
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.http import QuietHandler, loopback_server
 
 T0 = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -65,32 +66,18 @@ class HttpServer:
 
 @pytest.fixture
 def http_server() -> Iterator[HttpServer]:
-    server_state: HttpServer
+    server_state = HttpServer(url="")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = self.body()
             with server_state.lock:
                 server_state.requests.append(Received(self.path, dict(self.headers.items()), body))
                 status = server_state.statuses.pop(0) if server_state.statuses else 200
-            payload = b"ok" if status < 300 else b"server says no"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.answer(status, b"ok" if status < 300 else b"server says no")
 
-        def log_message(self, *args) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server_state = HttpServer(url=f"http://127.0.0.1:{httpd.server_address[1]}")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as server_state.url:
         yield server_state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

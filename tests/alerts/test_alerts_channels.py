@@ -7,10 +7,8 @@ import email
 import email.policy
 import hashlib
 import hmac
-import http.server
 import io
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from brandpulse.alerts.config import ReceiverConfig
 from brandpulse.alerts.model import Alert, Notification
 from brandpulse.alerts.outbox import MemoryOutbox, deliver, receiver_health
 from tests.alerts.conftest import T0
+from tests.support.http import QuietHandler, loopback_server
 
 DASHBOARD = "https://pulse.example.com/brands/acme?metric=negative"
 MENTION = {"text": "Refund <still> missing & support silent", "url": "https://social.example/p/1",
@@ -315,11 +314,11 @@ class StandInAlertmanager:
 
 @pytest.fixture
 def alertmanager() -> Iterator[StandInAlertmanager]:
-    state: StandInAlertmanager
+    state = StandInAlertmanager(url="")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = self.body()
             if state.outages:
                 self.answer(state.outages.pop(0), b"unavailable")
             elif self.path != "/api/v2/alerts":
@@ -330,24 +329,8 @@ def alertmanager() -> Iterator[StandInAlertmanager]:
                 state.received.append((dict(self.headers.items()), json.loads(body)))
                 self.answer(200, b"")
 
-        def answer(self, status: int, payload: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = StandInAlertmanager(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_alertmanager_receives_firing_then_resolved_alerts_in_its_v2_shape(alertmanager):

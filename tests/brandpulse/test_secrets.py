@@ -4,9 +4,7 @@ command prints, or in what the database keeps of a failure."""
 
 from __future__ import annotations
 
-import http.server
 import textwrap
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +16,7 @@ from brandpulse.cli.core import EXIT_ALL_SOURCES_FAILED
 from brandpulse.config import load_config, secret_values
 from brandpulse.logs import Redactor
 from brandpulse.storage.engine import create_database_engine
+from tests.support.http import QuietHandler, loopback_server
 
 FEED_KEY = "feedkey-5f3a9c17"
 
@@ -28,24 +27,13 @@ def failing_feed() -> Iterator[tuple[str, list[str]]]:
     paths it was asked for."""
     asked: list[str] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             asked.append(self.path)
-            self.send_response(500)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.answer(500)
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield url, asked
 
 
 def write_config(tmp_path, database_url: str, feed: str):
