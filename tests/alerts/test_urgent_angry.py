@@ -34,6 +34,7 @@ def test_an_angry_customer_with_reach_pages_with_post_author_reach_and_link():
     ({"anger": 0.4}, "not angry enough"),
     ({"score": 0.3}, "not negative"),
     ({"reach": 3}, "too few people saw it: log(4) / log(5001) = 0.16"),
+    ({"reach": 400, "anger": 0.94}, "a few hundred followers: 0.94 x 0.70 is the inbox's, not the pager's"),
     ({"created_at": NOW - timedelta(hours=12)}, "two half-lives old: x 0.25"),
     ({"anger": None}, "a model without emotions"),
 ])
