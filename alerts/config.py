@@ -278,9 +278,9 @@ class AngryCustomerConfig(_Model):
     """The `angry customer` rule: urgency = anger x reach x recency (x `crisis_boost` with crisis terms)."""
 
     enabled: bool = True
-    # 0.75: a furious post (anger 0.95) pages from about 800 followers, or from a few dozen with crisis terms;
+    # 0.85: a furious post (anger 0.95) pages from about 2,000 followers, or from about 50 with crisis terms;
     # smaller angry customers are the response inbox's (cases), not the pager's.
-    threshold: float = Field(default=0.75, gt=0.0, le=1.0, description="urgency at or above which a mention pages")
+    threshold: float = Field(default=0.85, gt=0.0, le=1.0, description="urgency at or above which a mention pages")
     min_anger: float = Field(default=0.6, ge=0.0, le=1.0, description="p(anger) below this never pages")
     full_reach: int = Field(default=5_000, ge=2, description="reach at which the reach factor reaches 1 "
                                                               "(log scale: 50 is about 0.46, 500 about 0.73)")
