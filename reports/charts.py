@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -95,16 +96,7 @@ def sentiment_bars(frame: pd.DataFrame, *, title: str | None = None, width: floa
     net.set_ylim(-100, 100)
     net.set_ylabel("net sentiment (%)")
     net.spines[["top"]].set_visible(False)
-    axis.xaxis_date()
-    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
-    handles, labels = axis.get_legend_handles_labels()
-    extra_handles, extra_labels = net.get_legend_handles_labels()
-    axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=5, fontsize=8,
-                frameon=False, bbox_to_anchor=(0, 1.14))
-    if title:
-        axis.set_title(title, loc="left", fontsize=10, pad=22)
-    figure.autofmt_xdate()
-    return svg(figure)
+    return _dated_with_right_axis(figure, axis, net, title, ncols=5, legend_top=1.14)
 
 
 def anger_share(frame: pd.DataFrame, *, title: str | None = None, width: float = 9.0) -> str:
@@ -120,17 +112,24 @@ def anger_share(frame: pd.DataFrame, *, title: str | None = None, width: float =
     axis.spines[["top"]].set_visible(False)
     share = axis.twinx()
     scored = frame["scored"].where(frame["scored"] > 0)
-    share.plot(x, frame["angry"] / scored * 100, color=COLORS["anger"], marker="o", markersize=3, linewidth=1.6,
-               label="anger share (%)")
-    share.set_ylim(0, max(5.0, float((frame["angry"] / scored * 100).max() or 0) * 1.25))
+    percent = frame["angry"] / scored * 100
+    share.plot(x, percent, color=COLORS["anger"], marker="o", markersize=3, linewidth=1.6, label="anger share (%)")
+    share.set_ylim(0, max(5.0, float(percent.max() or 0) * 1.25))
     share.set_ylabel("anger share (%)")
     share.spines[["top"]].set_visible(False)
+    return _dated_with_right_axis(figure, axis, share, title, ncols=2, legend_top=1.16)
+
+
+def _dated_with_right_axis(figure: Any, axis: Any, right: Any, title: str | None, *, ncols: int,
+                           legend_top: float) -> str:
+    """Dates on the x axis, one legend for both y axes above the plot, the title: the finish that the
+    bar-and-line charts share. Returns inline SVG."""
     axis.xaxis_date()
     axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
     handles, labels = axis.get_legend_handles_labels()
-    extra_handles, extra_labels = share.get_legend_handles_labels()
-    axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=2, fontsize=8,
-                frameon=False, bbox_to_anchor=(0, 1.16))
+    extra_handles, extra_labels = right.get_legend_handles_labels()
+    axis.legend(handles + extra_handles, labels + extra_labels, loc="upper left", ncols=ncols, fontsize=8,
+                frameon=False, bbox_to_anchor=(0, legend_top))
     if title:
         axis.set_title(title, loc="left", fontsize=10, pad=22)
     figure.autofmt_xdate()

@@ -129,14 +129,20 @@ def test_alerts_test_sends_a_test_message_through_the_receiver(config_file, http
     assert said(unknown) == "error: no receiver named 'pager' (configured: oncall)"
 
 
-def test_alerts_ack_takes_a_fingerprint_prefix_and_records_who_is_on_it(config_file):
+def store_firing_spike(runtime: Runtime) -> AlertState:
+    """Lumora's NegativeSpike, firing for the last hour, in the runtime's alert book."""
     labels = {"alertname": "NegativeSpike", "brand": "Lumora", "severity": "warning"}
     now = datetime.now(UTC)
     state = AlertState(fingerprint=fingerprint(labels), rule="NegativeSpike", labels=labels, state="firing",
                        active_since=now - timedelta(hours=1), fired_at=now)
-    runtime = Runtime.open(load_config(config_file))
     with runtime.engine.begin() as connection:
         save_alert_book(connection, AlertBook({state.fingerprint: state}), now)
+    return state
+
+
+def test_alerts_ack_takes_a_fingerprint_prefix_and_records_who_is_on_it(config_file):
+    runtime = Runtime.open(load_config(config_file))
+    state = store_firing_spike(runtime)
 
     result = run(config_file, "alerts", "ack", state.fingerprint[:6], "-m", "on it", "--duration", "8h")
     assert result.exit_code == 0, result.output
@@ -230,13 +236,8 @@ def test_backtest_replays_a_brands_stored_history(config_file):
 
 
 def test_alerts_list_json_is_machine_readable(config_file):
-    labels = {"alertname": "NegativeSpike", "brand": "Lumora", "severity": "warning"}
-    now = datetime.now(UTC)
-    state = AlertState(fingerprint=fingerprint(labels), rule="NegativeSpike", labels=labels, state="firing",
-                       active_since=now - timedelta(hours=1), fired_at=now)
     runtime = Runtime.open(load_config(config_file))
-    with runtime.engine.begin() as connection:
-        save_alert_book(connection, AlertBook({state.fingerprint: state}), now)
+    state = store_firing_spike(runtime)
     runtime.close()
     result = run(config_file, "alerts", "list", "--json")
     assert result.exit_code == 0, result.output

@@ -41,3 +41,20 @@ def data_root() -> Path:
         return resolve_data_root()
     except DataNotFound as missing:
         pytest.skip(str(missing))
+
+
+def save_tiny_base(path: Path, base_model: Path, layers: int) -> Path:
+    """A randomly initialised BERT with the real tokenizer and vocabulary but hidden size 32: the
+    training code's full path in seconds (its scores mean nothing)."""
+    import shutil
+
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=250037, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512, pad_token_id=1)
+    BertModel(config, add_pooling_layer=False).save_pretrained(str(path))
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(base_model / name, path / name)
+    return path

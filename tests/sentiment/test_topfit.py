@@ -5,26 +5,17 @@ written as float16 files that `apply_top` loads into the full model, and an inte
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import torch
 
 from brandpulse.sentiment.data import EMOTION, POLARITY_ONLY, Example
+from tests.sentiment.conftest import save_tiny_base
 
 
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory, base_model):
-    from transformers import BertConfig, BertModel
-
-    path = tmp_path_factory.mktemp("tiny-top-base")
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=250037, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, pad_token_id=1)
-    BertModel(config, add_pooling_layer=False).save_pretrained(str(path))
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copyfile(base_model / name, path / name)
-    return path
+    return save_tiny_base(tmp_path_factory.mktemp("tiny-top-base"), base_model, layers=3)
 
 
 def _model(tiny_base):

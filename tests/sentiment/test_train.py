@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import torch
 
+from tests.sentiment.conftest import save_tiny_base
+
 
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory, base_model):
-    from transformers import BertConfig, BertModel
-
-    path = tmp_path_factory.mktemp("tiny-base")
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=250037, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, pad_token_id=1)
-    BertModel(config, add_pooling_layer=False).save_pretrained(str(path))
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copyfile(base_model / name, path / name)
-    return path
+    return save_tiny_base(tmp_path_factory.mktemp("tiny-base"), base_model, layers=2)
 
 
 def _examples():
