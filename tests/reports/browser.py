@@ -86,7 +86,14 @@ class Chromium:
     def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except BrowserError as error:
+                # A wait often spans a navigation (a click that opens another page): a page going away
+                # while the condition is evaluated means "not yet", not a failure.
+                if "navigated or closed" not in str(error):
+                    raise
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
