@@ -330,12 +330,12 @@ def test_the_default_encoder_puts_each_labelled_complaint_in_one_theme_across_la
 
 
 def demo_like_posts() -> pd.DataFrame:
-    """Complaints written the way the demo writes them (brandpulse.demo.generate's phrases), in English,
+    """Complaints written the way the demo writes them (brandpulse.demo's phrases), in English,
     Chinese, German and Spanish: the charging-case storm among the everyday defects, deliveries,
     support and prices."""
     import string
 
-    from brandpulse.demo.generate import STORM_TEXTS, TEXTS
+    from brandpulse.demo import texts
 
     class Filler(dict):
         def __missing__(self, key: str) -> str:
@@ -346,7 +346,7 @@ def demo_like_posts() -> pd.DataFrame:
 
     rows = []
     for language in ("en", "zh", "de", "es"):
-        everyday, storm = TEXTS[language], STORM_TEXTS[language]
+        everyday, storm = texts.posts(language), texts.storm(language)
         for topic, templates in (("defect", everyday["audio"]["defect"]), ("delivery", everyday["delivery"]["any"]),
                                  ("support", everyday["support"]["any"]), ("price", everyday["price"]["any"]),
                                  ("storm", storm["defect"] + storm["worried"])):
