@@ -182,17 +182,41 @@ def main(argv: list[str] | None = None) -> int:
     print(f"NAB corpus: {len(files)} files, {sum(len(f.windows) for f in files)} windows, "
           f"{sum(len(f) for f in files):,} rows; half A {len(half_a)} files, half B {len(half_b)} files",
           flush=True)
+    parts = component_novelties(files, args.jobs)
+    chosen = choose_parameters(parts, half_a, profiles["standard"])
+    online = online_scores(files, parts, chosen, args.jobs)
+    rows = profile_rows(online, files, half_a, half_b, profiles)
+    standard = profiles["standard"]
+    detail = scoring.score_at(files, _scores(online, files), rows[0]["threshold_from_A"], standard)
+    sensitivities = sensitivity_rows(online, files, standard)
+    differences = production_differences(chosen, rows)
+    print_report(chosen, rows, detail, sensitivities, differences, files)
+    print(f"finished in {time.perf_counter() - started:.0f}s")
+    if args.json:
+        args.json.write_text(json.dumps({"parameters": chosen, "profiles": rows, "sensitivities": sensitivities,
+                                         "production_differences": differences,
+                                         "files": [r.__dict__ for r in detail]}, indent=2))
+    return 0
 
+
+Parts = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def component_novelties(files: list[scoring.DataFile], jobs: int) -> Parts:
+    """Step 1: every file's component novelties (`components`), in `jobs` processes."""
     print("1/3 computing component novelties per file", flush=True)
-    parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    with multiprocessing.Pool(args.jobs) as pool:
+    parts: Parts = {}
+    with multiprocessing.Pool(jobs) as pool:
         for done, (name, array, seconds) in enumerate(pool.imap_unordered(_components_job, files), 1):
             parts[name] = array
             print(f"  [{done:2d}/{len(files)}] {name} ({len(array[0]):,} rows, {seconds:.1f}s)", flush=True)
+    return parts
 
+
+def choose_parameters(parts: Parts, half_a: list[scoring.DataFile], standard: scoring.Profile) -> dict:
+    """Step 2: the GRID setting with the best standard-profile score on half A (the first of equals)."""
     print(f"2/3 choosing parameters on half A ({np.prod([len(v) for v in GRID.values()])} settings)",
           flush=True)
-    standard = profiles["standard"]
     best: tuple[float, dict] | None = None
     keys = list(GRID)
     for n, values in enumerate(itertools.product(*GRID.values()), 1):
@@ -204,39 +228,57 @@ def main(argv: list[str] | None = None) -> int:
         if n % 50 == 0:
             print(f"  {n} settings tried; best so far {best[0]:.1f} with {best[1]}", flush=True)
     assert best is not None
-    chosen = best[1]
-    print(f"  chosen on A: {chosen}", flush=True)
+    print(f"  chosen on A: {best[1]}", flush=True)
+    return best[1]
 
+
+def online_scores(files: list[scoring.DataFile], parts: Parts, chosen: dict, jobs: int) -> dict[str, np.ndarray]:
+    """Step 3: the production detector's scores per file, checked against the grid's vectorised ones."""
     print("3/3 running the online detector with the chosen parameters on every file", flush=True)
-    with multiprocessing.Pool(args.jobs) as pool:
+    with multiprocessing.Pool(jobs) as pool:
         online = dict(pool.map(_detector_job, [(f, dict(chosen)) for f in files]))
     for f in files:  # the grid's vectorised scores are the detector's own
         twin = combine(parts[f.name], file_params(f, **chosen))
         if not np.allclose(twin, online[f.name]):
             raise AssertionError(f"{f.name}: vectorised scores differ from EnvelopeDetector's")
+    return online
 
-    def scores_of(group):
-        return [online[f.name] for f in group]
 
+def _scores(online: dict[str, np.ndarray], group: list[scoring.DataFile]) -> list[np.ndarray]:
+    return [online[f.name] for f in group]
+
+
+def profile_rows(online: dict[str, np.ndarray], files: list[scoring.DataFile], half_a: list[scoring.DataFile],
+                 half_b: list[scoring.DataFile], profiles: dict[str, scoring.Profile]) -> list[dict]:
+    """Per profile: the threshold chosen on A and the scores on A, B and all files, and NAB's own
+    threshold sweep on all files."""
     rows = []
     for name, profile in profiles.items():
-        threshold, on_a = evaluate(half_a, scores_of(half_a), profile)
-        on_b = score_fixed(half_b, scores_of(half_b), threshold, profile)
-        on_all = score_fixed(files, scores_of(files), threshold, profile)
-        nab_threshold, on_all_nab = evaluate(files, scores_of(files), profile)
+        threshold, on_a = evaluate(half_a, _scores(online, half_a), profile)
+        on_b = score_fixed(half_b, _scores(online, half_b), threshold, profile)
+        on_all = score_fixed(files, _scores(online, files), threshold, profile)
+        nab_threshold, on_all_nab = evaluate(files, _scores(online, files), profile)
         rows.append({"profile": name, "threshold_from_A": threshold, "A": on_a, "B": on_b, "all": on_all,
                      "nab_threshold": nab_threshold, "all_nab": on_all_nab})
+    return rows
 
-    detail = scoring.score_at(files, scores_of(files), rows[0]["threshold_from_A"], standard)
+
+def sensitivity_rows(online: dict[str, np.ndarray], files: list[scoring.DataFile],
+                     standard: scoring.Profile) -> list[dict]:
+    """The novelty rule detector's sensitivities (alerts.config) scored on all files."""
     sensitivities = []
     for name, threshold in SENSITIVITY_THRESHOLDS["novelty"].items():
-        results = scoring.score_at(files, scores_of(files), threshold, standard)
+        results = scoring.score_at(files, _scores(online, files), threshold, standard)
         windows = sum(r.windows for r in results)
         sensitivities.append({"sensitivity": name, "threshold": threshold,
                               "all": scoring.normalise(sum(r.raw for r in results), windows, standard),
                               "detected": sum(r.detected for r in results), "windows": windows,
                               "false_positives": sum(r.false_positives for r in results)})
-    differences = production_differences(chosen, rows)
+    return sensitivities
+
+
+def print_report(chosen: dict, rows: list[dict], detail: list[scoring.FileScore], sensitivities: list[dict],
+                 differences: list[str], files: list[scoring.DataFile]) -> None:
     print()
     print(f"Detector: EnvelopeDetector {chosen}")
     print(f"{'profile':<20}{'A (tuning)':>12}{'B (held out)':>14}{'all':>8}{'all, NAB threshold':>20}")
@@ -261,12 +303,6 @@ def main(argv: list[str] | None = None) -> int:
           " windowed Gaussian 40;")
     if len(files) == 48 and not any(f.name.startswith("realTweets/") for f in files):
         print(f"  Numenta HTM's published per-file scores summed over these 48 files: {HTM_ON_THIS_CORPUS}")
-    print(f"finished in {time.perf_counter() - started:.0f}s")
-    if args.json:
-        args.json.write_text(json.dumps({"parameters": chosen, "profiles": rows, "sensitivities": sensitivities,
-                                         "production_differences": differences,
-                                         "files": [r.__dict__ for r in detail]}, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

@@ -217,35 +217,42 @@ def _format(path: Path) -> str:
 def _records(handle: IO[str], kind: str) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, record, parse problem) for every row read from `handle`."""
     if kind in ("csv", "tsv"):
-        reader = csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
-        if not reader.fieldnames:  # reads the header, so line numbers below are right
-            return
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield start, None, f"unreadable CSV row: {exc}"
-                continue
-            line = start
-            if None in row:
-                extra = row.pop(None)
-                if any(str(v).strip() for v in extra):
-                    yield line, row, f"{len(extra)} more value(s) than columns"
-                    continue
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue
-            yield line, row, None
+        yield from _csv_records(handle, delimiter="\t" if kind == "tsv" else ",")
     elif kind == "jsonl":
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                yield number, json.loads(text), None
-            except ValueError as exc:
-                yield number, None, f"invalid JSON: {exc.msg}"
+        yield from _jsonl_records(handle)
+
+
+def _csv_records(handle: IO[str], delimiter: str) -> Iterator[tuple[int, Any, str | None]]:
+    """Rows of a CSV/TSV file by line; a row with more values than columns is a problem (unless
+    the extra values are blank), a blank row is skipped."""
+    reader = csv.DictReader(handle, delimiter=delimiter)
+    if not reader.fieldnames:  # reads the header, so line numbers below are right
+        return
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, None, f"unreadable CSV row: {exc}"
+            continue
+        extra = row.pop(None, None)
+        if extra and any(str(v).strip() for v in extra):
+            yield line, row, f"{len(extra)} more value(s) than columns"
+        elif any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            yield line, row, None
+
+
+def _jsonl_records(handle: IO[str]) -> Iterator[tuple[int, Any, str | None]]:
+    """One JSON document per non-blank line."""
+    for number, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield number, json.loads(text), None
+        except ValueError as exc:
+            yield number, None, f"invalid JSON: {exc.msg}"
 
 
 _NOT_AN_ARRAY = "a .json file must hold an array of mentions (or {\"mentions\": [...]})"

@@ -121,34 +121,6 @@ class HackerNewsListener(ApiListener):
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark(float(int((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp())),
                               [])
-        size = self.settings.page_size
-        types = self.settings.item_types
-        tags = types[0] if len(types) == 1 else "(" + ",".join(types) + ")"
-
-        def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
-            # token: [upper bound on created_at_i, page number among items at or below it]; the page
-            # number only grows while more than a page of items share the bound's second
-            upper, page_no = (token[0], token[1]) if isinstance(token, list) else (token, 0)
-            filters = []
-            if walk.floor is not None:
-                filters.append(f"created_at_i>={int(walk.floor.value)}")
-            if upper is not None:
-                filters.append(f"created_at_i<={int(upper)}")
-            params = {"query": text, "tags": tags, "hitsPerPage": size, "page": page_no}
-            if filters:
-                params["numericFilters"] = ",".join(filters)
-            body = self._get(params, stats)
-            hits = body.get("hits") or []
-            hits = hits if isinstance(hits, list) else []
-            if len(hits) < size:
-                return hits, None
-            values = [value for value in map(_epoch, hits) if value is not None]
-            if not values:
-                return hits, None
-            lowest = min(values)
-            if upper is not None and lowest >= int(upper):
-                return hits, [int(upper), page_no + 1]
-            return hits, [lowest, 0]
 
         def key(hit: dict[str, Any]) -> tuple[float, str]:
             return float(require(_epoch(hit), "created_at_i")), str(hit["objectID"])
@@ -157,10 +129,44 @@ class HackerNewsListener(ApiListener):
             out.queries[text] = walk.state()
             return out.dump()
 
-        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
+        yield from run_walk(walk, pages=self.settings.max_pages,
+                            fetch=lambda token, stats: self._search_page(text, walk.floor, token, stats), key=key,
                             convert=lambda hit: self._mention(hit, query),
                             id_of=lambda hit: hit.get("objectID") if isinstance(hit, dict) else None,
                             collector=collector, cursor=cursor, offset_paging=True, label=f"walk of {text!r}")
+
+    def _search_page(self, text: str, floor: Mark | None, token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
+        """One page of a search, newest first, between the walk's floor and `token`, and the next page's token.
+
+        token: [upper bound on created_at_i, page number among items at or below it]; the page number
+        only grows while more than a page of items share the bound's second.
+        """
+        upper, page_no = (token[0], token[1]) if isinstance(token, list) else (token, 0)
+        types = self.settings.item_types
+        params = {"query": text, "tags": types[0] if len(types) == 1 else "(" + ",".join(types) + ")",
+                  "hitsPerPage": self.settings.page_size, "page": page_no}
+        filters = [f"created_at_i>={int(floor.value)}"] if floor is not None else []
+        if upper is not None:
+            filters.append(f"created_at_i<={int(upper)}")
+        if filters:
+            params["numericFilters"] = ",".join(filters)
+        hits = self._get(params, stats).get("hits") or []
+        hits = hits if isinstance(hits, list) else []
+        return hits, _next_token(hits, self.settings.page_size, upper, page_no)
+
+
+def _next_token(hits: list[Any], size: int, upper: Any, page_no: int) -> list[int] | None:
+    """Keyset paging: the next page holds what is older than this page's oldest second, or, when a
+    whole page shares the bound's second, the next page within it; None after a short page."""
+    if len(hits) < size:
+        return None
+    values = [value for value in map(_epoch, hits) if value is not None]
+    if not values:
+        return None
+    lowest = min(values)
+    if upper is not None and lowest >= int(upper):
+        return [int(upper), page_no + 1]
+    return [lowest, 0]
 
 
 create = HackerNewsListener.create

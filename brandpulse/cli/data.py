@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from brandpulse.cli.context import CliState, console, fail
 from brandpulse.listeners.files import MentionsFile, RowError
@@ -20,6 +21,59 @@ from brandpulse.storage.queries import MentionFilter, find_mentions
 IMPORT_BATCH = 1000
 #: Bad rows listed by line after an import; the rest are counted.
 SHOWN_ERRORS = 50
+
+
+class _Import:
+    """One import's tally: mentions batched per brand and committed as each batch fills, bad rows
+    counted (the first SHOWN_ERRORS kept to list by line)."""
+
+    def __init__(self, engine: Engine, known: set[str]) -> None:
+        self.engine = engine
+        self.known = known
+        self.new = self.duplicates = self.rejected = 0
+        self.errors: list[RowError] = []
+        self.unknown: set[str] = set()
+        self.pending: dict[str, list[Mention]] = {}
+
+    def add(self, item: Mention | RowError) -> None:
+        if isinstance(item, RowError):
+            self.rejected += 1
+            if len(self.errors) < SHOWN_ERRORS:
+                self.errors.append(item)
+            return
+        if item.brand not in self.known:
+            self.unknown.add(item.brand)
+        rows = self.pending.setdefault(item.brand, [])
+        rows.append(item)
+        if len(rows) >= IMPORT_BATCH:
+            self.commit(item.brand)
+
+    def commit(self, name: str) -> None:
+        with self.engine.begin() as connection:
+            stored = store_mentions(connection, name, self.pending.pop(name))
+        self.new += len(stored.new)
+        self.duplicates += stored.duplicates
+
+    def finish(self) -> None:
+        for name in list(self.pending):
+            self.commit(name)
+
+    def report(self, file: Path) -> None:
+        if self.unknown:
+            names = ", ".join(sorted(self.unknown))
+            console.print(f"[yellow]note:[/] brands not in the config, stored anyway: {names}")
+        console.print(f"Imported {file}: {self.new} new, {self.duplicates} already stored, {self.rejected} rejected.")
+        for error in self.errors:
+            console.print(f"  line {error.line}: {error.reason}", highlight=False)
+        if self.rejected > len(self.errors):
+            console.print(f"  ... and {self.rejected - len(self.errors)} more")
+
+
+def _progress(export: MentionsFile) -> Progress:
+    columns = [TextColumn("importing"), BarColumn(), TextColumn("{task.fields[rows]} rows")]
+    if export.size is not None:  # a pipe has no size: its progress is the rows read
+        columns += [DownloadColumn(), TimeRemainingColumn()]
+    return Progress(*columns, console=console)
 
 
 def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, dir_okay=False,
@@ -34,55 +88,22 @@ def import_(ctx: typer.Context, file: Path = typer.Argument(..., exists=True, di
     """
     state: CliState = ctx.obj
     config = state.config()
-    known = {b.name for b in config.brands}
     export = MentionsFile(file, default_brand=brand)
     runtime = state.runtime()
-    new = duplicates = 0
-    errors: list[RowError] = []
-    rejected = 0
-    pending: dict[str, list[Mention]] = {}
-    unknown: set[str] = set()
-
-    def commit(name: str) -> None:
-        nonlocal new, duplicates
-        with runtime.engine.begin() as connection:
-            stored = store_mentions(connection, name, pending.pop(name))
-        new += len(stored.new)
-        duplicates += stored.duplicates
-
-    columns = [TextColumn("importing"), BarColumn(), TextColumn("{task.fields[rows]} rows")]
-    if export.size is not None:  # a pipe has no size: its progress is the rows read
-        columns += [DownloadColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console) as bar:
+    tally = _Import(runtime.engine, {b.name for b in config.brands})
+    with _progress(export) as bar:
         task = bar.add_task("import", total=export.size, rows=0)
         for item in export:
-            if isinstance(item, RowError):
-                rejected += 1
-                if len(errors) < SHOWN_ERRORS:
-                    errors.append(item)
-            else:
-                if item.brand not in known:
-                    unknown.add(item.brand)
-                rows = pending.setdefault(item.brand, [])
-                rows.append(item)
-                if len(rows) >= IMPORT_BATCH:
-                    commit(item.brand)
+            tally.add(item)
             if export.rows % IMPORT_BATCH == 0:
                 bar.update(task, completed=export.position, rows=export.rows)
-        for name in list(pending):
-            commit(name)
+        tally.finish()
         done = export.position if export.size is not None else export.rows
         bar.update(task, completed=done, total=done, rows=export.rows)
-    if unknown:
-        console.print(f"[yellow]note:[/] brands not in the config, stored anyway: {', '.join(sorted(unknown))}")
-    console.print(f"Imported {file}: {new} new, {duplicates} already stored, {rejected} rejected.")
-    for error in errors:
-        console.print(f"  line {error.line}: {error.reason}", highlight=False)
-    if rejected > len(errors):
-        console.print(f"  ... and {rejected - len(errors)} more")
+    tally.report(file)
     runtime.close()
-    if rejected:
-        raise typer.Exit(1 if not new and not duplicates else 0)
+    if tally.rejected:
+        raise typer.Exit(1 if not tally.new and not tally.duplicates else 0)
 
 
 class Format(StrEnum):

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:  # the commands import the model stack lazily: `brandpulse --help` stays fast
+    from brandpulse.sentiment.evaluate import Result
+    from brandpulse.sentiment.scorer import TransformerScorer
+
+    Sets = dict[tuple[str, str], tuple[list[str], list[int]]]
 
 app = typer.Typer(help="Train, evaluate and inspect the sentiment model.", no_args_is_help=True)
 console = Console()
@@ -111,33 +118,49 @@ def evaluate(
 ) -> None:
     """Per-dataset, per-language scores with the official metrics, beside the VADER baseline."""
     from brandpulse.sentiment import load_scorer
-    from brandpulse.sentiment.evaluate import (
-        as_dict,
-        emotion_predictor,
-        emotion_set,
-        eval_sets,
-        evaluate_emotions,
-        scorer_predictor,
-        vader_predictor,
-    )
-    from brandpulse.sentiment.evaluate import evaluate as run
+    from brandpulse.sentiment.evaluate import as_dict, eval_sets
 
     root = _data(data)
     sets = eval_sets(root, split)
     if not sets:
         raise typer.BadParameter(f"no {split} files under {root}")
     scorer = load_scorer(model, progress=True)
+    ours = _score_ours(scorer, root, split, sets)
+    theirs = _score_vader(sets) if baseline else None
+    console.print(_results_table(f"Sentiment, {split} split ({root})", scorer.model_id, ours, theirs))
+    if confusion:
+        _print_confusions(ours, theirs or [])
+    if json_out:
+        payload = {"model_id": scorer.model_id, "split": split, "results": as_dict(ours),
+                   "vader": as_dict(theirs) if theirs else None}
+        json_out.write_text(json.dumps(payload, indent=1) + "\n")
+
+
+def _score_ours(scorer: TransformerScorer, root: Path, split: str, sets: Sets) -> list[Result]:
+    """The model's results on every set, and on the emotion set when the model has emotion labels."""
+    from brandpulse.sentiment.evaluate import emotion_predictor, emotion_set, evaluate_emotions, scorer_predictor
+    from brandpulse.sentiment.evaluate import evaluate as run
+
     with console.status(f"scoring with {scorer.model_id} ({scorer.runtime})"):
         ours = run(scorer_predictor(scorer), sets)
         emotions = emotion_set(root, split)
         if emotions is not None and scorer.emotion_labels:
             ours.append(evaluate_emotions(emotion_predictor(scorer), *emotions))
-    theirs = None
-    if baseline:
-        with console.status("scoring with VADER"):
-            theirs = run(vader_predictor(), sets)
-    table = Table(title=f"Sentiment, {split} split ({root})")
-    for column in ("dataset", "language", "n", "metric", scorer.model_id, "macro-F1", "accuracy"):
+    return ours
+
+
+def _score_vader(sets: Sets) -> list[Result]:
+    from brandpulse.sentiment.evaluate import evaluate as run
+    from brandpulse.sentiment.evaluate import vader_predictor
+
+    with console.status("scoring with VADER"):
+        return run(vader_predictor(), sets)
+
+
+def _results_table(title: str, model_id: str, ours: list[Result], theirs: list[Result] | None) -> Table:
+    """One row per result, the model's metric beside VADER's on the same set (VADER has no emotion row)."""
+    table = Table(title=title)
+    for column in ("dataset", "language", "n", "metric", model_id, "macro-F1", "accuracy"):
         table.add_column(column, justify="right" if column not in {"dataset", "language", "metric"} else "left")
     if theirs:
         table.add_column("VADER", justify="right")
@@ -147,16 +170,15 @@ def evaluate(
         if theirs:
             row.append(f"{theirs[i].value:.3f}" if i < len(theirs) else "")
         table.add_row(*row, end_section=r.language == "mean" or r.dataset == "tweeteval")
-    console.print(table)
-    if confusion:
-        for label, results in (("ours", ours), ("VADER", theirs or [])):
-            for r in results:
-                if r.language in {"en", "mean"} or r.dataset == "hinglish":
-                    _print_confusion(f"{label}: {r.dataset}/{r.language}", r.confusion)
-    if json_out:
-        payload = {"model_id": scorer.model_id, "split": split, "results": as_dict(ours),
-                   "vader": as_dict(theirs) if theirs else None}
-        json_out.write_text(json.dumps(payload, indent=1) + "\n")
+    return table
+
+
+def _print_confusions(ours: list[Result], theirs: list[Result]) -> None:
+    """The confusion matrices worth reading: English, the means, and Hinglish."""
+    for label, results in (("ours", ours), ("VADER", theirs)):
+        for r in results:
+            if r.language in {"en", "mean"} or r.dataset == "hinglish":
+                _print_confusion(f"{label}: {r.dataset}/{r.language}", r.confusion)
 
 
 def _print_confusion(title: str, matrix) -> None:

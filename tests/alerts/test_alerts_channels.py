@@ -275,33 +275,41 @@ def test_test_message_goes_straight_through_a_receiver(http_server):
 def postable_alerts_problems(body: object) -> list[str]:
     if not isinstance(body, list):
         return ["body is not an array"]
-    problems = []
-    for index, alert in enumerate(body):
-        if not isinstance(alert, dict):
-            problems.append(f"[{index}] is not an object")
-            continue
-        unknown = set(alert) - {"labels", "annotations", "startsAt", "endsAt", "generatorURL"}
-        problems += [f"[{index}].{name}: not a postableAlert property" for name in sorted(unknown)]
-        for name in ("labels", "annotations"):
-            value = alert.get(name, {})
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                problems.append(f"[{index}].{name}: a labelSet maps names to strings")
-        if not alert.get("labels"):
-            problems.append(f"[{index}].labels: at least one label is required")
-        times = {}
-        for name in ("startsAt", "endsAt"):
-            if name in alert:
-                try:
-                    times[name] = datetime.fromisoformat(alert[name].replace("Z", "+00:00"))
-                    assert times[name].tzinfo is not None
-                except (AttributeError, ValueError, AssertionError):
-                    problems.append(f"[{index}].{name}: not an RFC 3339 date-time")
-        if len(times) == 2 and times["endsAt"] < times["startsAt"]:
-            problems.append(f"[{index}]: endsAt is before startsAt")
-        if "generatorURL" in alert:
-            parts = urlsplit(str(alert["generatorURL"]))
-            if not (parts.scheme and parts.netloc):
-                problems.append(f"[{index}].generatorURL: not a URI")
+    return [f"[{index}]{problem}" for index, alert in enumerate(body) for problem in postable_alert_problems(alert)]
+
+
+def postable_alert_problems(alert: object) -> list[str]:
+    """One array item's problems, each starting with the property it is about ("" for the item)."""
+    if not isinstance(alert, dict):
+        return [" is not an object"]
+    unknown = set(alert) - {"labels", "annotations", "startsAt", "endsAt", "generatorURL"}
+    problems = [f".{name}: not a postableAlert property" for name in sorted(unknown)]
+    for name in ("labels", "annotations"):
+        value = alert.get(name, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            problems.append(f".{name}: a labelSet maps names to strings")
+    if not alert.get("labels"):
+        problems.append(".labels: at least one label is required")
+    problems += time_problems(alert)
+    if "generatorURL" in alert:
+        parts = urlsplit(str(alert["generatorURL"]))
+        if not (parts.scheme and parts.netloc):
+            problems.append(".generatorURL: not a URI")
+    return problems
+
+
+def time_problems(alert: dict) -> list[str]:
+    """startsAt and endsAt are RFC 3339 date-times (with a zone), the end not before the start."""
+    problems, times = [], {}
+    for name in ("startsAt", "endsAt"):
+        if name in alert:
+            try:
+                times[name] = datetime.fromisoformat(alert[name].replace("Z", "+00:00"))
+                assert times[name].tzinfo is not None
+            except (AttributeError, ValueError, AssertionError):
+                problems.append(f".{name}: not an RFC 3339 date-time")
+    if len(times) == 2 and times["endsAt"] < times["startsAt"]:
+        problems.append(": endsAt is before startsAt")
     return problems
 
 

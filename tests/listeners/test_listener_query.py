@@ -216,57 +216,67 @@ def texts_for(q: BrandQuery):
 def read_dialect(text: str, *, or_words=("OR",), and_words=(), not_words=(), dash=True):
     """A reference reader for the compiled syntaxes: quotes (no escapes), parentheses, and the given
     operators; `field:value` operators (is:retweet, lang:en) read as always true."""
-    tokens = re.findall(r'-?"[^"]*"|\(|\)|[^\s()"]+', text)
-    pos = 0
+    return DialectReader(text, or_words=or_words, and_words=and_words, not_words=not_words, dash=dash).read()
 
-    def peek():
-        return tokens[pos] if pos < len(tokens) else None
 
-    def take():
-        nonlocal pos
-        pos += 1
-        return tokens[pos - 1]
+class DialectReader:
+    """A recursive-descent reading of one compiled query: OR binds loosest, then AND (or juxtaposition),
+    then NOT (a word or a leading dash)."""
 
-    def parse_or():
-        items = [parse_and()]
-        while peek() in or_words:
-            take()
-            items.append(parse_and())
+    def __init__(self, text: str, *, or_words, and_words, not_words, dash: bool) -> None:
+        self.text = text
+        self.tokens = re.findall(r'-?"[^"]*"|\(|\)|[^\s()"]+', text)
+        self.pos = 0
+        self.or_words, self.and_words, self.not_words, self.dash = or_words, and_words, not_words, dash
+
+    def read(self):
+        node = self.parse_or()
+        assert self.pos == len(self.tokens), (self.text, self.tokens[self.pos:])
+        return node
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self):
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def parse_or(self):
+        items = [self.parse_and()]
+        while self.peek() in self.or_words:
+            self.take()
+            items.append(self.parse_and())
         return items[0] if len(items) == 1 else Or(tuple(items))
 
-    def parse_and():
-        items = [parse_not()]
-        while peek() is not None and peek() != ")" and peek() not in or_words:
-            if peek() in and_words:
-                take()
-            items.append(parse_not())
+    def parse_and(self):
+        items = [self.parse_not()]
+        while self.peek() is not None and self.peek() != ")" and self.peek() not in self.or_words:
+            if self.peek() in self.and_words:
+                self.take()
+            items.append(self.parse_not())
         return items[0] if len(items) == 1 else And(tuple(items))
 
-    def parse_not():
-        token = peek()
-        if token in not_words:
-            take()
-            return Not(parse_not())
-        if dash and token and token.startswith("-") and len(token) > 1:
-            tokens[pos] = token[1:]
-            return Not(parse_not())
-        return atom()
+    def parse_not(self):
+        token = self.peek()
+        if token in self.not_words:
+            self.take()
+            return Not(self.parse_not())
+        if self.dash and token and token.startswith("-") and len(token) > 1:
+            self.tokens[self.pos] = token[1:]
+            return Not(self.parse_not())
+        return self.atom()
 
-    def atom():
-        token = take()
+    def atom(self):
+        token = self.take()
         if token == "(":
-            node = parse_or()
-            assert take() == ")"
+            node = self.parse_or()
+            assert self.take() == ")"
             return node
         if token.startswith('"'):
             return Term(token[1:-1])
         if re.fullmatch(r"[a-z]+:\S+", token):
             return TRUE
         return Term(token)
-
-    node = parse_or()
-    assert pos == len(tokens), (text, tokens[pos:])
-    return node
 
 
 DIALECTS = {
