@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -497,29 +497,44 @@ def require(value: T | None, what: str) -> T:
     return value
 
 
-def run_walk(walk: Walk, *, pages: int, fetch: Callable[[Any, BatchStats], tuple[list[Any], Any]],
-             key: Callable[[Any], tuple[float, str]], convert: Callable[[Any], Mention | None],
-             id_of: Callable[[Any], Any], collector: Collector, cursor: Callable[[], Cursor],
-             offset_paging: bool = False, on_page: Callable[[list[Mention]], None] | None = None,
-             label: str = "walk") -> Iterator[Batch]:
-    """Drive a newest-first `Walk` for up to `pages` pages, yielding one batch per page.
+@dataclass(frozen=True, slots=True)
+class WalkSteps(Generic[T]):
+    """One source's side of a newest-first walk, what `run_walk` calls for each page.
 
     `fetch(token, stats)` returns a page's items and the token of the next page (None at the end);
     `key(item)` is the item's (value, id) in the source's order (an item whose key cannot be read is
-    left to `convert`, which will count it as malformed). The walk ends at the first item covered by
-    the floor, at an empty page or without a next token. `cursor()` is called after the walk state
-    is updated, so each batch carries the position valid once its mentions are stored.
+    left to `convert`, which will count it as malformed); `convert` and `id_of` are `Collector.collect`'s;
+    `cursor()` is the source's whole cursor, called after the walk state is updated, so each batch
+    carries the position valid once its mentions are stored. With `offset_paging` (the API pages by
+    offset, so posts arriving between two pages push read ones onto the next), items at or above the
+    walk's bottom are dropped. `on_page` sees each page's mentions; `label` names the walk in the
+    stop reason ("the next run resumes the <label>").
+    """
+
+    fetch: Callable[[Any, BatchStats], tuple[list[T], Any]]
+    key: Callable[[T], tuple[float, str]]
+    convert: Callable[[T], Mention | None]
+    id_of: Callable[[T], Any]
+    cursor: Callable[[], Cursor]
+    offset_paging: bool = False
+    on_page: Callable[[list[Mention]], None] | None = None
+    label: str = "walk"
+
+
+def run_walk(walk: Walk, steps: WalkSteps[Any], *, pages: int, collector: Collector) -> Iterator[Batch]:
+    """Drive a newest-first `Walk` for up to `pages` pages with a source's `steps`, yielding one batch per
+    page. The walk ends at the first item covered by the floor, at an empty page or without a next token.
     """
     for page in range(pages):
         stats = BatchStats()
-        items, next_token = fetch(walk.token, stats)
+        items, next_token = steps.fetch(walk.token, stats)
         previous_bottom = walk.bottom if walk.in_progress else None
         reached_floor = False
         fresh: list[Any] = []
         dropped = 0
         for item in items:
             try:
-                value, item_id = key(item)
+                value, item_id = steps.key(item)
                 value = float(value)
                 item_id = str(item_id)
             except Exception:
@@ -529,24 +544,24 @@ def run_walk(walk: Walk, *, pages: int, fetch: Callable[[Any, BatchStats], tuple
                 reached_floor = True
                 dropped += 1
                 continue
-            if offset_paging and previous_bottom is not None and (
+            if steps.offset_paging and previous_bottom is not None and (
                     value > previous_bottom.value
                     or (value == previous_bottom.value and item_id in previous_bottom.ids)):
                 dropped += 1
                 continue
             walk.see(value, item_id)
             fresh.append(item)
-        mentions = collector.collect(fresh, convert, id_of, stats)
+        mentions = collector.collect(fresh, steps.convert, steps.id_of, stats)
         stats.fetched += dropped
         stats.filtered += dropped
-        if on_page is not None:
-            on_page(mentions)
+        if steps.on_page is not None:
+            steps.on_page(mentions)
         if reached_floor or not next_token or not items:
             walk.finish()
         else:
             walk.advance(next_token)
             if page == pages - 1:
-                stats.stop_reason = f"page limit; the next run resumes the {label}"
-        yield Batch(mentions, cursor(), stats)
+                stats.stop_reason = f"page limit; the next run resumes the {steps.label}"
+        yield Batch(mentions, steps.cursor(), stats)
         if not walk.in_progress:
             return

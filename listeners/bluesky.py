@@ -29,6 +29,7 @@ from .base import (
     Mark,
     SourceSettings,
     Walk,
+    WalkSteps,
     parse_time,
     require,
     retry_after_from_headers,
@@ -228,11 +229,11 @@ class BlueskyListener(ApiListener):
         def key(post: dict[str, Any]) -> tuple[float, str]:
             return _created_time(post).timestamp(), str(require(post.get("uri"), "uri"))
 
-        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch_page, key=key,
-                            convert=lambda post: self._mention(post, query),
-                            id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
-                            collector=collector, cursor=lambda: BlueskyCursor(walk=walk.state()).dump(),
-                            offset_paging=True, label="search walk")
+        steps = WalkSteps(fetch=fetch_page, key=key, convert=lambda post: self._mention(post, query),
+                          id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
+                          cursor=lambda: BlueskyCursor(walk=walk.state()).dump(), offset_paging=True,
+                          label="search walk")
+        yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
 
 
 create = BlueskyListener.create

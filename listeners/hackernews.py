@@ -25,6 +25,7 @@ from .base import (
     Mark,
     SourceSettings,
     Walk,
+    WalkSteps,
     classify_requests,
     parse_time,
     require,
@@ -129,11 +130,11 @@ class HackerNewsListener(ApiListener):
             out.queries[text] = walk.state()
             return out.dump()
 
-        yield from run_walk(walk, pages=self.settings.max_pages,
-                            fetch=lambda token, stats: self._search_page(text, walk.floor, token, stats), key=key,
-                            convert=lambda hit: self._mention(hit, query),
-                            id_of=lambda hit: hit.get("objectID") if isinstance(hit, dict) else None,
-                            collector=collector, cursor=cursor, offset_paging=True, label=f"walk of {text!r}")
+        steps = WalkSteps(fetch=lambda token, stats: self._search_page(text, walk.floor, token, stats), key=key,
+                          convert=lambda hit: self._mention(hit, query),
+                          id_of=lambda hit: hit.get("objectID") if isinstance(hit, dict) else None,
+                          cursor=cursor, offset_paging=True, label=f"walk of {text!r}")
+        yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
 
     def _search_page(self, text: str, floor: Mark | None, token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
         """One page of a search, newest first, between the walk's floor and `token`, and the next page's token.

@@ -37,6 +37,7 @@ from .base import (
     Mark,
     SourceSettings,
     Walk,
+    WalkSteps,
     parse_time,
     require,
     run_walk,
@@ -328,9 +329,9 @@ class MastodonListener(ApiListener):
             out.search[q] = walk.state()
             return out.dump()
 
-        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
-                            convert=lambda s: self._mention(s, query), id_of=lambda s: _get(s, "id"),
-                            collector=collector, cursor=cursor, offset_paging=True, label="search walk")
+        steps = WalkSteps(fetch=fetch, key=key, convert=lambda s: self._mention(s, query),
+                          id_of=lambda s: _get(s, "id"), cursor=cursor, offset_paging=True, label="search walk")
+        yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
 
 
 create = MastodonListener.create

@@ -43,6 +43,7 @@ from .base import (
     Sleep,
     SourceSettings,
     Walk,
+    WalkSteps,
     parse_time,
     require,
     run_walk,
@@ -306,11 +307,11 @@ class RedditListener(ApiListener):
                 raise ValueError("no created_utc or id")
             return found
 
-        yield from run_walk(walk, pages=self.settings.max_pages, fetch=fetch, key=key,
-                            convert=lambda item: convert(item, self.clock()),
-                            id_of=lambda item: _fields(item).get("id"), collector=collector, cursor=cursor,
-                            on_page=(lambda ms: self._watch(out, ms)) if feed == "submissions" else None,
-                            label=f"{feed} walk")
+        steps = WalkSteps(fetch=fetch, key=key, convert=lambda item: convert(item, self.clock()),
+                          id_of=lambda item: _fields(item).get("id"), cursor=cursor,
+                          on_page=(lambda ms: self._watch(out, ms)) if feed == "submissions" else None,
+                          label=f"{feed} walk")
+        yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
 
     def _watch(self, out: RedditCursor, mentions: list[Mention]) -> None:
         threads = dict(out.threads)
