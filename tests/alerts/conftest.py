@@ -14,28 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import ManualClock
 from tests.support.http import QuietHandler, loopback_server
 
 T0 = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: dt.datetime = T0):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> dt.datetime:
-        self.now += dt.timedelta(**kwargs)
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
 # ------------------------------------------------------------------------------------------- HTTP

@@ -31,21 +31,14 @@ from brandpulse.storage.cases import (
 from brandpulse.storage.mentions import store_mentions
 from brandpulse.storage.schema import mentions, outbox, sentiments
 from tests.brandpulse.conftest import START, make_runtime, write_stream  # noqa: F401 (make_runtime: a fixture)
+from tests.support.clock import ManualClock
 
 ACCOUNTS = "accounts: {x: ['@LumoraHelp']}"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
-def clock():
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(START)
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ import pytest
 # The helpers sit next to the tests; make them importable whatever pytest's import mode is.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from listeners_testkit import FakeClock, serving
+from listeners_testkit import serving
+
+from tests.support.clock import ManualClock
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def server():
 
 @pytest.fixture
 def clock():
-    return FakeClock(datetime(2025, 3, 10, 12, 0, tzinfo=UTC))
+    return ManualClock(datetime(2025, 3, 10, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture(autouse=True)

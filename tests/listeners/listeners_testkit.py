@@ -1,4 +1,5 @@
-"""A small HTTP server on 127.0.0.1 that the listener tests point the real client libraries at.
+"""Stand-in APIs on 127.0.0.1 that the listener tests point the real client libraries at, served by
+the suite's loopback server (tests/support/http.py).
 
 Routes map (method, path regex) to a handler: a function of the `Request` returning a `Reply` (or a
 dict/list, sent as JSON), or a fixed `Reply`. `queue` puts one-off replies in front of a route (a
@@ -17,10 +18,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http import QuietHandler, loopback_server
 
 
 @dataclass
@@ -71,36 +72,31 @@ Handler = Callable[[Request], Any]
 
 
 class LoopbackServer:
+    """The routes, queued replies and recorded requests of one loopback server; `serving` runs it
+    (tests/support/http.py's `loopback_server`) and sets `url`."""
+
     def __init__(self) -> None:
+        self.url = ""
         self.routes: list[tuple[str, re.Pattern, Handler | Reply]] = []
         self.queues: dict[tuple[str, str], deque[Reply]] = {}
         self.requests: list[Request] = []
         self.errors: list[str] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+
+    def handler(self) -> type[QuietHandler]:
+        """The request handler class: every method of every request goes to this server's routes."""
         outer = self
 
-        class _Handler(BaseHTTPRequestHandler):
+        class _Handler(QuietHandler):
             protocol_version = "HTTP/1.0"
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
             def _serve(self) -> None:
                 outer._dispatch(self)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return _Handler
 
     def route(self, method: str, pattern: str, handler: Handler | Reply | dict | list) -> None:
         if isinstance(handler, dict | list):
@@ -117,17 +113,11 @@ class LoopbackServer:
         return [r for r in found if (pattern is None or re.fullmatch(pattern, r.path))
                 and (method is None or r.method == method.upper())]
 
-    def close(self) -> None:
-        self.stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
     # -- serving ------------------------------------------------------------------------------------
 
-    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+    def _dispatch(self, handler: QuietHandler) -> None:
         parts = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
+        body = handler.body()
         request = Request(handler.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
                           {k.lower(): v for k, v in handler.headers.items()}, body)
         with self._lock:
@@ -155,7 +145,7 @@ class LoopbackServer:
         self.errors.append(f"no route for {request.method} {request.path}")
         return Reply(404, {"error": "not found"})
 
-    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    def _send(self, handler: QuietHandler, reply: Reply) -> None:
         payload, content_type = reply.encode()
         try:
             handler.send_response(reply.status)
@@ -189,23 +179,9 @@ class LoopbackServer:
 def serving() -> Iterator[LoopbackServer]:
     """A `LoopbackServer` for the length of a test, which must have answered every request it got."""
     srv = LoopbackServer()
-    try:
-        yield srv
-    finally:
-        srv.close()
+    with loopback_server(srv.handler()) as srv.url:
+        try:
+            yield srv
+        finally:
+            srv.stopping.set()  # ends the streams still sending, so the server can stop
     assert not srv.errors, srv.errors
-
-
-class FakeClock:
-    """A settable UTC clock; `sleep` advances it and records the waits instead of waiting."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now = self.now + timedelta(seconds=seconds)

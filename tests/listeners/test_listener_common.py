@@ -7,7 +7,6 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock
 from pydantic import ValidationError
 
 from brandpulse import listeners
@@ -16,6 +15,7 @@ from brandpulse.listeners.base import Failure, Retrier, SourceSettings, parse_ti
 from brandpulse.listeners.errors import AuthError, RateLimited, SourceUnavailable
 from brandpulse.listeners.records import BatchStats
 from brandpulse.listeners.text import html_to_text
+from tests.support.clock import ManualClock
 
 
 def test_registry_names_every_source_and_validates_settings():
@@ -46,7 +46,7 @@ class Boom(Exception):
 
 
 def retrier(**overrides):
-    clock = FakeClock(datetime(2025, 1, 1, tzinfo=UTC))
+    clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
     settings = SourceSettings(**overrides)
     return Retrier("t", settings, clock=clock, sleep=clock.sleep, log=logging.getLogger("listeners.t"),
                    rng=random.Random(7)), clock

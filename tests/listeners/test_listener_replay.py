@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from brandpulse.listeners import SOURCES
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.listeners.replay import Settings, create
+from tests.support.clock import ManualClock
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ACME = BrandQuery("Acme", terms=("acme",))
@@ -30,18 +31,10 @@ def write_stream(path, rows, extra_lines=()):
     return path
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 def test_replays_in_time_order_as_the_clock_advances(tmp_path):
     rows = [line(n) for n in (5, 1, 3, 2, 4)] + [line(6, "Globex"), line(7, "Acme", "nothing relevant")]
     path = write_stream(tmp_path / "stream.jsonl.gz", rows)
-    clock = Clock(START + timedelta(hours=2, minutes=30))
+    clock = ManualClock(START + timedelta(hours=2, minutes=30))
     lst = create(Settings(path=path, page_size=2), clock=clock)
     first = list(lst.fetch(ACME, None))
     assert [m.external_id for b in first for m in b.mentions] == ["x-1", "x-2"]
@@ -62,7 +55,7 @@ def test_replays_in_time_order_as_the_clock_advances(tmp_path):
 def test_brand_hint_prefilter_is_optional_but_the_query_always_filters(tmp_path):
     rows = [line(1, "Globex", "acme and globex together"), line(2, "Acme", "about something else")]
     path = write_stream(tmp_path / "s.jsonl.gz", rows)
-    clock = Clock(START + timedelta(days=1))
+    clock = ManualClock(START + timedelta(days=1))
     assert [m.external_id for b in create(Settings(path=path), clock=clock).fetch(ACME, None) for m in b.mentions] == []
     loose = create(Settings(path=path, prefilter_brand=False), clock=clock)
     assert [m.external_id for b in loose.fetch(ACME, None) for m in b.mentions] == ["x-1"]
@@ -71,7 +64,7 @@ def test_brand_hint_prefilter_is_optional_but_the_query_always_filters(tmp_path)
 def test_resume_after_a_crash_and_a_grown_file(tmp_path, caplog):
     path = tmp_path / "s.jsonl"
     path.write_text("\n".join(json.dumps(line(n)) for n in range(1, 7)) + "\n{bad\n")
-    clock = Clock(START + timedelta(days=1))
+    clock = ManualClock(START + timedelta(days=1))
     with caplog.at_level(logging.WARNING, logger="brandpulse.listeners.replay"):
         gen = create(Settings(path=path, page_size=2), clock=clock).fetch(ACME, None)
         first = next(gen)
@@ -87,7 +80,7 @@ def test_resume_after_a_crash_and_a_grown_file(tmp_path, caplog):
 
 def test_lookback_and_page_limit(tmp_path):
     path = write_stream(tmp_path / "s.jsonl.gz", [line(n) for n in range(1, 11)])
-    clock = Clock(START + timedelta(hours=10))
+    clock = ManualClock(START + timedelta(hours=10))
     lst = create(Settings(path=path, page_size=3, max_pages=1, lookback_hours=4), clock=clock)
     [batch] = list(lst.fetch(ACME, None))
     assert [m.external_id for m in batch.mentions] == ["x-6", "x-7", "x-8"]

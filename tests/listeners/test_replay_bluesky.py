@@ -7,11 +7,12 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock, Reply
+from listeners_testkit import Reply
 from replay_kit import Ledger, recorded
 
 from brandpulse.listeners.bluesky import Settings, create
 from brandpulse.listeners.query import BrandQuery
+from tests.support.clock import ManualClock
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 
@@ -44,14 +45,15 @@ def run(server, clock, query, *posts, **overrides):
 
 def test_an_image_only_post_is_kept_with_its_alt_text(server):
     view = with_alt(post(RAVEN), "a large pile of BLÅHAJ ")
-    mentions, _ = run(server, FakeClock(datetime(2023, 7, 28, tzinfo=UTC)), BrandQuery("Ikea", terms=("blahaj",)), view)
+    mentions, _ = run(server, ManualClock(datetime(2023, 7, 28, tzinfo=UTC)), BrandQuery("Ikea", terms=("blahaj",)),
+                      view)
     assert [m.text for m in mentions] == ["a large pile of BLÅHAJ"]
     assert mentions[0].author_handle == "raven.corvids.club" and mentions[0].language == "en"
 
 
 def test_an_image_only_post_without_alt_text_is_not_malformed(server):
-    mentions, batches = run(server, FakeClock(datetime(2023, 7, 28, tzinfo=UTC)), BrandQuery("Ikea", terms=("blahaj",)),
-                            post(RAVEN))
+    mentions, batches = run(server, ManualClock(datetime(2023, 7, 28, tzinfo=UTC)),
+                            BrandQuery("Ikea", terms=("blahaj",)), post(RAVEN))
     assert mentions == []
     assert sum(b.stats.skipped for b in batches) == 0 and sum(b.stats.filtered for b in batches) == 1
 
@@ -59,7 +61,7 @@ def test_an_image_only_post_without_alt_text_is_not_malformed(server):
 def test_an_author_whose_handle_is_invalid_is_named_by_display_name_and_did(server):
     view = with_alt(post(MARSHAL), "python test card")
     view["author"]["handle"] = "handle.invalid"  # derived: as the AppView reports a lapsed handle
-    mentions, _ = run(server, FakeClock(datetime(2023, 9, 29, tzinfo=UTC)), BrandQuery("Py", terms=("python",)), view)
+    mentions, _ = run(server, ManualClock(datetime(2023, 9, 29, tzinfo=UTC)), BrandQuery("Py", terms=("python",)), view)
     [mention] = mentions
     assert mention.author_id == "did:plc:kvwvcn5iqfooopmyzvb4qzba"
     assert mention.author_handle == "I love Python 3"
@@ -70,7 +72,7 @@ def test_an_author_whose_handle_is_invalid_is_named_by_display_name_and_did(serv
 def test_a_created_at_in_the_future_is_clamped_to_indexed_at(server):
     view = with_alt(post(MARSHAL), "python test card")
     view["record"]["createdAt"] = "2031-01-01T00:00:00.000Z"  # derived: a client clock years ahead
-    mentions, _ = run(server, FakeClock(datetime(2023, 9, 29, tzinfo=UTC)), BrandQuery("Py", terms=("python",)), view)
+    mentions, _ = run(server, ManualClock(datetime(2023, 9, 29, tzinfo=UTC)), BrandQuery("Py", terms=("python",)), view)
     assert mentions[0].created_at == datetime(2023, 9, 28, 12, 49, 36, 735000, tzinfo=UTC)  # indexedAt
 
 
@@ -88,7 +90,7 @@ def test_a_recorded_session_over_two_pages_and_a_rate_limit_loses_nothing(server
     """The two recorded posts (alt texts derived) on two pages chained by a cursor; the second is
     refused once with a 429 and its reset header; then a later run finds only a newer post."""
     newer, older = with_alt(post(MARSHAL), "python test card"), with_alt(post(RAVEN), "a large pile of BLÅHAJ")
-    clock = FakeClock(datetime(2023, 9, 29, tzinfo=UTC))
+    clock = ManualClock(datetime(2023, 9, 29, tzinfo=UTC))
     pages = {None: Reply(body={"posts": [newer], "cursor": "1"}), "1": Reply(body={"posts": [older]})}
     server.route("GET", SEARCH, lambda req: pages[req.arg("cursor")])
     reset = str(int(clock().timestamp()) + 5)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock, Reply
+from listeners_testkit import Reply
 from replay_kit import Ledger, recorded, reply
 
 from brandpulse.listeners.hackernews import Settings, create
 from brandpulse.listeners.query import BrandQuery
+from tests.support.clock import ManualClock
 
 SEARCH = "/api/v1/search_by_date"
 QUERY = BrandQuery("SQLite", terms=("sqlite",))
@@ -39,7 +40,7 @@ def every_id():
 
 def test_a_created_at_i_sent_as_text_keeps_the_walk_going(server):
     serve(server)
-    clock = FakeClock(datetime(2024, 8, 31, 12, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2024, 8, 31, 12, 0, tzinfo=UTC))
     batches = list(listener(server, clock).fetch(QUERY, None))
     assert {m.external_id for b in batches for m in b.mentions} == every_id()  # page two is not lost
     assert len(server.calls(SEARCH)) == 2
@@ -59,7 +60,7 @@ def test_a_session_with_a_rate_limit_and_a_crash_loses_nothing_and_repeats_nothi
     serve(server)
     server.queue("GET", SEARCH, reply("hackernews", PAGES[0]), Reply(429, {"message": "Too many requests"},
                                                                      headers={"Retry-After": "3"}))
-    clock = FakeClock(datetime(2024, 8, 31, 12, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2024, 8, 31, 12, 0, tzinfo=UTC))
     ledger.run(listener(server, clock).fetch(QUERY, ledger.cursor()), crash_after=1)
     ledger.run(listener(server, clock).fetch(QUERY, ledger.cursor()))
     assert 3 in clock.sleeps  # the Retry-After the 429 asked for

@@ -8,11 +8,12 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock, Reply
+from listeners_testkit import Reply
 from replay_kit import Ledger, recorded
 
 from brandpulse.listeners.mastodon import Settings, create
 from brandpulse.listeners.query import BrandQuery
+from tests.support.clock import ManualClock
 
 TOKEN = "masto-token"
 T = datetime(2022, 12, 1, 20, 0, tzinfo=UTC)  # minutes after Mastodon.py recorded the statuses
@@ -59,19 +60,19 @@ def collect(batches):
 def test_a_reblog_is_kept_with_include_reposts_and_carries_the_reblogged_words(server):
     reblog = status("mastodonpy_reblog.json")
     Timeline(server, [reblog], recorded("mastodon", "mastodonpy_reblog.json")["headers"])
-    [mention] = collect(listener(server, FakeClock(T)).fetch(TOOT, None))
+    [mention] = collect(listener(server, ManualClock(T)).fetch(TOOT, None))
     assert mention.external_id == reblog["uri"]  # the reblog activity, not the original's uri
     assert mention.text == "Toot!" and mention.language == "ja"
     assert mention.engagement.reposts == 1  # the reblogged status's count
     without = BrandQuery("Toot", terms=("toot",))
-    assert collect(listener(server, FakeClock(T)).fetch(without, None)) == []
+    assert collect(listener(server, ManualClock(T)).fetch(without, None)) == []
 
 
 def test_a_reply_records_its_parent_and_a_thread_root_its_own_thread(server):
     reply, parent = status("mastodonpy_in_reply_to.json"), status("mastodonpy_in_reply_to_parent.json")
     Timeline(server, [reply, parent])
     query = BrandQuery("Toot", terms=("toot", "reply"))
-    mentions = {m.text: m for m in collect(listener(server, FakeClock(T)).fetch(query, None))}
+    mentions = {m.text: m for m in collect(listener(server, ManualClock(T)).fetch(query, None))}
     assert mentions["Toot!"].thread_id == parent["uri"] and mentions["Toot!"].parent_id is None
     assert mentions["Reply!"].parent_id == "109440142472665266"
     assert mentions["Reply!"].thread_id == parent["uri"]  # its parent, read in the same walk
@@ -80,7 +81,7 @@ def test_a_reply_records_its_parent_and_a_thread_root_its_own_thread(server):
 def test_a_server_with_flake_ids_is_followed_and_its_cursor_resumes(server):
     first, reply, later = status("derived_pleroma_flake_ids.json")
     timeline = Timeline(server, [first, reply])
-    clock = FakeClock(T)
+    clock = ManualClock(T)
     batches = list(listener(server, clock).fetch(TOOT, None))
     assert {m.external_id for m in collect(batches)} == {first["uri"], reply["uri"]}
     assert {m.thread_id for m in collect(batches)} == {"4711"}  # pleroma.conversation_id
@@ -107,7 +108,7 @@ def test_a_recorded_session_with_an_edit_and_a_deletion_loses_nothing_and_repeat
                                           "mastodonpy_reblog.json")]
     original = copy.deepcopy(statuses[2]["reblog"])
     timeline = Timeline(server, [*statuses, original], recorded("mastodon", "mastodonpy_reblog.json")["headers"])
-    clock = FakeClock(T)
+    clock = ManualClock(T)
 
     ledger.run(listener(server, clock, derive_hashtags=False).fetch(SESSION, ledger.cursor()), crash_after=1)
     assert len(ledger.ids()) == 2
@@ -140,7 +141,7 @@ def test_a_gotosocial_server_is_read_from_its_newest_page_on_the_first_run(serve
 
     server.route("GET", r"/api/v1/timelines/tag/([^/]+)", timeline)
     server.route("GET", "/api/v2/instance/?", {"domain": "gts.example", "version": "0.17.0"})
-    clock = FakeClock(T)
+    clock = ManualClock(T)
     batches = list(listener(server, clock).fetch(TOOT, None))
     assert {m.external_id for m in collect(batches)} == {s["uri"] for s in statuses[:2]}
     assert batches[-1].cursor["tags"]["toot"]["min_id"] == ulids[1]

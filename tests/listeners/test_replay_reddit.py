@@ -7,11 +7,11 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock
 from replay_kit import Ledger, recorded, reply
 
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.listeners.reddit import Settings, create
+from tests.support.clock import ManualClock
 
 ID, SECRET = "client-id-1", "client-secret-XYZ"
 
@@ -29,7 +29,7 @@ def token(server):
 def test_a_comment_without_permalink_gets_one_built_from_its_ids(server):
     token(server)
     server.route("GET", r"/r/AskReddit/comments/?", reply("reddit", "praw_info_comment_without_permalink.json"))
-    clock = FakeClock(datetime(2017, 8, 29, 14, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2017, 8, 29, 14, 0, tzinfo=UTC))
     reddit = listener(server, clock, subreddits=["AskReddit"], submissions=False, thread_comments="off")
     [mention] = [m for batch in reddit.fetch(BrandQuery("Evidence", terms=("evidence",)), None) for m in batch.mentions]
     assert mention.external_id == "t1_dma3mi5"
@@ -58,7 +58,7 @@ def test_removed_and_deleted_bodies_are_never_stored_as_text(server):
     deleted = recorded("reddit", "praw_info_deleted_comment.json")["body"]["data"]["children"][0]
     server.route("GET", r"/r/test/search/?", submission)
     server.route("GET", r"/comments/52o2fl/?", thread_with(deleted, removed(deleted)))
-    clock = FakeClock(datetime(2016, 9, 14, 2, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2016, 9, 14, 2, 0, tzinfo=UTC))
     reddit = listener(server, clock, subreddits=["test"], comment_stream=False, thread_comments="all")
     batches = list(reddit.fetch(BrandQuery("Test", terms=("test",)), None))
     mentions = [m for batch in batches for m in batch.mentions]
@@ -74,7 +74,7 @@ def test_a_removed_submission_body_leaves_its_title(server):
     submission["data"]["children"][0]["data"]["selftext"] = "[removed]"  # derived, as above
     server.route("GET", r"/r/test/search/?", submission)
     server.route("GET", r"/comments/52o2fl/?", thread_with())
-    clock = FakeClock(datetime(2016, 9, 14, 2, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2016, 9, 14, 2, 0, tzinfo=UTC))
     reddit = listener(server, clock, subreddits=["test"], comment_stream=False)
     [mention] = [m for batch in reddit.fetch(BrandQuery("Bot", terms=("bot",)), None) for m in batch.mentions]
     assert mention.text == "testing define bot!"
@@ -114,7 +114,7 @@ def test_a_recorded_session_of_comments_in_one_second_loses_nothing_and_repeats_
     crash after the first page; then one of them is deleted and re-read: nothing lost or repeated."""
     token(server)
     pages = Pages(server)
-    clock = FakeClock(datetime(2016, 12, 22, 2, 20, tzinfo=UTC))
+    clock = ManualClock(datetime(2016, 12, 22, 2, 20, tzinfo=UTC))
 
     def run(**options):
         reddit = listener(server, clock, subreddits=["all"], submissions=False, thread_comments="off",

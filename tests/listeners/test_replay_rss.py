@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock, Reply
+from listeners_testkit import Reply
 from replay_kit import Ledger, recorded
 
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.listeners.rss import Settings, create
+from tests.support.clock import ManualClock
 
 QUERY = BrandQuery("Acme", terms=("acme", "example"))
 T = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -28,7 +29,7 @@ def listener(server, clock, *paths, **overrides):
 
 def mentions_of(server, name, query=QUERY):
     server.route("GET", "/feed.xml", feed(name))
-    return [m for b in listener(server, FakeClock(T), "/feed.xml").fetch(query, None) for m in b.mentions]
+    return [m for b in listener(server, ManualClock(T), "/feed.xml").fetch(query, None) for m in b.mentions]
 
 
 @pytest.mark.parametrize(("name", "language"), [
@@ -70,7 +71,7 @@ def test_a_session_of_conditional_fetches_loses_nothing_and_repeats_nothing(serv
                      content_type="application/rss+xml")
 
     server.route("GET", "/rss/search", google)
-    clock = FakeClock(T)
+    clock = ManualClock(T)
     for _ in range(2):
         ledger.run(listener(server, clock, "/rss/search?q={query}").fetch(QUERY, ledger.cursor()))
     server.queue("GET", "/rss/search", Reply(503, "unavailable"))

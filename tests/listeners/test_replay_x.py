@@ -7,11 +7,12 @@ import html
 from datetime import UTC, datetime
 
 import pytest
-from listeners_testkit import FakeClock, Reply
+from listeners_testkit import Reply
 from replay_kit import Ledger, recorded, reply
 
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.listeners.x import Settings, create
+from tests.support.clock import ManualClock
 
 TOKEN = "recorded-x-token"
 SEARCH = "/2/tweets/search/recent"
@@ -26,7 +27,7 @@ def test_a_single_object_data_is_kept_and_since_id_covers_it(server):
     """tweepy's recorded `GET /2/tweets/:id`: `data` is one object, not a list. The post is kept
     (dated by its snowflake id, as the response has no created_at) and since_id moves to it."""
     server.route("GET", SEARCH, reply("x", "tweepy_get_tweet.json"))
-    clock = FakeClock(datetime(2020, 8, 12, 12, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2020, 8, 12, 12, 0, tzinfo=UTC))
     query = BrandQuery("Twitter", terms=("twitterapi",))
     [batch] = list(listener(server, clock).fetch(query, None))
     [mention] = batch.mentions
@@ -40,7 +41,7 @@ def test_a_retweet_has_its_full_text_and_a_null_metric_is_unknown(server):
     """A retweet's own text is cut at 140 characters; with `referenced_tweets.id` expanded the
     original's full text is there. Its null like count is kept as unknown, the post is kept."""
     server.route("GET", SEARCH, reply("x", "constructed_retweet_with_null_metrics.json"))
-    clock = FakeClock(datetime(2023, 2, 1, 19, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2023, 2, 1, 19, 0, tzinfo=UTC))
     query = BrandQuery("Kurdistan", terms=("kurdistan",), include_reposts=True)
     [batch] = list(listener(server, clock).fetch(query, None))
     [mention] = batch.mentions  # "Kurdistan" is only in the part the 140 characters cut off
@@ -89,7 +90,7 @@ def ledger(database_url):
 
 def test_a_recorded_session_loses_nothing_and_repeats_nothing_across_a_crash(server, ledger):
     serve_session(server)
-    clock = FakeClock(datetime(2022, 10, 7, 22, 43, 19, tzinfo=UTC))  # when tweepy recorded page one
+    clock = ManualClock(datetime(2022, 10, 7, 22, 43, 19, tzinfo=UTC))  # when tweepy recorded page one
 
     ledger.run(listener(server, clock, max_pages=2).fetch(QUERY, ledger.cursor()), crash_after=1)
     assert ledger.cursor()["walk"]["next_token"] == recorded("x", PAGES[0])["body"]["meta"]["next_token"]
