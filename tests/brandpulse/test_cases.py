@@ -3,14 +3,15 @@ answer become one case per customer, the brand's replies answer them, people ass
 resolve, and a case left waiting past its target fires an SLA alert that its answer resolves.
 
 Scores come from the stand-in lexicon scorer ("awful", "broken", "worst" are negative), which gives
-no embeddings, so these cases carry no tags (tests/cx/test_tagging.py covers tags)."""
+no embeddings, so these cases carry no tags (tests/brandpulse/test_tag_job.py covers tags); what
+storage reads for the case rules is tested in tests/storage/test_cases.py."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from brandpulse import cases as cx
 from brandpulse import jobs
@@ -20,7 +21,6 @@ from brandpulse.sentiment.standin import StandInScorer
 from brandpulse.storage.cases import (
     CaseError,
     assign,
-    candidates,
     case_history,
     case_posts,
     comment,
@@ -29,8 +29,8 @@ from brandpulse.storage.cases import (
     resolve,
 )
 from brandpulse.storage.mentions import store_mentions
-from brandpulse.storage.schema import mentions, outbox, sentiments
-from tests.brandpulse.conftest import START, make_runtime, write_stream  # noqa: F401 (make_runtime: a fixture)
+from brandpulse.storage.schema import outbox
+from tests.brandpulse.conftest import START, write_stream
 from tests.support.clock import ManualClock
 
 ACCOUNTS = "accounts: {x: ['@LumoraHelp']}"
@@ -42,7 +42,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def runtime(make_runtime, tmp_path, clock):  # noqa: F811
+def runtime(make_runtime, tmp_path, clock):
     return make_runtime(write_stream(tmp_path / "stream.jsonl", 0), brand=ACCOUNTS, clock=clock,
                         scorer=StandInScorer())
 
@@ -154,15 +154,3 @@ def notifications(runtime) -> list[Notification]:
     with runtime.engine.connect() as connection:
         rows = connection.execute(select(outbox.c.payload).order_by(outbox.c.created_at)).scalars().all()
     return [Notification.from_dict(row) for row in rows]
-
-
-def test_the_stored_anger_of_a_score_reaches_the_case_rules(runtime):
-    with runtime.engine.begin() as connection:
-        store_mentions(connection, "Lumora", [post("77", "Lumora, I have had it with you", "ana", 0)])
-        mention_id = connection.execute(select(mentions.c.id).where(mentions.c.external_id == "77")).scalar_one()
-        connection.execute(insert(sentiments).values(
-            mention_id=mention_id, model_id="m", label="neutral", score=-0.1, p_negative=0.3, p_neutral=0.5,
-            p_positive=0.2, p_anger=0.92, p_joy=0.02, p_optimism=0.03, p_sadness=0.03, scored_at=START))
-    with runtime.engine.connect() as connection:
-        [candidate] = candidates(connection, [mention_id], "m")
-    assert candidate.anger == pytest.approx(0.92)
