@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from brandpulse import listeners
-from brandpulse.alerts.config import AlertsConfig, Duration
-from brandpulse.alerts.durations import parse_duration
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.durations import Duration, parse_duration
 from brandpulse.alerts.sla import CaseRules, SlaConfig
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
