@@ -34,7 +34,8 @@ from typing import Any
 
 from .config import AlertsConfig, InhibitRuleConfig, RouteConfig
 from .matchers import Matcher, matches_all, parse_matchers
-from .model import Acknowledgement, Alert, Notification, Silence, iso, parse_time, utc
+from .model import Alert, Notification, iso, parse_time, utc
+from .silences import Acknowledgement, Silence
 
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
@@ -162,13 +163,6 @@ def inhibited(alert: Alert, firing: Iterable[Alert], rules: Iterable[Inhibition]
     return False
 
 
-def silenced(alert: Alert, silences: Iterable[Silence], now: datetime) -> Silence | None:
-    for silence in silences:
-        if silence.is_active(now) and silence.matches(alert.labels):
-            return silence
-    return None
-
-
 def _common(items: list[dict[str, str]]) -> dict[str, str]:
     if not items:
         return {}
@@ -251,7 +245,7 @@ class Router:
         send_resolved = self.send_resolved.get(group.receiver, True)
 
         def muted(alert: Alert) -> bool:
-            return silenced(alert, silences, now) is not None or inhibited(alert, firing_now, self.inhibitions)
+            return any(s.mutes(alert.labels, now) for s in silences) or inhibited(alert, firing_now, self.inhibitions)
 
         firing = sorted((a for a in group.alerts.values() if a.status == "firing" and not muted(a)),
                         key=lambda a: (a.starts_at or now, a.fingerprint))
