@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from brandpulse.storage.engine import open_database
+from brandpulse.storage.schema import silences
 from brandpulse.storage.silences import (
     acknowledge_alert,
     add_silence,
@@ -47,9 +49,27 @@ def test_a_silence_comes_back_as_it_went_in_and_expiring_keeps_its_history(engin
     assert gone.starts_at == gone.ends_at == NOW + timedelta(minutes=10)      # it never started
 
 
-def test_a_silence_that_cannot_work_is_refused_and_nothing_is_stored(engine):
-    with engine.begin() as connection, pytest.raises(ValueError, match="must not match every alert"):
-        add_silence(connection, ['brand=~".*"'], created_by="ana", comment="all", now=NOW)
+def test_matchers_are_stored_in_one_form_and_read_back_by_the_router(engine):
+    with engine.begin() as connection:
+        add_silence(connection, [{"name": "brand", "value": "Lumora"}, {"name": "kind", "value": "vol.*",
+                                                                         "is_regex": True}],
+                    created_by="ana", comment="known campaign", now=NOW, duration=timedelta(hours=4))
+        stored = connection.execute(select(silences.c.matchers)).scalar_one()
+        [silence] = load_silences(connection, NOW)
+    assert stored == [{"name": "brand", "value": "Lumora", "op": "="}, {"name": "kind", "value": "vol.*", "op": "=~"}]
+    assert silence.mutes({"brand": "Lumora", "kind": "volume"}, NOW)
+    assert not silence.mutes({"brand": "Lumora", "kind": "negative_share"}, NOW)
+
+
+@pytest.mark.parametrize(("matchers", "comment", "problem"), [
+    (['brand=~".*"'], "all", "must not match every alert"),
+    ([], "nothing", "at least one matcher"),
+    ([{"name": "brand", "value": "(", "op": "=~"}], "bad regex", "bad regex"),
+    (["brand=Lumora"], "", "a comment"),
+])
+def test_a_silence_that_cannot_work_is_refused_and_nothing_is_stored(engine, matchers, comment, problem):
+    with engine.begin() as connection, pytest.raises(ValueError, match=problem):
+        add_silence(connection, matchers, created_by="ana", comment=comment, now=NOW)
     with engine.connect() as connection:
         assert load_silences(connection, NOW, include_expired=True) == []
 
