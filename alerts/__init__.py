@@ -17,8 +17,9 @@ Modules: ``config`` (pydantic models), ``detectors`` (the Detector protocol, sea
 detectors, ``make_detector``), ``detector_base`` (what detectors share), ``burst`` (the default
 detector for counts), ``envelope`` (envelope novelty), ``stats`` (tail probabilities, on SciPy),
 ``engine`` (rules), ``backtest`` and ``backtest_report`` (replaying history through the engine),
-``routing``, ``model`` (records: Alert, AlertState/AlertBook, Notification, Silence,
-Acknowledgement), ``silences``, ``urgent`` (single urgent mentions), ``render`` (message payloads),
+``routing``, ``model`` (records: Alert, AlertState/AlertBook, Notification), ``silences`` (Silence and
+Acknowledgement records, and the rules for making them), ``urgent`` (single urgent mentions), ``render``
+(message payloads),
 ``channels`` (Slack, email, webhook, PagerDuty, Teams, console, file), ``outbox`` (protocol,
 in-memory outbox, sender, retry policy, receiver health), ``matchers`` and ``durations``.
 """

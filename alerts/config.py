@@ -3,8 +3,9 @@
 An empty section is a working setup: one rule (a negative-volume spike per brand, burst detector)
 routed to the ``console`` receiver. Names follow Prometheus and Alertmanager (``for``, ``group_by``,
 ``group_wait``, ``group_interval``, ``repeat_interval``, ``continue``, ``send_resolved``, matchers,
-``inhibit_rules``). Durations are strings such as ``"30s"``, ``"5m"``, ``"1h"``, ``"2d"``. Secrets are
-``SecretStr`` (the loader has already replaced ``${ENV}`` references)."""
+``inhibit_rules``). Durations are strings such as ``"30s"``, ``"5m"``, ``"1h"``, ``"2d"`` (or a number
+of seconds): ``durations.Duration``. Secrets are ``SecretStr`` (the loader has already replaced
+``${ENV}`` references)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     SecretStr,
     field_validator,
     model_validator,
 )
 
-from .durations import format_duration, parse_duration
+from .durations import Duration
 from .envelope import NAB_STANDARD_THRESHOLD
 from .matchers import Matcher, parse_matchers
-
-#: A duration: written "5m", "1h30m", "2d" (or a number of seconds); a ``timedelta`` once loaded.
-Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 
 Metric = Literal["volume", "negative", "negative_share", "net_sentiment"]
 Severity = Literal["critical", "warning", "info"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
@@ -238,35 +238,33 @@ class OnlineSeasonalDetector:
         slot = str(slot_of(moment, self._season(), p.bucket))
         seen = state.slot_count.get(slot, 0)
         warm = moment - pd.Timestamp(state.first) >= p.warmup and seen >= 2
-        expected: float | None = None
-        assessment: Assessment
-        if p.metric in COUNT_METRICS:
-            expected = state.slot_mean.get(slot)
-            if warm and expected is not None:
-                dispersion = predictive_dispersion(state.count_dispersion, min(seen, self.memory))
-                score, direction = count_test(value, expected, dispersion, p.direction)
-                assessment = verdict(p, when, value, expected, score, direction, volume, {})
-            else:
-                assessment = warmup_assessment(when, value, volume)
-        elif p.metric == "negative_share" and number(row.get("negative")) is not None and volume:
-            expected = state.negative_sum / state.volume_sum if state.volume_sum > 0 else None
-            if warm and expected is not None:
-                score, direction = share_test(float(row["negative"]), volume, expected, state.dispersion,
-                                              p.direction)
-                assessment = verdict(p, when, value, expected, score, direction, volume, {})
-            else:
-                assessment = warmup_assessment(when, value, volume)
-        else:
-            weight = volume if volume else 1.0
-            expected = state.level
-            if warm and expected is not None and state.unit_var is not None:
-                score, direction = mean_test(value, expected, math.sqrt(max(state.unit_var, 1e-6)), weight,
-                                             p.direction)
-                assessment = verdict(p, when, value, expected, score, direction, volume, {})
-            else:
-                assessment = warmup_assessment(when, value, volume)
+        tested = self._test(state, slot, seen, when, value, row, volume) if warm else None
+        assessment = tested if tested is not None else warmup_assessment(when, value, volume)
         self._learn(state, slot, value, row, volume, assessment)
         return state, assessment
+
+    def _test(self, state: OnlineSeasonalState, slot: str, seen: int, when: datetime, value: float,
+              row: Mapping[str, Any], volume: float | None) -> Assessment | None:
+        """The metric's test of a warm bucket against the learned baseline; None while there is none."""
+        p = self.params
+        if p.metric in COUNT_METRICS:
+            expected = state.slot_mean.get(slot)
+            if expected is None:
+                return None
+            dispersion = predictive_dispersion(state.count_dispersion, min(seen, self.memory))
+            score, direction = count_test(value, expected, dispersion, p.direction)
+        elif p.metric == "negative_share" and number(row.get("negative")) is not None and volume:
+            if state.volume_sum <= 0:
+                return None
+            expected = state.negative_sum / state.volume_sum
+            score, direction = share_test(float(row["negative"]), volume, expected, state.dispersion, p.direction)
+        else:
+            if state.level is None or state.unit_var is None:
+                return None
+            expected = state.level
+            score, direction = mean_test(value, expected, math.sqrt(max(state.unit_var, 1e-6)), volume or 1.0,
+                                         p.direction)
+        return verdict(p, when, value, expected, score, direction, volume, {})
 
     def _learn(self, state: OnlineSeasonalState, slot: str, value: float, row: Mapping[str, Any],
                volume: float | None, assessment: Assessment) -> None:

@@ -1,9 +1,18 @@
-"""Durations written the Prometheus way: ``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"``, ``"1w"``."""
+"""Durations written the Prometheus way: ``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"``, ``"1w"``.
+
+The one spelling of a time span at every edge (the config file, CLI options, the JSON API, messages);
+inside the code a span is a ``datetime.timedelta``. :func:`parse_duration` reads one,
+:func:`format_duration` writes one, and :data:`Duration` is the pydantic field type that does both.
+A plain number is read as seconds, so config keys that once took seconds keep working.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -42,7 +51,7 @@ def format_duration(value: timedelta) -> str:
         return "0s"
     if total < 0:
         raise ValueError("negative duration")
-    parts = []
+    parts: list[str] = []
     whole = int(total)
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if whole >= size:
@@ -52,3 +61,8 @@ def format_duration(value: timedelta) -> str:
     if millis:
         parts.append(f"{millis}ms")
     return "".join(parts)
+
+
+#: A pydantic field holding a span: read from "5m", "1h30m", "2d" or a number of seconds, a ``timedelta``
+#: once loaded, written back as the shortest "1h30m" form.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,48 +89,64 @@ def evaluate(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], state: Al
     result = Evaluation(state=book)
     present: set[str] = set()
     for rule in config.rules:
-        matchers = rule.matcher_objects()
-        named = {matcher.name for matcher in matchers}
-        for key, frame in series.items():
-            labels = series_labels(key)
-            if any(dimension in labels and dimension not in named for dimension in NARROWING_LABELS):
-                continue  # a per-source or per-language series is watched only by rules that name it
-            if not matches_all(matchers, labels):
-                continue
+        for labels, frame in watched(rule, series):
             full = alert_labels(rule, labels)
-            fp = fingerprint(full)
-            present.add(fp)
-            if rule.metric not in frame.columns:
-                result.errors.append(f"{rule.name}: series {labels} has no column {rule.metric!r}")
-                continue
-            frame = _utc_frame(frame)
-            bucket = latest_complete_bucket(frame.index, config.bucket, now)
-            if bucket is None:
-                continue
-            entry = book.states.get(fp) or AlertState(fingerprint=fp, rule=rule.name, labels=full)
-            if entry.last_bucket is not None and pd.Timestamp(entry.last_bucket) >= bucket:
-                continue  # this bucket was judged already
-            try:
-                assessment = _assess(rule, config, frame, bucket, entry)
-            except (ValueError, KeyError, TypeError) as exc:
-                result.errors.append(f"{rule.name} on {labels}: {exc}")
-                continue
-            result.assessments[fp] = assessment
-            event = _advance(entry, rule, assessment, bucket.to_pydatetime(), now)
-            _describe(entry, rule, assessment, config, context)
-            book.states[fp] = entry
-            if event:
-                result.events.append(AlertEvent(kind=event, fingerprint=fp, at=now, alert=entry.alert()))
-    # Like Prometheus: when a rule or its series is gone, its alert ends.
-    for fp, entry in book.states.items():
+            present.add(fingerprint(full))
+            _judge(result, config, rule, full, labels, frame, now, context)
+    _end_vanished(result, present, now)
+    result.alerts = book.alerts()
+    return result
+
+
+def watched(rule: RuleConfig, series: Mapping[Any, pd.DataFrame]) -> Iterator[tuple[dict[str, str], pd.DataFrame]]:
+    """The series ``rule`` watches, with their labels: those its matchers accept, where a per-source or
+    per-language series counts only for rules that name that label."""
+    matchers = rule.matcher_objects()
+    named = {matcher.name for matcher in matchers}
+    for key, frame in series.items():
+        labels = series_labels(key)
+        if any(dimension in labels and dimension not in named for dimension in NARROWING_LABELS):
+            continue
+        if matches_all(matchers, labels):
+            yield labels, frame
+
+
+def _judge(result: Evaluation, config: AlertsConfig, rule: RuleConfig, full: dict[str, str],
+           labels: dict[str, str], frame: pd.DataFrame, now: datetime, context: Context | None) -> None:
+    """Judge the series' latest complete bucket for ``rule``, once, and move its alert on."""
+    if rule.metric not in frame.columns:
+        result.errors.append(f"{rule.name}: series {labels} has no column {rule.metric!r}")
+        return
+    frame = _utc_frame(frame)
+    bucket = latest_complete_bucket(frame.index, config.bucket, now)
+    if bucket is None:
+        return
+    fp = fingerprint(full)
+    entry = result.state.states.get(fp) or AlertState(fingerprint=fp, rule=rule.name, labels=full)
+    if entry.last_bucket is not None and pd.Timestamp(entry.last_bucket) >= bucket:
+        return  # this bucket was judged already
+    try:
+        assessment = _assess(rule, config, frame, bucket, entry)
+    except (ValueError, KeyError, TypeError) as exc:
+        result.errors.append(f"{rule.name} on {labels}: {exc}")
+        return
+    result.assessments[fp] = assessment
+    event = _advance(entry, rule, assessment, bucket.to_pydatetime(), now)
+    _describe(entry, rule, assessment, config, context)
+    result.state.states[fp] = entry
+    if event:
+        result.events.append(AlertEvent(kind=event, fingerprint=fp, at=now, alert=entry.alert()))
+
+
+def _end_vanished(result: Evaluation, present: set[str], now: datetime) -> None:
+    """Like Prometheus: when a rule or its series is gone, its alert ends."""
+    for fp, entry in result.state.states.items():
         if fp in present or entry.state not in ("pending", "firing"):
             continue
         kind = "resolved" if entry.state == "firing" else "cancelled"
         entry.state = "resolved" if kind == "resolved" else "inactive"
         entry.resolved_at = now if kind == "resolved" else entry.resolved_at
         result.events.append(AlertEvent(kind=kind, fingerprint=fp, at=now, alert=entry.alert()))
-    result.alerts = book.alerts()
-    return result
 
 
 def _copy_book(book: AlertBook) -> AlertBook:

@@ -57,24 +57,44 @@ class Matcher:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Matcher:
-        return cls(name=data["name"], value=data["value"], op=data.get("op", "="))
+        """``{"name", "value", "op"}`` (``to_dict``'s form), or Alertmanager's API form with
+        ``is_regex``/``is_equal`` (``isRegex``/``isEqual``) instead of ``op``."""
+        name, value = str(data.get("name") or "").strip(), data.get("value")
+        if not name or value is None:
+            raise ValueError("a matcher needs a label name and a value")
+        op = data.get("op")
+        if op is None:
+            regex = bool(data.get("is_regex", data.get("isRegex", False)))
+            equal = bool(data.get("is_equal", data.get("isEqual", True)))
+            op = _OPS[(regex, equal)]
+        return cls(name=name, value=str(value), op=op)
 
 
-def parse_matchers(spec: str | Iterable[str | Matcher]) -> list[Matcher]:
-    """A list of matchers from a list of strings, or from one string separated by commas
-    (``'brand=acme,severity=~"crit.*"'``); braces as in ``{a="b"}`` are accepted."""
+#: Alertmanager's (is_regex, is_equal) pair as an operator.
+_OPS: dict[tuple[bool, bool], Op] = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}
+
+
+def parse_matchers(spec: str | Iterable[str | Matcher | Mapping[str, Any]]) -> list[Matcher]:
+    """A list of matchers from a list of strings (or ``to_dict`` mappings), or from one string
+    separated by commas (``'brand=acme,severity=~"crit.*"'``); braces as in ``{a="b"}`` are accepted."""
     if isinstance(spec, str):
         text = spec.strip()
         if text.startswith("{") and text.endswith("}"):
             text = text[1:-1]
-        items = [part for part in _split_commas(text) if part.strip()]
-    else:
-        items = list(spec)
-    return [item if isinstance(item, Matcher) else Matcher.parse(item) for item in items]
+        return [Matcher.parse(part) for part in _split_commas(text) if part.strip()]
+    return [_one(item) for item in spec]
+
+
+def _one(item: str | Matcher | Mapping[str, Any]) -> Matcher:
+    if isinstance(item, Matcher):
+        return item
+    return Matcher.parse(item) if isinstance(item, str) else Matcher.from_dict(item)
 
 
 def _split_commas(text: str) -> list[str]:
-    parts, current, quote = [], [], None
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
     for char in text:
         if quote:
             current.append(char)

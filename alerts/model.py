@@ -5,20 +5,18 @@
 * :class:`AlertState` / :class:`AlertBook`: the rule engine's memory, one entry per (rule, series),
   stored by storage as one JSON blob per fingerprint.
 * :class:`Notification`: one message for one receiver about one group of alerts (an outbox row).
-* :class:`Silence`, :class:`Acknowledgement`: what people add by hand.
+
+What people add by hand, silences and acknowledgements, are records of their own module, ``silences``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
-
-from .matchers import Matcher, matches_all, parse_matchers
 
 Status = Literal["firing", "resolved"]
 
@@ -239,86 +237,3 @@ class Notification:
         values["alerts"] = [Alert.from_dict(a) for a in values.get("alerts", [])]
         values["created_at"] = parse_time(values.get("created_at"))
         return cls(**values)
-
-
-@dataclass
-class Silence:
-    """Mutes every alert whose labels match all matchers, from ``starts_at`` until ``ends_at``."""
-
-    matchers: list[Matcher]
-    created_by: str
-    comment: str
-    starts_at: datetime
-    ends_at: datetime
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    updated_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        self.matchers = parse_matchers(self.matchers)
-        if not self.matchers:
-            raise ValueError("a silence needs at least one matcher")
-        if all(m.matches({}) for m in self.matchers):
-            raise ValueError("a silence must not match every alert (give at least one non-empty matcher)")
-        if not self.created_by or not self.comment:
-            raise ValueError("a silence needs its creator and a comment")
-        self.starts_at, self.ends_at = utc(self.starts_at), utc(self.ends_at)
-        if self.ends_at < self.starts_at:
-            raise ValueError("a silence must not end before it starts")
-
-    def state(self, now: datetime) -> Literal["pending", "active", "expired"]:
-        now = utc(now)
-        if now < self.starts_at:
-            return "pending"
-        return "active" if now < self.ends_at else "expired"
-
-    def is_active(self, now: datetime) -> bool:
-        return self.state(now) == "active"
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        return matches_all(self.matchers, labels)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "matchers": [m.to_dict() for m in self.matchers], "created_by": self.created_by,
-                "comment": self.comment, "starts_at": iso(self.starts_at), "ends_at": iso(self.ends_at),
-                "updated_at": iso(self.updated_at)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Silence:
-        return cls(id=data["id"], matchers=[Matcher.from_dict(m) for m in data["matchers"]],
-                   created_by=data["created_by"], comment=data["comment"],
-                   starts_at=parse_time(data["starts_at"]), ends_at=parse_time(data["ends_at"]),
-                   updated_at=parse_time(data.get("updated_at")))
-
-
-@dataclass
-class Acknowledgement:
-    """Someone is on it: no repeat notifications for this alert while it keeps firing (until
-    ``expires_at`` if set). Resolution is still announced."""
-
-    fingerprint: str
-    acknowledged_by: str
-    at: datetime
-    comment: str = ""
-    expires_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        self.at = utc(self.at)
-        if self.expires_at is not None:
-            self.expires_at = utc(self.expires_at)
-
-    def is_active(self, now: datetime) -> bool:
-        return self.expires_at is None or utc(now) < self.expires_at
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"fingerprint": self.fingerprint, "acknowledged_by": self.acknowledged_by, "at": iso(self.at),
-                "comment": self.comment, "expires_at": iso(self.expires_at)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Acknowledgement:
-        return cls(fingerprint=data["fingerprint"], acknowledged_by=data["acknowledged_by"],
-                   at=parse_time(data["at"]), comment=data.get("comment", ""),
-                   expires_at=parse_time(data.get("expires_at")))
-
-
-def active_silences(silences: Iterable[Silence], now: datetime) -> list[Silence]:
-    return [s for s in silences if s.is_active(now)]

@@ -34,7 +34,8 @@ from typing import Any
 
 from .config import AlertsConfig, InhibitRuleConfig, RouteConfig
 from .matchers import Matcher, matches_all, parse_matchers
-from .model import Acknowledgement, Alert, Notification, Silence, iso, parse_time, utc
+from .model import Alert, Notification, iso, parse_time, utc
+from .silences import Acknowledgement, Silence
 
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
@@ -162,13 +163,6 @@ def inhibited(alert: Alert, firing: Iterable[Alert], rules: Iterable[Inhibition]
     return False
 
 
-def silenced(alert: Alert, silences: Iterable[Silence], now: datetime) -> Silence | None:
-    for silence in silences:
-        if silence.is_active(now) and silence.matches(alert.labels):
-            return silence
-    return None
-
-
 def _common(items: list[dict[str, str]]) -> dict[str, str]:
     if not items:
         return {}
@@ -200,12 +194,15 @@ class Router:
             raise ValueError("process needs the time (now=...)")
         now = utc(now)
         state = state.copy() if state is not None else RoutingState()
-        silences = list(silences)
-        acked = {a.fingerprint for a in acks if a.is_active(now)}
         incoming = {a.fingerprint: a for a in alerts}
+        self._place(state, incoming.values(), now)
+        _resolve_lapsed(state, incoming, now)
+        acked = {a.fingerprint for a in acks if a.is_active(now)}
+        return state, self._flush_due(state, list(silences), acked, now)
 
-        # 1. place alerts into groups
-        for alert in incoming.values():
+    def _place(self, state: RoutingState, alerts: Iterable[Alert], now: datetime) -> None:
+        """Put each alert into the group of every route that handles it; a firing alert opens a group."""
+        for alert in alerts:
             for route in self.routes_for(alert.labels):
                 key = self.group_key(route, alert.labels)
                 group = state.groups.get(key)
@@ -218,19 +215,11 @@ class Router:
                     state.groups[key] = group
                 group.alerts[alert.fingerprint] = alert
 
-        # 2. alerts that lapsed: gone from the input (or past their ends_at) count as resolved
-        for group in state.groups.values():
-            for fp, alert in list(group.alerts.items()):
-                if alert.status != "firing":
-                    continue
-                lapsed = alert.ends_at is not None and alert.ends_at <= now
-                if lapsed or (fp not in incoming and alert.ends_at is None):
-                    group.alerts[fp] = Alert.from_dict({**alert.to_dict(), "status": "resolved",
-                                                        "ends_at": iso(alert.ends_at if lapsed else now)})
-
-        # 3. flush the groups that are due
-        firing_now = [a for g in state.groups.values() for a in g.alerts.values() if a.status == "firing"]
-        firing_now = list({a.fingerprint: a for a in firing_now}.values())
+    def _flush_due(self, state: RoutingState, silences: list[Silence], acked: set[str],
+                   now: datetime) -> list[Notification]:
+        """Flush the groups whose time has come, set their next check, drop the emptied ones."""
+        firing_now = list({a.fingerprint: a for g in state.groups.values() for a in g.alerts.values()
+                           if a.status == "firing"}.values())
         notifications = []
         for key in sorted(state.groups):
             group = state.groups[key]
@@ -239,11 +228,10 @@ class Router:
             notification = self._flush(group, firing_now, silences, acked, now)
             if notification is not None:
                 notifications.append(notification)
-            route = self._routes.get(group.route, self.root)
-            group.next_flush = now + route.group_interval
+            group.next_flush = now + self._routes.get(group.route, self.root).group_interval
             if not group.alerts:
                 del state.groups[key]
-        return state, notifications
+        return notifications
 
     def _flush(self, group: GroupState, firing_now: list[Alert], silences: list[Silence], acked: set[str],
                now: datetime) -> Notification | None:
@@ -251,7 +239,7 @@ class Router:
         send_resolved = self.send_resolved.get(group.receiver, True)
 
         def muted(alert: Alert) -> bool:
-            return silenced(alert, silences, now) is not None or inhibited(alert, firing_now, self.inhibitions)
+            return any(s.mutes(alert.labels, now) for s in silences) or inhibited(alert, firing_now, self.inhibitions)
 
         firing = sorted((a for a in group.alerts.values() if a.status == "firing" and not muted(a)),
                         key=lambda a: (a.starts_at or now, a.fingerprint))
@@ -293,6 +281,18 @@ class Router:
         """When the next group flush is due (None when there are no groups)."""
         times = [g.next_flush for g in state.groups.values() if g.next_flush is not None]
         return min(times) if times else None
+
+
+def _resolve_lapsed(state: RoutingState, incoming: Mapping[str, Alert], now: datetime) -> None:
+    """Firing alerts gone from the input (or past their ``ends_at``) count as resolved."""
+    for group in state.groups.values():
+        for fp, alert in list(group.alerts.items()):
+            if alert.status != "firing":
+                continue
+            lapsed = alert.ends_at is not None and alert.ends_at <= now
+            if lapsed or (fp not in incoming and alert.ends_at is None):
+                group.alerts[fp] = Alert.from_dict({**alert.to_dict(), "status": "resolved",
+                                                    "ends_at": iso(alert.ends_at if lapsed else now)})
 
 
 def _walk(route: Route):

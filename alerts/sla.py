@@ -23,8 +23,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .config import Duration, Severity, UrgentConfig
-from .durations import format_duration
+from .config import Severity, UrgentConfig
+from .durations import Duration, format_duration
 from .model import Alert, utc
 from .urgent import as_mention, reasons
 

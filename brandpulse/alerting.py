@@ -24,16 +24,15 @@ from brandpulse.runtime import Runtime
 from brandpulse.storage.alert_store import (
     SqlOutbox,
     enqueue_notifications,
-    load_acknowledgements,
     load_alert_book,
     load_routing_state,
-    load_silences,
     lock_alert_state,
     save_alert_book,
     save_routing_state,
 )
 from brandpulse.storage.queries import labelled_mentions, top_reached
 from brandpulse.storage.series import brand_series, split_series
+from brandpulse.storage.silences import load_acknowledgements, load_silences
 
 #: In-process guard; `lock_alert_state` guards across processes.
 _alert_state_lock = threading.Lock()
@@ -72,7 +71,7 @@ def _route_and_store(connection: Connection, runtime: Runtime, book: Any, extra:
     router = Router(runtime.config.alerts)
     routing, notifications = router.process(
         [*book.alerts(), *extra], load_routing_state(connection), load_silences(connection, now), now,
-        load_acknowledgements(connection))
+        load_acknowledgements(connection, now))
     save_alert_book(connection, book, now)
     save_routing_state(connection, routing, now)
     return enqueue_notifications(connection, notifications, now)

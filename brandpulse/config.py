@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,8 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from brandpulse import listeners
-from brandpulse.alerts.config import AlertsConfig, Duration
-from brandpulse.alerts.durations import parse_duration
+from brandpulse.alerts.config import AlertsConfig
+from brandpulse.alerts.durations import Duration, parse_duration
 from brandpulse.alerts.sla import CaseRules, SlaConfig
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
@@ -257,24 +258,58 @@ def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
         if body is not None and not isinstance(body, dict):
             raise document.error(path, "must be a mapping of settings (write {} for the defaults)")
         body = dict(body or {})
-        if "interval" in body:  # written as a duration ("10m"); the listener keeps seconds
-            try:
-                body["interval_seconds"] = parse_duration(body.pop("interval")).total_seconds()
-            except ValueError as error:
-                raise document.error((*path, "interval"), str(error)) from None
+        written = _spans_to_units(document, path, body, spec.settings_model)
         body["credential_env"] = {str(key[2]): var for key, var in document.env_names.items()
                                   if key[:2] == path and len(key) == 3}
         try:
             result[name] = SourceConfig(name=name, settings=spec.settings(body))
         except ValidationError as error:
-            raise _first_error(document, path, error, spec.settings_model) from None
+            raise _first_error(document, path, error, spec.settings_model, written) from None
     return result
 
 
+#: Units listener settings keep spans in (`timeout_seconds`, `lookback_hours`), by field-name suffix.
+_UNITS = {"_seconds": timedelta(seconds=1), "_minutes": timedelta(minutes=1), "_hours": timedelta(hours=1)}
+
+
+def _span_field(name: str) -> tuple[str, timedelta] | None:
+    """For a listener field holding a span as a number of a unit: the key the file writes it under as a
+    duration (the name without the unit) and the unit; None for other fields."""
+    return next(((name.removesuffix(suffix), unit) for suffix, unit in _UNITS.items() if name.endswith(suffix)),
+                None)
+
+
+def _spans_to_units(document: LocatedDocument, path: tuple[str, ...], body: dict[str, Any],
+                    model: type[BaseModel]) -> dict[str, str]:
+    """A listener keeps spans as numbers (`timeout_seconds`); the file writes them as durations under the
+    name without the unit (`timeout: 30s`, `lookback: 7d`), or, as before, as a number under the field's
+    own name (`timeout_seconds: 30`, which also takes a duration). Converts `body` in place; returns
+    field name -> the key the file wrote, so an error names what the file says."""
+    written: dict[str, str] = {}
+    for field in model.model_fields:
+        span = _span_field(field)
+        if span is None or span[0] in model.model_fields:
+            continue
+        key, unit = (span[0] if span[0] in body else field), span[1]
+        if key not in body:
+            continue
+        if key != field and field in body:
+            raise document.error((*path, key), f"write {key} or {field}, not both")
+        value = body.pop(key)
+        try:
+            body[field] = parse_duration(value) / unit if key != field or isinstance(value, str) else value
+        except ValueError as error:
+            raise document.error((*path, key), str(error)) from None
+        written[field] = key
+    return written
+
+
 def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError,
-                 model: type[BaseModel]) -> ConfigError:
+                 model: type[BaseModel], written: Mapping[str, str] | None = None) -> ConfigError:
+    """The first problem, at the key the file wrote (`written`: a field's name -> that key)."""
     first = error.errors()[0]
-    location = tuple(part for part in first["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    location = tuple((written or {}).get(part, part) for part in first["loc"]
+                     if not (isinstance(part, str) and part.startswith("function-")))
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         message = "required key is missing"
@@ -285,8 +320,8 @@ def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationErro
     return document.error((*prefix, *location), message)
 
 
-#: model fields the loader fills in, and how the file spells the ones it converts
-_INTERNAL_FIELDS = {"file": None, "env_secrets": None, "credential_env": None, "interval_seconds": "interval"}
+#: model fields the loader fills in (spans kept in a unit are spelled as `_span_field` says)
+_INTERNAL_FIELDS = {"file": None, "env_secrets": None, "credential_env": None}
 
 
 def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
@@ -300,8 +335,8 @@ def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
     model = _model_in(annotation)
     if model is None:
         return []
-    names = [field.alias or name for name, field in model.model_fields.items()]
-    return [_INTERNAL_FIELDS.get(name, name) for name in names if _INTERNAL_FIELDS.get(name, name)]
+    names = [field.alias or name for name, field in model.model_fields.items() if name not in _INTERNAL_FIELDS]
+    return [span[0] if (span := _span_field(name)) else name for name in names]
 
 
 def _is_model(annotation: Any) -> bool:

@@ -1,6 +1,6 @@
-"""Alert persistence: the engine's state, the router's group timers, silences, acknowledgements and
-the notification outbox, so that an evaluation's outcome commits in one transaction and a restart
-picks up exactly where the last commit left off."""
+"""Alert persistence: the engine's state, the router's group timers and the notification outbox, so
+that an evaluation's outcome commits in one transaction and a restart picks up exactly where the last
+commit left off. Silences and acknowledgements, which people add, are kept by `storage.silences`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text, update
 
-from brandpulse.alerts.model import Acknowledgement, AlertBook, AlertState, Notification, Silence
+from brandpulse.alerts.model import AlertBook, AlertState, Notification
 from brandpulse.alerts.outbox import OutboxItem
 from brandpulse.alerts.routing import RoutingState
 from brandpulse.storage.dialect import insert_ignoring_conflicts, upsert
@@ -22,12 +22,10 @@ from brandpulse.storage.schema import (
     outbox,
     sentiments,
     service_state,
-    silences,
 )
 from brandpulse.storage.state import load_document, save_document
 
 ROUTING_KEY = "alerts.routing"
-ACKS_KEY = "alerts.acknowledgements"
 #: Advisory lock id for alert-state transactions (any fixed 64-bit number unique to this purpose).
 ALERT_STATE_LOCK = 0x6272616E64_01
 
@@ -55,23 +53,6 @@ def load_routing_state(connection: Connection) -> RoutingState:
 
 def save_routing_state(connection: Connection, state: RoutingState, now: datetime) -> None:
     save_document(connection, ROUTING_KEY, state.to_dict(), now)
-
-
-def load_silences(connection: Connection, now: datetime) -> list[Silence]:
-    """Silences still in force or scheduled (expired ones cannot mute anything)."""
-    rows = connection.execute(select(silences).where(silences.c.ends_at > now))
-    return [Silence.from_dict({**row._mapping, "starts_at": row.starts_at.isoformat(),
-                               "ends_at": row.ends_at.isoformat(), "updated_at": None}) for row in rows]
-
-
-def load_acknowledgements(connection: Connection) -> list[Acknowledgement]:
-    return [Acknowledgement.from_dict(item) for item in load_document(connection, ACKS_KEY) or []]
-
-
-def acknowledge(connection: Connection, ack: Acknowledgement, now: datetime) -> None:
-    """Record that someone is on an alert (replacing an earlier acknowledgement of it)."""
-    kept = [a for a in load_acknowledgements(connection) if a.fingerprint != ack.fingerprint and a.is_active(now)]
-    save_document(connection, ACKS_KEY, [a.to_dict() for a in [*kept, ack]], now)
 
 
 def enqueue_notifications(connection: Connection, notifications: Iterable[Notification], now: datetime) -> int:

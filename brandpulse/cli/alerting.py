@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,10 @@ from brandpulse.alerts.backtest_report import plot as draw
 from brandpulse.alerts.channels import DeliveryError, send_test
 from brandpulse.alerts.config import AlertsConfig, default_rules
 from brandpulse.alerts.durations import format_duration, parse_duration
-from brandpulse.alerts.model import Acknowledgement, Silence
-from brandpulse.alerts.silences import find, listing, new_silence
 from brandpulse.cli.context import CliState, console, fail
 from brandpulse.reports.alerts_view import alert_records
-from brandpulse.storage.alert_store import acknowledge, load_silences
 from brandpulse.storage.queries import list_alerts
-from brandpulse.storage.silences import create_silence, expire_silence, list_silences
+from brandpulse.storage.silences import acknowledge_alert, add_silence, expire_silence, load_silences
 
 alerts_app = typer.Typer(help="Inspect alerts, acknowledge them, test receivers.", no_args_is_help=True)
 silence_app = typer.Typer(help="Mute alerts by label matchers for a while.", no_args_is_help=True)
@@ -73,21 +70,16 @@ def ack(ctx: typer.Context, fingerprint: str = typer.Argument(..., help="The ale
         duration: str = typer.Option(None, help="Stop acknowledging after this long, e.g. 8h.")) -> None:
     """Acknowledge a firing alert: no repeat notifications while it fires; resolution still announced."""
     state: CliState = ctx.obj
+    lasting = _duration("--duration", duration) if duration else None
     runtime = state.runtime()
     with runtime.engine.connect() as connection:
         matches = [r for r in alert_records(list_alerts(connection, states=["pending", "firing"]))
                    if r["fingerprint"].startswith(fingerprint)]
     if len(matches) != 1:
         fail(f"{len(matches)} active alerts match {fingerprint!r}; give more of the fingerprint")
-    now = runtime.clock()
-    try:
-        expires = now + parse_duration(duration) if duration else None
-    except ValueError as error:
-        fail(str(error), code=2)
     with runtime.engine.begin() as connection:
-        acknowledge(connection, Acknowledgement(fingerprint=matches[0]["fingerprint"],
-                                                acknowledged_by=getpass.getuser(), at=now, comment=comment,
-                                                expires_at=expires), now)
+        acknowledge_alert(connection, matches[0]["fingerprint"], by=getpass.getuser(), now=runtime.clock(),
+                          comment=comment, duration=lasting)
     console.print(f"Acknowledged {matches[0]['rule']} for {matches[0]['brand']}.")
     runtime.close()
 
@@ -100,33 +92,30 @@ def silence_add(ctx: typer.Context,
                 author: str = typer.Option(None, help="Who (default: your user name).")) -> None:
     """Mute every alert whose labels match all the matchers."""
     runtime = ctx.obj.runtime()
-    now = runtime.clock()
     try:
-        silence = new_silence(matchers, author or getpass.getuser(), comment, now, duration)
+        lasting = parse_duration(duration)
+        with runtime.engine.begin() as connection:
+            silence = add_silence(connection, matchers, created_by=author or getpass.getuser(), comment=comment,
+                                  now=runtime.clock(), duration=lasting)
     except ValueError as error:
         runtime.close()
         fail(f"silence refused: {error}", code=2)
-    with runtime.engine.begin() as connection:
-        create_silence(connection, matchers=[m.to_dict() for m in silence.matchers], created_by=silence.created_by,
-                       comment=silence.comment, starts_at=silence.starts_at, ends_at=silence.ends_at, now=now,
-                       silence_id=silence.id)
     console.print(f"Silence {silence.id} active until {silence.ends_at:%Y-%m-%d %H:%M} UTC.")
     runtime.close()
 
 
 @silence_app.command("list")
 def silence_list(ctx: typer.Context, expired: bool = typer.Option(False, help="Include expired silences.")) -> None:
-    """Silences in force or scheduled (with --expired, past ones too)."""
+    """Silences in force or scheduled (with --expired, past ones too), newest first."""
     runtime = ctx.obj.runtime()
     now = runtime.clock()
     with runtime.engine.connect() as connection:
-        frame = list_silences(connection, active_at=None if expired else now)
+        silences = load_silences(connection, now, include_expired=expired)
     runtime.close()
-    records = [Silence.from_dict({**row, "updated_at": None}) for row in frame.to_dict("records")]
     table = Table("id", "state", "matchers", "until", "by", "comment", title="Silences")
-    for row in listing(records, now, include_expired=expired):
-        until = f"{datetime.fromisoformat(row['ends_at']):%Y-%m-%d %H:%M}"
-        table.add_row(row["id"], row["state"], row["matchers"], until, row["created_by"], row["comment"])
+    for silence in silences:
+        table.add_row(silence.id, silence.state(now), ",".join(str(m) for m in silence.matchers),
+                      f"{silence.ends_at:%Y-%m-%d %H:%M}", silence.created_by, silence.comment)
     console.print(table)
 
 
@@ -135,16 +124,22 @@ def silence_expire(ctx: typer.Context,
                    silence_id: str = typer.Argument(..., help="The silence's id, or a prefix of it.")) -> None:
     """End a silence now."""
     runtime = ctx.obj.runtime()
-    now = runtime.clock()
-    with runtime.engine.begin() as connection:
-        try:
-            silence = find(load_silences(connection, now), silence_id)
-        except KeyError as error:
-            runtime.close()
-            fail(f"{error.args[0]} in force")
-        expire_silence(connection, silence.id, now=now)
+    try:
+        with runtime.engine.begin() as connection:
+            silence = expire_silence(connection, silence_id, now=runtime.clock())
+    except KeyError as error:
+        runtime.close()
+        fail(f"{error.args[0]} in force")
     runtime.close()
     console.print(f"Silence {silence.id} expired.")
+
+
+def _duration(option: str, text: str) -> timedelta:
+    """A duration option ("30m", "2h", "1d"); a bad one exits 2 naming the option."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        fail(f"{option}: {error}", code=2)
 
 
 def _json_default(value: Any) -> Any:

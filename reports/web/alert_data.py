@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Connection
 
 from brandpulse.reports.alerts_view import alert_records, with_notifications
 from brandpulse.reports.web import links
-from brandpulse.storage.alert_store import load_silences, notified_alerts
+from brandpulse.storage.alert_store import notified_alerts
 from brandpulse.storage.queries import list_alerts
-from brandpulse.storage.silences import active_acknowledgements
+from brandpulse.storage.silences import load_acknowledgements, load_silences
 
 ALERT_STATES = ("pending", "firing", "resolved")
 NEGATIVE_METRICS = ("negative", "negative_share", "net_sentiment")
@@ -35,12 +34,12 @@ def load_alerts(connection: Connection, now: datetime, states: Sequence[str] = A
     """Alerts in `states` (newest update first) with notifications, links, silences and acknowledgements."""
     records = alert_records(list_alerts(connection, states=[s for s in states if s in ALERT_STATES]))
     notified = notified_alerts(connection, [r["fingerprint"] for r in records]) if records else []
-    muting = [s for s in load_silences(connection, now) if s.is_active(now)]
-    acks = active_acknowledgements(connection, now)
+    silences = load_silences(connection, now)
+    acks = {ack.fingerprint: ack.to_dict() for ack in load_acknowledgements(connection, now)}
     enriched = []
     for record in records:
         record = with_notifications(record, notified)
-        silenced_by = [s.id for s in muting if s.matches(record["labels"])]
+        silenced_by = [s.id for s in silences if s.mutes(record["labels"], now)]
         acknowledged = acks.get(record["fingerprint"])
         live = record["state"] != "resolved"
         enriched.append({**record, "silenced_by": silenced_by, "acknowledged": acknowledged,
@@ -48,13 +47,3 @@ def load_alerts(connection: Connection, now: datetime, states: Sequence[str] = A
                          "can_silence": live and not silenced_by,
                          "can_acknowledge": record["state"] == "firing" and acknowledged is None})
     return enriched
-
-
-def silence_rows(frame: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
-    """Silences with their status now: pending (starts later), active or expired."""
-    rows = []
-    for row in frame.to_dict("records"):
-        starts, ends = pd.Timestamp(row["starts_at"]).to_pydatetime(), pd.Timestamp(row["ends_at"]).to_pydatetime()
-        status = "expired" if ends <= now else ("active" if starts <= now else "pending")
-        rows.append({**row, "starts_at": starts, "ends_at": ends, "status": status})
-    return rows

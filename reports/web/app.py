@@ -33,14 +33,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _keep_warm(board: Dashboard, stop: threading.Event) -> None:
-    """Recompute the closed days of the overview cache every `cache_ttl / 2` seconds until `stop`: twice
+    """Recompute the closed days of the overview cache every `cache_ttl / 2` until `stop`: twice
     `warm_days`, since every window is compared with the period of equal length before it."""
     while not stop.is_set():
         try:
             board.daily.refresh(2 * board.warm_days, board.clock())
         except Exception:  # the database may be briefly unavailable; requests still work
             log.exception("refreshing the overview cache failed")
-        stop.wait(board.cache_ttl / 2)
+        stop.wait(board.cache_ttl.total_seconds() / 2)
 
 
 def create_app(engine: Engine, *, model_id: str, brands: Any, **options: Any) -> FastAPI:

@@ -2,10 +2,10 @@
 
 The overview sums a month of mentions per brand, day and label: on a million mentions that is about
 150k rows joined to their scores, half a second on SQLite. Days that are over change rarely (late
-posts from a backfill, scores of a re-run), so days older than `live_days` are kept for `ttl`
-seconds and only today is read on every call. A cached day is therefore at most `ttl` seconds
-stale; today is always exact. `refresh` (run by the dashboard's background warmer every `ttl / 2`)
-recomputes the closed days ahead of time, so no request pays for them after start-up.
+posts from a backfill, scores of a re-run), so days older than `live_days` are kept for `ttl` and
+only today is read on every call. A cached day is therefore at most `ttl` stale; today is always
+exact. `refresh` (run by the dashboard's background warmer every `ttl / 2`) recomputes the closed
+days ahead of time, so no request pays for them after start-up.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def floor_day(moment: datetime) -> datetime:
 
 
 class DailyCountsCache:
-    def __init__(self, engine: Engine, model_id: str, *, ttl: float = 600.0, live_days: int = 1,
+    def __init__(self, engine: Engine, model_id: str, *, ttl: timedelta = timedelta(minutes=10), live_days: int = 1,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.model_id, self.ttl, self.live_days, self.clock = engine, model_id, ttl, live_days, clock
         self._days: dict[datetime, tuple[float, pd.DataFrame]] = {}
@@ -53,9 +53,9 @@ class DailyCountsCache:
 
     def _closed(self, start: datetime, end: datetime) -> pd.DataFrame:
         days = pd.date_range(start, end, freq="D", inclusive="left").to_pydatetime().tolist()
-        now = self.clock()
+        now, ttl = self.clock(), self.ttl.total_seconds()
         with self._lock:
-            missing = [day for day in days if day not in self._days or now - self._days[day][0] > self.ttl]
+            missing = [day for day in days if day not in self._days or now - self._days[day][0] > ttl]
         if missing:
             first, last = min(missing), max(missing) + timedelta(days=1)
             with self.engine.connect() as connection:

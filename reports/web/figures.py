@@ -4,7 +4,7 @@ in one query (days from the overview cache; hours and language filters from the 
 
 As with the daily counts (reports/web/cache.py), what happened before today is kept for `cache_ttl`
 seconds: a closed day's figures are at most that stale. Today's hours and most-reached posts are
-reused for `LIVE_SECONDS` (30 s), so a crowd of viewers costs one query per half minute; today's
+reused for `LIVE_TTL` (30 s), so a crowd of viewers costs one query per half minute; today's
 daily counts stay exact, as the day cache has always kept them."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _from_daily(counts: pd.DataFrame, brand: str, index: pd.DatetimeIndex) -> pd
 def closed_then_live(board: Dashboard, key: tuple, start: datetime, end: datetime, now: datetime,
                      compute: Callable[[datetime, datetime], Any]) -> list[Any]:
     """`compute` over [start, end) in two parts, each cached under `key`: before today (for `cache_ttl`)
-    and from today on (for `LIVE_SECONDS`)."""
+    and from today on (for `LIVE_TTL`)."""
     cut = max(start, min(end, floor_day(now)))
     parts = []
     if start < cut:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,10 +20,10 @@ from brandpulse.reports.web.cache import DailyCountsCache
 
 
 class TimedCache:
-    """Results per key, computed once per `ttl` seconds; one computation per key at a time (themes
+    """Results per key, computed once per `ttl`; one computation per key at a time (themes
     embed hundreds of posts, facets scan a column: neither should run twice for two concurrent calls)."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: timedelta) -> None:
         self.ttl = ttl
         self._results: dict[Any, tuple[float, Any]] = {}
         self._locks: dict[Any, threading.Lock] = {}
@@ -34,7 +34,7 @@ class TimedCache:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             cached = self._results.get(key)
-            if cached and time.monotonic() - cached[0] < self.ttl:
+            if cached and time.monotonic() - cached[0] < self.ttl.total_seconds():
                 return cached[1]
             result = compute()
             self._results[key] = (time.monotonic(), result)
@@ -42,8 +42,8 @@ class TimedCache:
 
 
 #: How long today's hourly figures and most-reached posts are reused: many viewers polling the overview
-#: cost one query per this many seconds (new mentions arrive by collection runs, minutes apart anyway).
-LIVE_SECONDS = 30.0
+#: cost one query per this span (new mentions arrive by collection runs, minutes apart anyway).
+LIVE_TTL = timedelta(seconds=30)
 
 
 def _utc_now() -> datetime:
@@ -63,7 +63,7 @@ class Dashboard:
     embed: Embed | None = None
     exclude_terms: dict[str, list[str]] = field(default_factory=dict)
     clock: Callable[[], datetime] = _utc_now
-    cache_ttl: float = 600.0
+    cache_ttl: timedelta = timedelta(minutes=10)
     theme_sample: int = 600
     warm_days: int = 0
     daily: DailyCountsCache = field(init=False)
@@ -75,11 +75,11 @@ class Dashboard:
 
     def __post_init__(self) -> None:
         self.daily = DailyCountsCache(self.engine, self.model_id, ttl=self.cache_ttl)
-        self.themes = TimedCache(ttl=3600.0)
+        self.themes = TimedCache(ttl=timedelta(hours=1))
         self.facets = TimedCache(ttl=self.cache_ttl)
         self.terms = TimedCache(ttl=self.cache_ttl)
         self.closed = TimedCache(ttl=self.cache_ttl)
-        self.live = TimedCache(ttl=min(LIVE_SECONDS, self.cache_ttl))
+        self.live = TimedCache(ttl=min(LIVE_TTL, self.cache_ttl))
 
     @classmethod
     def of(cls, engine: Engine, *, model_id: str, brands: Sequence[str],

@@ -12,9 +12,8 @@ from brandpulse.alerts import urgent
 from brandpulse.alerts.config import AlertsConfig, RuleConfig
 from brandpulse.alerts.durations import format_duration, parse_duration
 from brandpulse.alerts.matchers import Matcher, parse_matchers
-from brandpulse.alerts.model import Silence
 from brandpulse.alerts.routing import Router
-from brandpulse.alerts.silences import find, listing, new_silence
+from brandpulse.alerts.silences import Acknowledgement, Silence, find, new_acknowledgement, new_silence
 from tests.alerts.conftest import T0
 
 
@@ -167,18 +166,37 @@ def test_crisis_terms_match_whole_words_case_insensitively():
 # ---------------------------------------------------------------------------------------- silences
 
 
-def test_silence_add_list_expire():
-    s = new_silence("brand=acme,alertname=~Neg.*", "ana", "deploy window", T0, "2h")
-    assert s.state(T0) == "active" and s.ends_at == T0 + timedelta(hours=2)
-    assert s.matches({"brand": "acme", "alertname": "NegativeSpike"})
-    later = new_silence("brand=globex", "bo", "planned", T0, "1h", starts_at=T0 + timedelta(hours=1))
-    rows = listing([s, later], T0)
-    assert [(r["id"], r["state"]) for r in rows] == [(s.id, "active"), (later.id, "pending")]
-    assert rows[0]["matchers"] == 'brand="acme",alertname=~"Neg.*"'
+def test_a_silence_has_a_window_and_is_found_by_a_prefix_of_its_id():
+    s = new_silence("brand=acme,alertname=~Neg.*", "ana", "deploy window", T0, timedelta(hours=2))
+    assert s.state(T0) == "active" and s.ends_at == T0 + timedelta(hours=2) and s.created_at == T0
+    assert s.mutes({"brand": "acme", "alertname": "NegativeSpike"}, T0)
+    assert not s.mutes({"brand": "globex", "alertname": "NegativeSpike"}, T0)
+    later = new_silence("brand=globex", "bo", "planned", T0, timedelta(hours=1), starts_at=T0 + timedelta(hours=1))
+    assert later.state(T0) == "pending" and not later.mutes({"brand": "globex"}, T0)
     after = T0 + timedelta(hours=3)
-    assert listing([s, later], after) == []
-    assert [r["state"] for r in listing([s, later], after, include_expired=True)] == ["expired", "expired"]
+    assert (s.state(after), later.state(after)) == ("expired", "expired")
+    assert ",".join(str(m) for m in s.matchers) == 'brand="acme",alertname=~"Neg.*"'
     assert find([s, later], s.id[:6]) is s
     with pytest.raises(KeyError):
         find([s, later], "")            # a prefix both share names no single silence
+    with pytest.raises(ValueError, match="already be over"):
+        new_silence("brand=acme", "ana", "too late", T0, timedelta(hours=1), starts_at=T0 - timedelta(hours=2))
     assert Silence.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+
+
+def test_matchers_are_read_in_our_form_and_in_alertmanagers():
+    ours = {"name": "brand", "value": "acme", "op": "!="}
+    alertmanager = {"name": "brand", "value": "ac.*", "isRegex": True, "isEqual": True}
+    assert [str(m) for m in parse_matchers([ours, alertmanager, "severity=critical"])] == [
+        'brand!="acme"', 'brand=~"ac.*"', 'severity="critical"']
+    with pytest.raises(ValueError, match="a label name and a value"):
+        Matcher.from_dict({"name": " ", "value": "x"})
+
+
+def test_an_acknowledgement_names_who_is_on_it_and_may_lapse():
+    ack = new_acknowledgement("f1", "ana", T0, "on it", timedelta(hours=8))
+    assert ack.is_active(T0 + timedelta(hours=7)) and not ack.is_active(T0 + timedelta(hours=8))
+    assert new_acknowledgement("f1", "ana", T0).is_active(T0 + timedelta(days=365))   # until it resolves
+    with pytest.raises(ValueError, match="who is on it"):
+        new_acknowledgement("f1", "", T0)
+    assert Acknowledgement.from_dict(json.loads(json.dumps(ack.to_dict()))) == ack

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from brandpulse.alerts.config import AlertsConfig
-from brandpulse.alerts.model import Acknowledgement, Alert
+from brandpulse.alerts.model import Alert
 from brandpulse.alerts.routing import Router, RoutingState, inhibited
-from brandpulse.alerts.silences import new_silence
+from brandpulse.alerts.silences import new_acknowledgement, new_silence
 from brandpulse.alerts.urgent import check
 from tests.alerts.conftest import T0
 
@@ -140,7 +140,7 @@ def test_child_routes_match_in_order_and_continue_fans_out():
 
 def test_silenced_alerts_are_not_sent_until_the_silence_ends():
     h = Harness(cfg())
-    silence = new_silence('brand="acme"', "ana", "known issue, PR in progress", T0, "3m")
+    silence = new_silence('brand="acme"', "ana", "known issue, PR in progress", T0, timedelta(minutes=3))
     a, b = alert("acme"), alert("globex")
     h.tick([a, b], T0, [silence])
     notes = h.tick([a, b], T0 + timedelta(seconds=30), [silence])
@@ -152,9 +152,9 @@ def test_silenced_alerts_are_not_sent_until_the_silence_ends():
 
 def test_a_silence_that_matches_nothing_in_particular_is_refused():
     with pytest.raises(ValueError):
-        new_silence('brand=~".*"', "ana", "everything", T0, "1h")
+        new_silence('brand=~".*"', "ana", "everything", T0, timedelta(hours=1))
     with pytest.raises(ValueError):
-        new_silence("brand=acme", "ana", "", T0, "1h")
+        new_silence("brand=acme", "ana", "", T0, timedelta(hours=1))
 
 
 def test_brand_wide_critical_alert_inhibits_its_narrower_alerts_only():
@@ -200,7 +200,7 @@ def test_acknowledged_alerts_are_not_repeated_but_resolution_is_sent():
     h = Harness(cfg(route={"receiver": "oncall", "group_by": ["brand"], "group_wait": "0s",
                            "group_interval": "5m", "repeat_interval": "30m"}))
     a = alert()
-    ack = Acknowledgement(fingerprint=a.fingerprint, acknowledged_by="ana", at=T0, comment="on it")
+    ack = new_acknowledgement(a.fingerprint, "ana", T0, "on it")
     assert len(h.tick([a], T0)) == 1
     for minutes in range(5, 120, 5):
         assert h.tick([a], T0 + timedelta(minutes=minutes), acks=[ack]) == []

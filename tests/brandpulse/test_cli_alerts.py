@@ -21,9 +21,10 @@ from brandpulse.config import load_config
 from brandpulse.listeners.records import Mention
 from brandpulse.runtime import Runtime
 from brandpulse.sentiment.records import Sentiment
-from brandpulse.storage.alert_store import load_acknowledgements, load_silences, save_alert_book
+from brandpulse.storage.alert_store import save_alert_book
 from brandpulse.storage.mentions import store_mentions
 from brandpulse.storage.scoring import claim_unscored, save_scores
+from brandpulse.storage.silences import load_acknowledgements, load_silences
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ def test_alerts_ack_takes_a_fingerprint_prefix_and_records_who_is_on_it(config_f
     assert result.exit_code == 0, result.output
     assert said(result) == "Acknowledged NegativeSpike for Lumora."
     with runtime.engine.connect() as connection:
-        [ack] = load_acknowledgements(connection)
+        [ack] = load_acknowledgements(connection, datetime.now(UTC))
     runtime.close()
     assert (ack.fingerprint, ack.comment) == (state.fingerprint, "on it")
     assert timedelta(hours=8) - (ack.expires_at - ack.at) < timedelta(seconds=1)

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from brandpulse.storage.alert_store import load_silences
 from brandpulse.storage.queries import (
     MentionFilter,
     breakdown,
@@ -22,7 +21,6 @@ from brandpulse.storage.queries import (
     top_reached,
 )
 from brandpulse.storage.retention import prune_mentions
-from brandpulse.storage.silences import create_silence, expire_silence, list_silences
 from tests.reports.conftest import END, MODEL, START, XSS
 
 
@@ -125,50 +123,3 @@ def test_alerts_are_listed_with_their_documents(seeded):
     assert set(firing["fingerprint"]) == {"f-firing", "f-novex"}
     assert list(recent["fingerprint"]) == ["f-firing"]
     assert firing.set_index("fingerprint").loc["f-firing", "labels"]["brand"] == "Lumora"
-
-
-def test_silences_are_stored_listed_matched_and_expired(seeded):
-    engine, _ = seeded
-    now = START + timedelta(days=21)
-    with engine.begin() as connection:
-        silence_id = create_silence(connection, matchers=[{"name": "brand", "value": "Lumora"},
-                                                          {"name": "kind", "value": "vol.*", "is_regex": True}],
-                                    created_by="ana", comment="known campaign", starts_at=now,
-                                    ends_at=now + timedelta(hours=4), now=now)
-        with pytest.raises(ValueError):
-            create_silence(connection, matchers=[], created_by="ana", comment="", starts_at=now,
-                           ends_at=now + timedelta(hours=1), now=now)
-        with pytest.raises(ValueError):
-            create_silence(connection, matchers=[{"name": "brand", "value": "(", "op": "=~"}], created_by="ana",
-                           comment="bad regex", starts_at=now, ends_at=now + timedelta(hours=1), now=now)
-        with pytest.raises(ValueError, match="comment"):
-            create_silence(connection, matchers=[{"name": "brand", "value": "Lumora"}], created_by="ana",
-                           comment="", starts_at=now, ends_at=now + timedelta(hours=1), now=now)
-    with engine.connect() as connection:
-        stored = list_silences(connection, active_at=now)
-        [silence] = load_silences(connection, now)  # the alerts package's record, as the router reads it
-    matchers = stored.iloc[0]["matchers"]
-    assert matchers == [{"name": "brand", "value": "Lumora", "op": "="}, {"name": "kind", "value": "vol.*", "op": "=~"}]
-    assert silence.matches({"brand": "Lumora", "kind": "volume"})
-    assert not silence.matches({"brand": "Lumora", "kind": "negative_share"})
-    with engine.begin() as connection:
-        assert expire_silence(connection, silence_id, now=now + timedelta(hours=1))
-        assert not expire_silence(connection, silence_id, now=now + timedelta(hours=2))
-    with engine.connect() as connection:
-        assert list_silences(connection, active_at=now + timedelta(hours=2)).empty
-        assert len(list_silences(connection)) == 1
-
-
-def test_expiring_a_scheduled_silence_before_it_starts_leaves_a_readable_empty_window(seeded):
-    engine, _ = seeded
-    now = START + timedelta(days=21)
-    with engine.begin() as connection:
-        silence_id = create_silence(connection, matchers=[{"name": "brand", "value": "Lumora"}], created_by="ana",
-                                    comment="maintenance tonight", starts_at=now + timedelta(hours=8),
-                                    ends_at=now + timedelta(hours=10), now=now)
-        assert expire_silence(connection, silence_id, now=now)
-    with engine.connect() as connection:
-        [silence] = load_silences(connection, now - timedelta(days=1))  # the router's record still validates
-        stored = list_silences(connection)
-    assert silence.starts_at == silence.ends_at == now and not silence.is_active(now)
-    assert list(stored["id"]) == [silence_id]

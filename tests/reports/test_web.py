@@ -137,22 +137,27 @@ def test_silence_and_acknowledge_from_the_alerts_api(client):
     assert set(alerts) == {"f-firing", "f-resolved", "f-novex"}
     assert alerts["f-firing"]["summary"] == "Negative share of Lumora at 64% <b>bold</b>"
     created = client.post("/api/silences", json={"matchers": [{"name": "brand", "value": "Lumora"}],
-                                                 "comment": "campaign", "created_by": "ana", "duration_hours": 2})
+                                                 "comment": "campaign", "created_by": "ana", "duration": "2h"})
     assert created.status_code == 201
     acked = client.post("/api/alerts/f-novex/acknowledge", json={"created_by": "bo", "comment": "on it"})
     assert acked.status_code == 201 and acked.json()["expires_at"] is None
+    for_a_while = client.post("/api/alerts/f-firing/acknowledge", json={"created_by": "cy", "duration": "1h30m"})
+    assert datetime.fromisoformat(for_a_while.json()["expires_at"]) == END + timedelta(minutes=30)  # now: END - 1h
     data = client.get("/api/alerts").json()
     by_fingerprint = {a["fingerprint"]: a for a in data["alerts"]}
     assert by_fingerprint["f-firing"]["silenced_by"] == [created.json()["id"]]
     assert by_fingerprint["f-novex"]["silenced_by"] == []
     assert by_fingerprint["f-novex"]["acknowledged"]["acknowledged_by"] == "bo"
-    assert by_fingerprint["f-firing"]["acknowledged"] is None
-    assert data["silences"][0]["matchers"] == [{"name": "brand", "value": "Lumora", "op": "="}]
+    assert by_fingerprint["f-firing"]["acknowledged"]["acknowledged_by"] == "cy"
+    [silence] = data["silences"]
+    assert silence["matchers"] == [{"name": "brand", "value": "Lumora", "op": "="}]
+    starts, ends = (datetime.fromisoformat(silence[key]) for key in ("starts_at", "ends_at"))
+    assert ends - starts == timedelta(hours=2)
     with client.app.state.engine.connect() as connection:
-        from brandpulse.storage.alert_store import load_acknowledgements, load_silences
+        from brandpulse.storage.silences import load_acknowledgements, load_silences
 
         assert [s.id for s in load_silences(connection, END)] == [created.json()["id"]]  # the router reads it back
-        assert [a.fingerprint for a in load_acknowledgements(connection)] == ["f-novex"]
+        assert [a.fingerprint for a in load_acknowledgements(connection, END)] == ["f-novex", "f-firing"]
     assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 200
     assert client.delete(f"/api/silences/{created.json()['id']}").status_code == 404
     assert client.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
@@ -163,6 +168,10 @@ def test_silence_and_acknowledge_from_the_alerts_api(client):
     assert client.post("/api/silences", json=no_comment).status_code == 422
     everything = {"matchers": [{"name": "brand", "value": ".*", "op": "=~"}], "comment": "all"}
     assert client.post("/api/silences", json=everything).status_code == 422
+    lumora = {"matchers": [{"name": "brand", "value": "Lumora"}], "comment": "x"}
+    for duration in ("2 hours", "0s", "400d"):   # not a duration, nothing, past the longest
+        assert client.post("/api/silences", json={**lumora, "duration": duration}).status_code == 422
+    assert client.post("/api/silences", json={**lumora, "duration_hours": 2}).status_code == 422  # the old spelling
 
 
 def test_state_changing_calls_take_json_only(client):

@@ -1,4 +1,6 @@
-"""Alerts, silences and acknowledgements: what the alerts page reads and the actions it takes."""
+"""Alerts, silences and acknowledgements: what the alerts page reads and the actions it takes.
+
+Durations come and go as "2h", "1d", "1h30m" (``alerts.durations``, the one spelling of a span)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from brandpulse.reports.web.alert_data import ALERT_STATES, load_alerts, silence_rows
+from brandpulse.alerts.durations import Duration
+from brandpulse.reports.web.alert_data import ALERT_STATES, load_alerts
 from brandpulse.reports.web.deps import Board, Db, Guarded, Now
 from brandpulse.reports.web.models import Acknowledged, AlertsOut, Created, Expired
 from brandpulse.storage.queries import list_alerts
-from brandpulse.storage.silences import acknowledge_alert, create_silence, expire_silence, list_silences
+from brandpulse.storage.silences import acknowledge_alert, add_silence, expire_silence, load_silences
 
 router = APIRouter(prefix="/api", tags=["alerts"], dependencies=Guarded)
 AlertState = Literal["pending", "firing", "resolved"]
+#: The longest silence or acknowledgement the dashboard takes.
+LONGEST = timedelta(days=365)
+
+
+def _bounded(value: timedelta | None) -> timedelta | None:
+    if value is not None and not timedelta(0) < value <= LONGEST:
+        raise ValueError("a duration above 0 and at most 365d")
+    return value
 
 
 class MatcherIn(BaseModel):
@@ -25,18 +36,26 @@ class MatcherIn(BaseModel):
 
 
 class SilenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")   # an old client's duration_hours fails loudly, not silently
+
     matchers: list[MatcherIn] = Field(min_length=1)
     comment: str = Field(max_length=2000, description="Why (required, as in Alertmanager)")
     created_by: str = Field(default="dashboard", min_length=1, max_length=200)
-    duration_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    duration: Duration = Field(default=timedelta(days=1), description='How long, e.g. "2h", "1d", "1h30m"')
     starts_at: datetime | None = None
+
+    _check_duration = field_validator("duration")(_bounded)
 
 
 class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     comment: str = Field(default="", max_length=2000)
     created_by: str = Field(default="dashboard", min_length=1, max_length=200)
-    duration_hours: float | None = Field(default=None, gt=0, le=24 * 365,
-                                         description="Stop muting repeats after this long (default: until resolved)")
+    duration: Duration | None = Field(default=None, description='Stop muting repeats after this long, e.g. "8h" '
+                                                                "(default: until resolved)")
+
+    _check_duration = field_validator("duration")(_bounded)
 
 
 @router.get("/alerts", response_model=AlertsOut,
@@ -46,30 +65,31 @@ def alerts(db: Db, now: Now,
                                                                          "(repeatable; default all three)")] = None,
            brand: Annotated[str | None, Query(description="Only this brand's alerts")] = None) -> dict[str, Any]:
     records = load_alerts(db, now, state or ALERT_STATES)
-    silences = silence_rows(list_silences(db), now)
+    silences = [{**s.to_dict(), "status": s.state(now)} for s in load_silences(db, now, include_expired=True)]
     return {"alerts": [r for r in records if brand is None or r["brand"] == brand], "silences": silences}
 
 
 @router.post("/silences", status_code=201, response_model=Created, summary="Create a silence")
 def new_silence(body: SilenceIn, board: Board, now: Now) -> dict[str, str]:
     starts = body.starts_at or now
-    starts = starts if starts.tzinfo else starts.replace(tzinfo=UTC)
     try:
         with board.engine.begin() as db:
-            silence_id = create_silence(db, matchers=[m.model_dump() for m in body.matchers],
-                                        created_by=body.created_by, comment=body.comment, starts_at=starts,
-                                        ends_at=starts + timedelta(hours=body.duration_hours), now=now)
+            silence = add_silence(db, [m.model_dump() for m in body.matchers], created_by=body.created_by,
+                                  comment=body.comment, now=now, duration=body.duration,
+                                  starts_at=starts if starts.tzinfo else starts.replace(tzinfo=UTC))
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    return {"id": silence_id}
+    return {"id": silence.id}
 
 
 @router.delete("/silences/{silence_id}", response_model=Expired, summary="Expire a silence now")
 def delete_silence(silence_id: str, board: Board, now: Now) -> dict[str, Any]:
-    with board.engine.begin() as db:
-        if not expire_silence(db, silence_id, now=now):
-            raise HTTPException(404, "no such silence in force")
-    return {"id": silence_id, "expired": True}
+    try:
+        with board.engine.begin() as db:
+            silence = expire_silence(db, silence_id, now=now)
+    except KeyError:
+        raise HTTPException(404, "no such silence in force") from None
+    return {"id": silence.id, "expired": True}
 
 
 @router.post("/alerts/{fingerprint}/acknowledge", status_code=201, response_model=Acknowledged,
@@ -79,10 +99,10 @@ def acknowledge(fingerprint: str, body: AcknowledgeIn, board: Board, now: Now) -
         known = fingerprint in set(list_alerts(db, states=list(ALERT_STATES))["fingerprint"])
     if not known:
         raise HTTPException(404, "no such alert")
-    expires = now + timedelta(hours=body.duration_hours) if body.duration_hours else None
     try:
         with board.engine.begin() as db:
-            acknowledge_alert(db, fingerprint, by=body.created_by, comment=body.comment, now=now, expires_at=expires)
+            ack = acknowledge_alert(db, fingerprint, by=body.created_by, now=now, comment=body.comment,
+                                    duration=body.duration)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    return {"fingerprint": fingerprint, "acknowledged_by": body.created_by, "expires_at": expires}
+    return {"fingerprint": fingerprint, "acknowledged_by": ack.acknowledged_by, "expires_at": ack.expires_at}

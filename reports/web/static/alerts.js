@@ -21,7 +21,7 @@ async function submitSilence(event) {
   if (!names.length) { showError("Choose at least one label to match."); return; }
   const body = {
     matchers: names.map((name) => ({ name, value: String(silenceTarget.labels[name]), op: "=" })),
-    duration_hours: Number(form.elements.duration_hours.value),
+    duration: form.elements.duration.value,
     created_by: form.elements.created_by.value,
     comment: form.elements.comment.value,
   };
