@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, case, select, update
 
-from brandpulse.alerts.matchers import Matcher
+from brandpulse.alerts.matchers import Matcher, Op
 from brandpulse.alerts.model import Acknowledgement, Silence
 from brandpulse.storage.alert_store import acknowledge, load_acknowledgements
 from brandpulse.storage.schema import silences
@@ -33,10 +33,12 @@ def normalise_matcher(matcher: Mapping[str, Any]) -> dict[str, Any]:
     name, value = str(matcher.get("name") or "").strip(), matcher.get("value")
     if not name or value is None:
         raise ValueError("a matcher needs a label name and a value")
-    op = matcher.get("op")
+    op: Op | None = matcher.get("op")
     if op is None:
         regex, equal = bool(matcher.get("is_regex", False)), bool(matcher.get("is_equal", True))
-        op = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}[(regex, equal)]
+        ops: dict[tuple[bool, bool], Op] = {(False, True): "=", (False, False): "!=", (True, True): "=~",
+                                            (True, False): "!~"}
+        op = ops[(regex, equal)]
     return Matcher(name=name, value=str(value), op=op).to_dict()
 
 
@@ -48,8 +50,9 @@ def create_silence(connection: Connection, *, matchers: Sequence[Mapping[str, An
     rows = [normalise_matcher(m) for m in matchers]
     if ends_at <= starts_at:
         raise ValueError("a silence must end after it starts")
+    chosen_id: dict[str, Any] = {"id": silence_id} if silence_id else {}
     record = Silence(matchers=[Matcher.from_dict(m) for m in rows], created_by=created_by, comment=comment,
-                     starts_at=starts_at, ends_at=ends_at, **({"id": silence_id} if silence_id else {}))
+                     starts_at=starts_at, ends_at=ends_at, **chosen_id)
     connection.execute(silences.insert().values(id=record.id, matchers=rows, created_by=record.created_by,
                                                 comment=record.comment, starts_at=record.starts_at,
                                                 ends_at=record.ends_at, created_at=now))
