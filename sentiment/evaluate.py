@@ -11,11 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .data import tweeteval, umsab
 from .records import LABELS
+
+if TYPE_CHECKING:
+    from .scorer import TransformerScorer
+
+#: (dataset, language) -> (texts, gold labels)
+EvalSets = dict[tuple[str, str], tuple[list[str], list[int]]]
 
 
 def confusion(gold: Sequence[int], pred: Sequence[int], n: int = len(LABELS)) -> np.ndarray:
@@ -65,7 +72,7 @@ def result(dataset: str, language: str, gold: Sequence[int], pred: Sequence[int]
                   accuracy(m), m)
 
 
-def eval_sets(root: Path, split: str = "val") -> dict[tuple[str, str], tuple[list[str], list[int]]]:
+def eval_sets(root: Path, split: str = "val") -> EvalSets:
     """{(dataset, language): (texts, labels)} for the sentiment sets present under `root`."""
     sets = {}
     te = tweeteval(root, split)
@@ -92,7 +99,7 @@ def evaluate_emotions(predict: Callable[[list[str]], list[int]], texts: Sequence
     return Result("emotion", "en", len(gold), "macro_f1", macro_f1(m), macro_f1(m), macro_recall(m), accuracy(m), m)
 
 
-def evaluate(predict: Callable[[list[str]], list[int]], sets) -> list[Result]:
+def evaluate(predict: Callable[[list[str]], list[int]], sets: EvalSets) -> list[Result]:
     """Results per set and, for UMSAB, a "mean" row (the mean of the per-language macro-F1)."""
     results = []
     for (dataset, language), (texts, labels) in sets.items():
@@ -108,14 +115,14 @@ def evaluate(predict: Callable[[list[str]], list[int]], sets) -> list[Result]:
     return results
 
 
-def scorer_predictor(scorer) -> Callable[[list[str]], list[int]]:
+def scorer_predictor(scorer: TransformerScorer) -> Callable[[list[str]], list[int]]:
     def predict(texts: list[str]) -> list[int]:
         return [int(i) for i in np.argmax(scorer.predict_proba(texts), axis=1)]
 
     return predict
 
 
-def emotion_predictor(scorer) -> Callable[[list[str]], list[int]]:
+def emotion_predictor(scorer: TransformerScorer) -> Callable[[list[str]], list[int]]:
     """The scorer's most likely emotion, as an index into `sentiment.data.EMOTIONS`."""
     from .data import EMOTIONS
 
@@ -143,7 +150,7 @@ def vader_predictor() -> Callable[[list[str]], list[int]]:
     return predict
 
 
-def as_dict(results: list[Result]) -> list[dict]:
+def as_dict(results: list[Result]) -> list[dict[str, Any]]:
     return [{"dataset": r.dataset, "language": r.language, "n": r.n, "metric": r.metric,
              "value": round(r.value, 4), "macro_f1": round(r.macro_f1, 4),
              "macro_recall": round(r.macro_recall, 4), "accuracy": round(r.accuracy, 4),

@@ -41,7 +41,7 @@ class CpuFeatures:
 
 def _cpuinfo() -> tuple[str, frozenset[str]]:
     path = Path("/proc/cpuinfo")
-    model, flags = platform.processor() or platform.machine(), frozenset()
+    model, flags = platform.processor() or platform.machine(), frozenset[str]()
     if path.is_file():
         for line in path.read_text(errors="replace").splitlines():
             key, _, value = line.partition(":")

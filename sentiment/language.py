@@ -14,6 +14,7 @@ import html
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 MIN_CONFIDENCE = 0.5
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -21,10 +22,10 @@ _HANDLE = re.compile(r"(?<!\w)@\w+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
 _lock = threading.Lock()
-_identifier = None
+_identifier: Any = None  # a langid LanguageIdentifier (untyped library)
 
 
-def _model():
+def _model() -> Any:
     global _identifier
     with _lock:
         if _identifier is None:

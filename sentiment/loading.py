@@ -7,13 +7,17 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .base import cache_root, materialize_base
 from .scorer import TransformerScorer, label_matrix
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 DEFAULT = "default"
@@ -52,7 +56,7 @@ def quiet_transformers() -> Iterator[None]:
 
 def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress: bool = False,
                 label_map: dict[str, str] | None = None, num_threads: int | None = None,
-                adapter_dir: Path | None = None, backend: str = "auto", **options) -> TransformerScorer:
+                adapter_dir: Path | None = None, backend: str = "auto", **options: Any) -> TransformerScorer:
     """A scorer for `name`: "default" (our offline model), a Hub id, or a local model folder.
 
     `label_map` maps a model's label names to negative/neutral/positive when they are not
@@ -79,12 +83,13 @@ def load_scorer(name: str = DEFAULT, *, cache_dir: Path | None = None, progress:
     else:
         scorer.path = path
         if path.startswith("cuda"):
-            scorer.model.to("cuda")
+            scorer.model.to("cuda")  # type: ignore[arg-type]  # transformers types `to`'s wrapper wrongly
     log.info("sentiment model %s runs on %s", scorer.model_id, scorer.runtime)
     return scorer
 
 
-def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir, progress, options) -> None:
+def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir: Path | None, progress: bool,
+              options: dict[str, Any]) -> None:
     from .onnx_backend import onnx_classifier
 
     scorer.onnx = onnx_classifier(scorer.model, scorer.model_id, num_threads=threads, cache_dir=cache_dir,
@@ -93,7 +98,8 @@ def _use_onnx(scorer: TransformerScorer, threads: int, cache_dir, progress, opti
         scorer.batch_tokens = ONNX_BATCH_TOKENS
 
 
-def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScorer:
+def _load_default(cache_dir: Path | None, progress: bool, adapter_dir: Path | None,
+                  options: dict[str, Any]) -> TransformerScorer:
     from transformers import AutoTokenizer, BertModel
 
     from .modeling import (
@@ -118,16 +124,16 @@ def _load_default(cache_dir, progress, adapter_dir, options) -> TransformerScore
     adapted_embeddings = any(k.startswith("bert.embeddings") for k in adapter.get("trained", []))
     if not adapted_embeddings:
         compact_word_embeddings(model)
-    model.eval()
+    model.eval()  # type: ignore[no-untyped-call]  # transformers leaves eval unannotated
 
-    def base_encoder():
+    def base_encoder() -> torch.nn.Module:
         # The embeddings are identical in the base (the adapter leaves them alone), so share them and
         # load only the 12 base encoder layers (about 85 MB) beside the adapted ones.
         with quiet_transformers():
             encoder = BertModel.from_pretrained(str(base), add_pooling_layer=False)
         if not adapted_embeddings:
             encoder.embeddings = model.bert.embeddings
-        return encoder.to(model.device).eval()
+        return encoder.to(model.device).eval()  # type: ignore[arg-type, no-any-return]  # transformers: see above
 
     return TransformerScorer(model=model, tokenizer=tokenizer, model_id=default_model_id(adapter_dir),
                              labels=np.eye(3), embed_prefix=E5_PREFIX, embedder_factory=base_encoder,
@@ -160,7 +166,8 @@ def model_id_for(name: str = DEFAULT, *, cache_dir: Path | None = None) -> str:
     return f"{name}@{ref.read_text().strip()[:12]}" if ref.is_file() else name
 
 
-def _load_named(name, cache_dir, label_map, options) -> TransformerScorer:
+def _load_named(name: str, cache_dir: Path | None, label_map: dict[str, str] | None,
+                options: dict[str, Any]) -> TransformerScorer:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     local = Path(name).expanduser()
@@ -203,6 +210,6 @@ def default_scorer(cache_dir: Path | None = None) -> TransformerScorer:
         return _cached[key]
 
 
-def embed(texts, *, cache_dir: Path | None = None) -> np.ndarray:
+def embed(texts: Sequence[str], *, cache_dir: Path | None = None) -> np.ndarray:
     """L2-normalised multilingual-e5-small sentence embeddings (see `TransformerScorer.embed`)."""
     return default_scorer(cache_dir).embed(texts)

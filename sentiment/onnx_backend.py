@@ -18,10 +18,15 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .base import _locked, _reporter, cache_root
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel
 
 log = logging.getLogger(__name__)
 FILE_NAME = "classifier.onnx"
@@ -41,7 +46,7 @@ class OnnxClassifier:
 
     path: Path
     num_threads: int
-    _session: object = field(default=None, repr=False)
+    _session: Any = field(default=None, repr=False)  # an onnxruntime.InferenceSession (untyped library)
 
     def __post_init__(self) -> None:
         import onnxruntime as ort
@@ -55,10 +60,11 @@ class OnnxClassifier:
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": input_ids.astype(np.int64), "attention_mask": attention_mask.astype(np.int64)}
-        return self._session.run(["logits"], feed)[0]
+        logits: np.ndarray = self._session.run(["logits"], feed)[0]
+        return logits
 
 
-def onnx_classifier(model, model_id: str, *, num_threads: int, cache_dir: Path | None = None,
+def onnx_classifier(model: PreTrainedModel, model_id: str, *, num_threads: int, cache_dir: Path | None = None,
                     progress: bool = False) -> OnnxClassifier:
     """The ONNX Runtime twin of `model` (a `MeanPoolClassifier`), exported on first use."""
     target = export_dir(model_id, cache_dir) / FILE_NAME
@@ -77,20 +83,21 @@ def onnx_classifier(model, model_id: str, *, num_threads: int, cache_dir: Path |
     return OnnxClassifier(target, num_threads)
 
 
-def export(model, target: Path) -> None:
+def export(model: PreTrainedModel, target: Path) -> None:
     """Export `model` with dynamic batch and length, then fuse it with ORT's BERT optimizer."""
     import torch
     from onnxruntime.transformers import optimizer
 
     class Logits(torch.nn.Module):
-        def __init__(self, inner):
+        def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask):
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             out = self.inner(input_ids=input_ids, attention_mask=attention_mask)
             if getattr(out, "emotion_logits", None) is None:
-                return out.logits
+                logits: torch.Tensor = out.logits
+                return logits
             return torch.cat([out.logits, out.emotion_logits], dim=-1)
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +125,7 @@ def export(model, target: Path) -> None:
     os.replace(partial, target)
 
 
-def max_difference(model, classifier: OnnxClassifier) -> float:
+def max_difference(model: PreTrainedModel, classifier: OnnxClassifier) -> float:
     """Largest probability difference (sentiment and emotion) between PyTorch and ONNX Runtime on a
     padded probe batch."""
     import torch

@@ -25,10 +25,19 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .records import LABELS, Sentiment
+
+if TYPE_CHECKING:  # torch and transformers load on first use, not on import
+    from contextlib import AbstractContextManager
+
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from .onnx_backend import OnnxClassifier
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +74,11 @@ def label_matrix(id2label: dict[int, str]) -> np.ndarray:
     names = [str(id2label[i]).strip().lower() for i in range(n)]
     out = np.zeros((n, len(LABELS)))
     indices = [_INDEX.match(x) for x in names]
-    if all(indices) and n in _BY_COUNT:
-        values = sorted(int(m.group(1)) for m in indices)
+    matched = [m for m in indices if m is not None]
+    if len(matched) == n and n in _BY_COUNT:
+        values = sorted(int(m.group(1)) for m in matched)
         if values == list(range(values[0], values[0] + n)):
-            for i, m in enumerate(indices):
+            for i, m in enumerate(matched):
                 out[i, _BY_COUNT[n][int(m.group(1)) - values[0]]] = 1
             return out
     for i, name in enumerate(names):
@@ -107,8 +117,8 @@ class _Window:
 class TransformerScorer:
     """A sequence classifier plus its tokenizer. Build with `sentiment.load_scorer`."""
 
-    model: object
-    tokenizer: object
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
     model_id: str
     labels: np.ndarray  # label_matrix of the model
     max_length: int = 512
@@ -125,10 +135,10 @@ class TransformerScorer:
     path: str = "torch-fp32"
     #: runs the classifier instead of `model` when set (`sentiment.onnx_backend.OnnxClassifier`: the same
     #: float32 model in ONNX Runtime); `model` stays the reference, and serves embed() and training
-    onnx: object | None = field(default=None, repr=False)
+    onnx: OnnxClassifier | None = field(default=None, repr=False)
     #: builds the encoder used by embed() (called once, on first use); None: the model's own encoder
-    embedder_factory: Callable[[], object] | None = field(default=None, repr=False)
-    _embedder: object | None = field(default=None, repr=False)
+    embedder_factory: Callable[[], torch.nn.Module] | None = field(default=None, repr=False)
+    _embedder: torch.nn.Module | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ public API
     def score(self, texts: Sequence[str]) -> list[Sentiment]:
@@ -230,7 +240,7 @@ class TransformerScorer:
                 windows.append(_Window(i, head + list(ids[start:end]) + tail, float(max(new, 1))))
         return windows
 
-    def _run(self, windows: list[_Window], fn) -> np.ndarray:
+    def _run(self, windows: list[_Window], fn: Callable[[torch.Tensor, torch.Tensor], np.ndarray]) -> np.ndarray:
         """Apply `fn(input_ids, attention_mask) -> ndarray` to windows in length-sorted padded batches."""
         import torch
 
@@ -268,28 +278,28 @@ class TransformerScorer:
         _release_freed_memory()
         if not windows:
             return np.zeros((0, 0))
-        return np.stack([results[s] for s in slot])
+        return np.stack([r for s in slot if (r := results[s]) is not None])
 
-    def _classify(self, ids, mask) -> np.ndarray:
+    def _classify(self, ids: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
         """Per window: the 3 sentiment probabilities, then the emotion probabilities."""
         import torch
 
         n_model = self.labels.shape[0]
         if self.onnx is not None:
             logits = torch.from_numpy(self.onnx.logits(ids.numpy(), mask.numpy()))
-            sentiment, emotion = logits[:, :n_model], logits[:, n_model:]
+            sentiment, emotion = logits[:, :n_model], logits[:, n_model:]  # type: torch.Tensor, torch.Tensor | None
         else:
             with self._autocast():
                 out = self.model(input_ids=ids.to(self.model.device), attention_mask=mask.to(self.model.device))
             sentiment = out.logits
             emotion = getattr(out, "emotion_logits", None) if self.emotion_labels else None
-        probs = torch.softmax(sentiment.float().cpu(), dim=-1).double().numpy() @ self.labels
-        if not self.emotion_labels:
+        probs: np.ndarray = torch.softmax(sentiment.float().cpu(), dim=-1).double().numpy() @ self.labels
+        if not self.emotion_labels or emotion is None:
             return probs
         emotions = torch.softmax(emotion.float().cpu(), dim=-1).double().numpy()
         return np.concatenate([probs, emotions], axis=1)
 
-    def _autocast(self):
+    def _autocast(self) -> AbstractContextManager[object]:
         import contextlib
 
         import torch
@@ -300,7 +310,7 @@ class TransformerScorer:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def _pool(self, ids, mask) -> np.ndarray:
+    def _pool(self, ids: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
         from .modeling import mean_pool
 
         if self._embedder is None:
@@ -309,7 +319,8 @@ class TransformerScorer:
         encoder = self._embedder
         device = next(encoder.parameters()).device  # float32 always: embeddings feed clustering, keep them exact
         hidden = encoder(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
-        return mean_pool(hidden.float().cpu(), mask).double().numpy()
+        pooled: np.ndarray = mean_pool(hidden.float().cpu(), mask).double().numpy()
+        return pooled
 
 
 def _release_freed_memory() -> None:
@@ -321,8 +332,8 @@ def _release_freed_memory() -> None:
             _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
         except OSError:  # not glibc
             _malloc_trim = False
-    if _malloc_trim:
+    if callable(_malloc_trim):
         _malloc_trim(0)
 
 
-_malloc_trim = None
+_malloc_trim: Callable[[int], int] | bool | None = None  # glibc's, False where there is none

@@ -269,11 +269,13 @@ class TagClassifier:
 
 
 def _mean_direction(vectors: np.ndarray) -> np.ndarray:
-    return _normalised(vectors.mean(axis=0, keepdims=True))[0]
+    mean: np.ndarray = _normalised(vectors.mean(axis=0, keepdims=True))[0]
+    return mean
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def _nearest(axis: _Axis, vectors: np.ndarray, temperature: float) -> tuple[list[str], list[float]]:

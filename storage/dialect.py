@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Column, Connection, Integer, Table, cast, func
+from sqlalchemy import ColumnElement, Connection, Integer, Table, cast, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
 def dialect_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that offers `on_conflict_do_nothing/do_update` on the connection's engine."""
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def insert_ignoring_conflicts(connection: Connection, table: Table, index_elements: Sequence[str]) -> Insert:
@@ -30,7 +32,7 @@ def upsert(connection: Connection, table: Table, index_elements: Sequence[str],
     )
 
 
-def epoch_seconds(connection: Connection, column: Column) -> object:
+def epoch_seconds(connection: Connection, column: ColumnElement[datetime]) -> ColumnElement[int]:
     """A SQL expression for `column` (a UTC timestamp) as whole seconds since 1970, for bucketing."""
     if connection.dialect.name == "postgresql":
         return cast(func.floor(func.extract("epoch", column)), Integer)

@@ -26,7 +26,8 @@ def start_run(connection: Connection, job: str, now: datetime | None = None) -> 
     result = connection.execute(job_runs.insert().returning(job_runs.c.id),
                                 {"job": job, "started_at": now or datetime.now(UTC), "status": "running",
                                  "counts": {}})
-    return result.scalar_one()
+    run_id: int = result.scalar_one()
+    return run_id
 
 
 def finish_run(connection: Connection, run_id: int, status: str, counts: dict[str, Any],

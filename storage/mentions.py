@@ -74,7 +74,7 @@ def _string(value: Any, length: int | None = None) -> str | None:
     if value is None:
         return None
     text = safe_text(value if isinstance(value, str) else str(value))
-    return text[:length] if length and len(text) > length else text
+    return text[:length] if length and text and len(text) > length else text
 
 
 def fit_key(value: Any, length: int) -> str:
@@ -144,7 +144,7 @@ _AUTHOR_ID, _HANDLE, _LANGUAGE = _LENGTHS["author_id"], _LENGTHS["author_handle"
 _THREAD, _PARENT = _LENGTHS["thread_id"], _LENGTHS["parent_id"]
 
 
-def _values(mention: Mention, timestamp: Callable[[datetime], Any] = lambda moment: moment) -> tuple:
+def _values(mention: Mention, timestamp: Callable[[datetime], Any] = lambda moment: moment) -> tuple[Any, ...]:
     """`mention_row`'s values in `MENTION_COLUMNS` order, timestamps as `timestamp` makes them for the
     driver (the hot path of bulk ingest)."""
     engagement = mention.engagement
@@ -210,8 +210,9 @@ def _array_type(column_type: Any, dialect: Any) -> str:
     return "TEXT" if isinstance(column_type, String) else column_type.compile(dialect=dialect)
 
 
-def _insert_ignoring_conflicts(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple],
-                               conflict: Sequence[str], returning: Sequence[str] = ()) -> list[tuple]:
+def _insert_ignoring_conflicts(connection: Connection, table: Table, columns: Sequence[str],
+                               rows: Sequence[tuple[Any, ...]], conflict: Sequence[str],
+                               returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
     """`INSERT ... ON CONFLICT (...) DO NOTHING [RETURNING ...]` of `rows`: the new rows' `returning` values.
 
     PostgreSQL gets one array per column (`INSERT ... SELECT * FROM unnest(...)`), sent in binary
@@ -230,7 +231,7 @@ def _insert_ignoring_conflicts(connection: Connection, table: Table, columns: Se
     tail = f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     if returning:
         tail += f" RETURNING {', '.join(returning)}"
-    returned: list[tuple] = []
+    returned: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start:start + ROWS_PER_STATEMENT]
         if postgres:
@@ -269,7 +270,7 @@ def store_mentions(connection: Connection, brand: str, batch: Sequence[Mention])
     `brand` (a post already stored for another brand is new to this one).
     """
     timestamp = driver_for(connection).timestamp
-    rows: dict[tuple[str, str], tuple] = {}
+    rows: dict[tuple[str, str], tuple[Any, ...]] = {}
     originals: dict[tuple[str, str], Mention] = {}
     for mention in batch:
         row = _values(mention, timestamp)
@@ -307,7 +308,8 @@ def load_cursor(connection: Connection, source: str, brand: str, query_name: str
         select(cursors.c.value).where(cursors.c.source == source, cursors.c.brand == brand,
                                       cursors.c.query_name == query_name)).scalar_one_or_none()
     if isinstance(value, dict) and set(value) == {_ENCODED_CURSOR}:
-        return json.loads(value[_ENCODED_CURSOR])
+        decoded: Cursor = json.loads(value[_ENCODED_CURSOR])
+        return decoded
     return value
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Join, Label, Select, and_, case, exists, func, or_, select
 
 from brandpulse.sentiment.records import LABELS
 from brandpulse.storage.schema import alert_state, brands, daily_aggregates, mention_brands, mentions, sentiments
@@ -35,20 +35,20 @@ class MentionFilter:
     authors: Sequence[str] = ()
 
 
-def _label_condition(labels: Sequence[str], own_score: ColumnElement) -> ColumnElement:
+def _label_condition(labels: Sequence[str], own_score: ColumnElement[bool]) -> ColumnElement[bool]:
     """Mentions scored with one of `labels`, or not scored by the model at all for "unscored"."""
     known = [name for name in labels if name != "unscored"]
-    by_label = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
+    by_label: list[ColumnElement[bool]] = [exists().where(own_score, sentiments.c.label.in_(known))] if known else []
     if "unscored" in labels:
         by_label.append(~exists().where(own_score))
     return or_(*by_label)
 
 
-def _mention_conditions(filters: MentionFilter, own_score: ColumnElement) -> list[ColumnElement]:
+def _mention_conditions(filters: MentionFilter, own_score: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the explorer's filters (an empty field adds none)."""
     columns = [(brands.c.name, filters.brands), (mentions.c.source, filters.sources),
                (mentions.c.language, filters.languages), (mentions.c.author_handle, filters.authors)]
-    conditions = [column.in_(list(values)) for column, values in columns if values]
+    conditions: list[ColumnElement[bool]] = [column.in_(list(values)) for column, values in columns if values]
     if filters.labels:
         conditions.append(_label_condition(filters.labels, own_score))
     if filters.since:
@@ -60,7 +60,7 @@ def _mention_conditions(filters: MentionFilter, own_score: ColumnElement) -> lis
     return conditions
 
 
-def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select:
+def _mentions_query(filters: MentionFilter, *, ordered: bool = True) -> Select[Any]:
     """The explorer's query. The model's score is read with correlated subqueries rather than a join:
     a page of 50 newest mentions then costs 50 index lookups, where a left join over a million
     mentions makes SQLite build a Bloom filter over every score first."""
@@ -143,7 +143,7 @@ def active_alerts(connection: Connection) -> pd.DataFrame:
 COUNT_COLUMNS = ["volume", "scored", "negative", "neutral", "positive"]
 
 
-def _label_counts(model_id: str) -> list:
+def _label_counts(model_id: str) -> list[Label[Any]]:
     label = sentiments.c.label
     return [func.count().label("volume"), func.count(label).label("scored"),
             func.sum(case((label == "negative", 1), else_=0)).label("negative"),
@@ -151,14 +151,14 @@ def _label_counts(model_id: str) -> list:
             func.sum(case((label == "positive", 1), else_=0)).label("positive")]
 
 
-def _scored_links(model_id: str):
+def _scored_links(model_id: str) -> Join:
     """mention_brands joined to its brand and to `model_id`'s score (if any)."""
     return (mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
             .outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
                                         sentiments.c.model_id == model_id)))
 
 
-def utc_day(connection: Connection, column: ColumnElement) -> ColumnElement:
+def utc_day(connection: Connection, column: ColumnElement[datetime]) -> ColumnElement[str]:
     """`column` (a UTC timestamp) as its UTC calendar day, 'YYYY-MM-DD'.
 
     SQLite stores UTC timestamps as ISO text, so the day is its first ten characters (cheaper than
@@ -268,7 +268,7 @@ def pruned_before(connection: Connection) -> datetime | None:
     return None if last is None else datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def reach_expression() -> ColumnElement:
+def reach_expression() -> ColumnElement[int]:
     """How many people a post reached: its views where the source counts them, else its author's audience."""
     return func.coalesce(mentions.c.views, mentions.c.author_reach, 0)
 
@@ -277,7 +277,7 @@ SCORED_MENTION_COLUMNS = ["id", "source", "external_id", "created_at", "language
                           "author_handle", "author_reach", "reach", "likes", "reposts", "replies", "url", "text"]
 
 
-def _scored_mentions_query(model_id: str, brand: str, start: datetime, end: datetime):
+def _scored_mentions_query(model_id: str, brand: str, start: datetime, end: datetime) -> Select[Any]:
     return (select(mentions.c.id, mentions.c.source, mentions.c.external_id, mention_brands.c.created_at,
                    mentions.c.language, sentiments.c.label, sentiments.c.score, mentions.c.author_handle,
                    mentions.c.author_reach, reach_expression().label("reach"), mentions.c.likes,
@@ -292,8 +292,9 @@ def _scored_mentions_query(model_id: str, brand: str, start: datetime, end: date
 def top_reached(connection: Connection, *, model_id: str, brand: str, start: datetime, end: datetime,
                 label: str = "negative", limit: int = 10) -> pd.DataFrame:
     """The `label` mentions of `brand` in [start, end) that reached the most people."""
-    engagement = sum((func.coalesce(column, 0) for column in (mentions.c.likes, mentions.c.reposts,
-                                                            mentions.c.replies, mentions.c.quotes)), 0)
+    likes, reposts, replies, quotes = (func.coalesce(column, 0) for column in (mentions.c.likes, mentions.c.reposts,
+                                                                              mentions.c.replies, mentions.c.quotes))
+    engagement = likes + reposts + replies + quotes
     query = (_scored_mentions_query(model_id, brand, start, end).where(sentiments.c.label == label)
              .order_by(reach_expression().desc(), engagement.desc(), mentions.c.id).limit(limit))
     return mention_frame(connection.execute(query).all(), SCORED_MENTION_COLUMNS)
@@ -360,7 +361,8 @@ def _utc(moment: Any) -> datetime | None:
         return None
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    utc: datetime = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc
 
 
 def most_reached(connection: Connection, *, model_id: str, start: datetime, end: datetime,

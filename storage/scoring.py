@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from filelock import FileLock
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, delete, exists, func, select, update
 
 from brandpulse.sentiment.records import Sentiment
 from brandpulse.storage.dialect import insert_ignoring_conflicts, supports_skip_locked
@@ -25,7 +25,7 @@ class ScoringTask:
     language: str | None
 
 
-def _unscored(model_id: str, rescore: bool):
+def _unscored(model_id: str, rescore: bool) -> ColumnElement[bool]:
     """Mentions without a score from `model_id`.
 
     Unless `rescore` is asked for, mentions already scored by another model are left alone: a new
@@ -61,8 +61,8 @@ def claim_unscored(connection: Connection, model_id: str, limit: int, *, rescore
     claimed = select(scoring_queue.c.mention_id).order_by(scoring_queue.c.mention_id).limit(limit)
     if supports_skip_locked(connection):
         claimed = claimed.with_for_update(skip_locked=True)
-    claimed = claimed.subquery()
-    query = select(*columns).join(claimed, claimed.c.mention_id == mentions.c.id).order_by(mentions.c.id)
+    claimed_rows = claimed.subquery()
+    query = select(*columns).join(claimed_rows, claimed_rows.c.mention_id == mentions.c.id).order_by(mentions.c.id)
     return [ScoringTask(*row) for row in connection.execute(query)]
 
 
@@ -87,7 +87,7 @@ def save_scores(connection: Connection, scored: Sequence[tuple[int, Sentiment]],
             for mention_id, s in sorted(scored, key=lambda pair: pair[0])]
     if rows:
         connection.execute(insert_ignoring_conflicts(connection, sentiments, ["mention_id", "model_id"]), rows)
-        scored_ids = sorted({row["mention_id"] for row in rows})
+        scored_ids = sorted({mention_id for mention_id, _ in scored})
         connection.execute(delete(scoring_queue).where(scoring_queue.c.mention_id.in_(scored_ids)))
     detected = [{"mid": mention_id, "lang": language} for mention_id, language in sorted((languages or {}).items())
                 if language]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, Select, and_, case, func, select
 
 from brandpulse.storage.dialect import epoch_seconds
 from brandpulse.storage.retention import daily_series
@@ -46,7 +47,7 @@ _COUNTS = ["volume", "scored", "negative", "neutral", "positive", "angry"]
 
 
 def _counts_query(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
-                  by: str | None, brand_names: Sequence[str] | None):
+                  by: str | None, brand_names: Sequence[str] | None) -> Select[Any]:
     bucket_start = epoch_seconds(connection, mention_brands.c.created_at) // step * step
     label = sentiments.c.label
     keys = [brands.c.name.label("brand")]
@@ -131,4 +132,4 @@ def split_series(connection: Connection, *, by: str, model_id: str, start: datet
     query = _counts_query(connection, model_id, start, end, step, by, brand_names)
     rows = pd.DataFrame(connection.execute(query).all(), columns=["brand", by, "bucket", *_COUNTS])
     index = bucket_index(start, end, bucket)
-    return {(brand, value): _frame(group, index) for (brand, value), group in rows.groupby(["brand", by])}
+    return {(str(brand), str(value)): _frame(group, index) for (brand, value), group in rows.groupby(["brand", by])}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
@@ -38,8 +39,8 @@ def claim_untagged(connection: Connection, limit: int) -> list[TagTask]:
     claimed = select(tag_queue.c.mention_id).order_by(tag_queue.c.mention_id).limit(limit)
     if supports_skip_locked(connection):
         claimed = claimed.with_for_update(skip_locked=True)
-    claimed = claimed.subquery()
-    query = (select(mentions.c.id, mentions.c.text).join(claimed, claimed.c.mention_id == mentions.c.id)
+    claimed_rows = claimed.subquery()
+    query = (select(mentions.c.id, mentions.c.text).join(claimed_rows, claimed_rows.c.mention_id == mentions.c.id)
              .order_by(mentions.c.id))
     return [TagTask(*row) for row in connection.execute(query)]
 
@@ -67,7 +68,7 @@ def save_tags(connection: Connection, tagged: Sequence[tuple[int, Tags]], classi
         .where(case_mentions.c.mention_id.in_(ids), case_mentions.c.role == "customer", cases.c.touchpoint.is_(None))
         .order_by(case_mentions.c.mention_id)).all()
     by_mention = {row["mention_id"]: row for row in rows}
-    first_post = {}
+    first_post: dict[int, Any] = {}
     for case_id, mention_id in untagged_cases:
         first_post.setdefault(case_id, by_mention[mention_id])
     if first_post:
