@@ -10,7 +10,7 @@ import copy
 from datetime import UTC, datetime
 
 from listeners_testkit import FakeClock
-from replay_kit import recorded, reply
+from replay_kit import recorded
 
 from brandpulse.listeners import bluesky, mastodon, reddit, x
 from brandpulse.listeners.query import BrandQuery
