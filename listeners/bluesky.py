@@ -9,8 +9,9 @@ has exactly one language; the client-side filter makes the final decision.
 Results are walked newest to oldest (a `Walk` keyed by the post's sort time, the earlier of
 ``createdAt`` and ``indexedAt``, and its URI). The search cursor is an offset, so posts arriving
 between two pages would push already-read posts onto the next page: those are dropped by comparing
-with the walk's lowest point. The raw JSON is validated post by post (not page by page), so one
-malformed post is skipped and counted while its neighbours are kept.
+with the walk's lowest point. With ``accounts`` on the query, each brand account's author feed
+(``posts_with_replies``) is walked the same way for its replies. The raw JSON is validated post by
+post (not page by page), so one malformed post is skipped and counted while its neighbours are kept.
 """
 
 from __future__ import annotations

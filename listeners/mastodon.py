@@ -9,6 +9,9 @@ instance minutes late with ids older than statuses already read; each run theref
 Search (``/api/v2/search``, ``type=statuses``, needs a token; one plain query per alternative of the
 brand query, `to_mastodon`) is walked newest first with ``offset`` and ``min_id`` at the floor.
 
+With ``accounts`` on the query, each brand account's statuses are read forward from the newest one
+seen, replies only, each with its parent's URI and thread root from its context.
+
 ``external_id`` is the status URI, the same whichever instance relays it. HTML content is reduced
 to text; ``language`` comes from the status. Rate limits: Mastodon.py is set to raise on 429 and
 the ``X-RateLimit-*`` values it parses drive the listener's waits. The cursor::

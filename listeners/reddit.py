@@ -12,7 +12,9 @@ Three feeds per brand query, in this order each run:
 Submissions and comments use `Walk` cursors: the floor is a (created_utc, ids) mark, a walk
 interrupted by a crash or the page limit resumes at its ``after``, and the floor only rises when a
 walk reaches it. Each watched thread keeps its own mark, so a re-read yields only new comments.
-``external_id`` is the fullname (``t3_…`` submission, ``t1_…`` comment). The cursor::
+With ``accounts`` on the query, each brand account's comments (``/user/<name>/comments``) are walked
+the same way, kept whatever the query says and marked ``from_brand``. ``external_id`` is the fullname
+(``t3_…`` submission, ``t1_…`` comment). The cursor::
 
     {"submissions": <walk>, "comments": <walk>, "threads": {"t3_x": {"created": ts, "mark": <mark>}}}
 

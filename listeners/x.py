@@ -25,6 +25,10 @@ the shutdown; a reconnect or retry wait ends at once too). Each brand's cursor h
 cursor's shape (``since_id`` = newest post its rule delivered), so switching back to search mode
 continues from there.
 
+The brand accounts' replies (``accounts`` on the query) are a second search,
+``from:<account> is:reply``, with its own position in the cursor (``replies``); in stream mode it
+runs before each stream run. They are kept whatever the brand's filter says, marked ``from_brand``.
+
 Read budget: before every call the listener asks the `ReadBudget` what remains, requests no more
 posts than that, and stops with a log line when even the smallest page (10 posts) could pass the
 cap. Every post returned is spent (X bills reads, whatever our filter keeps).
