@@ -98,7 +98,8 @@ class _Inbox:
         self.with_open_cases: set[tuple[str, str, str]] = set()
 
     def take(self, connection: Connection, post: Candidate) -> Counter[str]:
-        if post.author and (post.source, post.author.lstrip("@").casefold()) in self.accounts:
+        # a post linked to no brand is one of a brand's own, stored unlinked by the collect job
+        if post.brand is None or (post.author and (post.source, post.author.lstrip("@").casefold()) in self.accounts):
             return Counter(replies=1) if link_reply(connection, post, self.now) is not None else Counter()
         brand = self.brands.get(post.brand or "")
         if brand is None:

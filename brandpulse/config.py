@@ -53,11 +53,12 @@ class BrandConfig(Strict):
     languages: list[str] = []
     query: str | None = None
     include_reposts: bool = False
-    include_own_posts: bool = Field(default=False, description="keep posts by the brand's own handles")
+    include_own_posts: bool = Field(default=False, description="count posts by the brand's own handles as "
+                                    "mentions (posts by its accounts never count)")
     competitors: list[str] = []
     sources: list[str] | None = None
     accounts: dict[str, list[str]] = Field(default={}, description="the brand's own accounts per source "
-                                           "(x: [LumoraHelp]): their replies answer cases")
+                                           "(x: [LumoraHelp]): their replies are collected and answer cases")
 
     @model_validator(mode="after")
     def _something_to_search(self) -> BrandConfig:
@@ -65,17 +66,24 @@ class BrandConfig(Strict):
             raise ValueError("a brand needs at least one of terms, aliases, handles, hashtags or query")
         return self
 
-    def is_own_post(self, author_handle: str | None) -> bool:
-        """Written by one of the brand's own accounts: its replies and statements are not customer voice."""
-        if self.include_own_posts or not author_handle:
+    def is_own_post(self, author_handle: str | None, source: str | None = None) -> bool:
+        """Written by one of the brand's own accounts: its replies and statements are not customer
+        voice. Its `accounts` on `source` always are; its `handles` unless `include_own_posts`."""
+        if not author_handle:
             return False
-        return author_handle.lstrip("@").casefold() in {h.lstrip("@").casefold() for h in self.handles}
+        handle = author_handle.lstrip("@").casefold()
+        if source and handle in {a.lstrip("@").casefold() for a in self.accounts.get(source, [])}:
+            return True
+        return not self.include_own_posts and handle in {h.lstrip("@").casefold() for h in self.handles}
 
-    def to_query(self) -> BrandQuery:
+    def to_query(self, source: str | None = None) -> BrandQuery:
+        """The brand's query; for `source`, with the brand's accounts there, whose replies the
+        listener collects too."""
         return BrandQuery(brand=self.name, terms=tuple(self.terms), aliases=tuple(self.aliases),
                           handles=tuple(self.handles), hashtags=tuple(self.hashtags),
                           exclusions=tuple(self.exclusions), languages=tuple(self.languages),
-                          expression=self.query, include_reposts=self.include_reposts)
+                          expression=self.query, include_reposts=self.include_reposts,
+                          accounts=tuple(self.accounts.get(source, ())) if source else ())
 
 
 class ScheduleConfig(Strict):

@@ -65,13 +65,13 @@ def _collect(runtime: Runtime, source_name: str) -> dict[str, Any]:
     if isinstance(listener, BrandStream) and listener.streaming:
         # One connection carries every brand; the listener ends it soon after runtime.stop is set,
         # yielding what it collected, so its batches are all stored.
-        queries = [brand.to_query() for brand in run.brands.values()]
+        queries = [brand.to_query(source_name) for brand in run.brands.values()]
         run.consume("all brands", listener.stream([(query, run.cursor(query)) for query in queries], stop=runtime.stop))
     else:
         for brand in run.brands.values():
             if runtime.stop.is_set():
                 break
-            query = brand.to_query()
+            query = brand.to_query(source_name)
             batches = ((query, batch) for batch in listener.fetch(query, run.cursor(query)))
             if not run.consume(brand.name, batches, stop=runtime.stop):
                 break
@@ -126,13 +126,15 @@ class _CollectRun:
 
     def store(self, query: BrandQuery, batch: Batch) -> None:
         brand = self.brands[query.brand]
-        voices = [m for m in batch.mentions if not brand.is_own_post(m.author_handle)]
-        self.counts["own_posts"] += len(batch.mentions) - len(voices)
-        if detected := with_languages(voices):
+        is_own = [m.from_brand or brand.is_own_post(m.author_handle, self.source) for m in batch.mentions]
+        own = [m for m, mine in zip(batch.mentions, is_own, strict=True) if mine]
+        voices = [m for m, mine in zip(batch.mentions, is_own, strict=True) if not mine]
+        self.counts["own_posts"] += len(own)
+        if detected := with_languages(batch.mentions):
             self.counts["languages_detected"] += detected
-        with self.runtime.engine.begin() as connection:
+        with self.runtime.engine.begin() as connection:  # the brand's posts are stored unlinked: never voice
             stored = store_batch(connection, source=self.source, brand=brand.name, query_name=query.name,
-                                 batch=voices, cursor=batch.cursor)
+                                 batch=voices, cursor=batch.cursor, brand_posts=own)
         stats = batch.stats
         self.counts.update(calls=stats.calls, fetched=stats.fetched, filtered=stats.filtered, skipped=stats.skipped,
                            errors=stats.errors, budget_used=stats.budget_used, new=len(stored.new),

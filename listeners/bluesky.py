@@ -9,8 +9,9 @@ has exactly one language; the client-side filter makes the final decision.
 Results are walked newest to oldest (a `Walk` keyed by the post's sort time, the earlier of
 ``createdAt`` and ``indexedAt``, and its URI). The search cursor is an offset, so posts arriving
 between two pages would push already-read posts onto the next page: those are dropped by comparing
-with the walk's lowest point. The raw JSON is validated post by post (not page by page), so one
-malformed post is skipped and counted while its neighbours are kept.
+with the walk's lowest point. With ``accounts`` on the query, each brand account's author feed
+(``posts_with_replies``) is walked the same way for its replies. The raw JSON is validated post by
+post (not page by page), so one malformed post is skipped and counted while its neighbours are kept.
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ class BlueskyListener(ApiListener):
                           self._classify, stats)
         self._logged_in = True
 
-    def _mention(self, post: dict[str, Any], query: BrandQuery) -> Mention | None:
+    def _mention(self, post: dict[str, Any], query: BrandQuery, *, from_brand: bool = False) -> Mention | None:
+        """The brand's mention for one post view; one by the brand's accounts (`from_brand`: read
+        from their feed; or its author is one of them) is kept whatever the filter says."""
         from atproto_client import models
         from atproto_client.models.utils import get_or_create
 
@@ -172,11 +175,12 @@ class BlueskyListener(ApiListener):
         created = _created_time(post)
         langs = record.get("langs") or []
         language = str(langs[0]) if isinstance(langs, list) and langs else None
-        if not query.matches(text, language):  # an image-only post without alt text has no words to match
-            return None
         author = post.get("author") or {}
         did = author.get("did")
         handle = _handle(author)
+        from_brand = from_brand or query.is_account(handle)
+        if not from_brand and not query.matches(text, language):  # an image-only post without alt text has no words
+            return None
         rkey = uri.rsplit("/", 1)[-1]
         reply = record.get("reply") or {}
         return Mention(
@@ -188,22 +192,30 @@ class BlueskyListener(ApiListener):
                                   replies=int(post.get("replyCount") or 0), quotes=int(post.get("quoteCount") or 0)),
             thread_id=((reply.get("root") or {}).get("uri") if reply else None) or uri,
             parent_id=(reply.get("parent") or {}).get("uri") if reply else None,
-            raw=post,
+            raw=post, from_brand=from_brand,
         )
 
     def fetch(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        from atproto_client import models
 
         if self.settings.handle and not (self.settings.app_password
                                          and self.settings.app_password.get_secret_value()):
             raise AuthError(SOURCE, (self.settings.env_var("app_password"),), "no app password is set")
-        q = to_bluesky(query)
+        to_bluesky(query)  # a query the search cannot take fails before anything is read
         state = BlueskyCursor.load(cursor)
         walk = Walk.of(state.walk)
         if walk.floor is None and not walk.in_progress:
             walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
         client = self._connect()
         collector = Collector(SOURCE, log)
+        yield from self._search(query, state, walk, client, collector)
+        for actor in query.accounts:
+            yield from self._author_feed(actor, query, state, client, collector)
+
+    def _search(self, query: BrandQuery, state: BlueskyCursor, walk: Walk, client: Any,
+                collector: Collector) -> Iterator[Batch]:
+        from atproto_client import models
+
+        q = to_bluesky(query)
         lang = query.languages[0].split("-")[0] if len(query.languages) == 1 else None
 
         def fetch_page(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
@@ -226,14 +238,61 @@ class BlueskyListener(ApiListener):
             posts = body.get("posts") or []
             return (posts if isinstance(posts, list) else []), body.get("cursor")
 
-        def key(post: dict[str, Any]) -> tuple[float, str]:
-            return _created_time(post).timestamp(), str(require(post.get("uri"), "uri"))
+        def cursor() -> Cursor:
+            state.walk = walk.state()
+            return state.dump()
 
-        steps = WalkSteps(fetch=fetch_page, key=key, convert=lambda post: self._mention(post, query),
+        steps = WalkSteps(fetch=fetch_page, key=_key, convert=lambda post: self._mention(post, query),
                           id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
-                          cursor=lambda: BlueskyCursor(walk=walk.state()).dump(), offset_paging=True,
-                          label="search walk")
+                          cursor=cursor, offset_paging=True, label="search walk")
         yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
+
+    def _author_feed(self, actor: str, query: BrandQuery, state: BlueskyCursor, client: Any,
+                     collector: Collector) -> Iterator[Batch]:
+        """A brand account's replies: its author feed (``posts_with_replies``) walked newest first,
+        keeping its own replies (not its reposts, not its top-level posts)."""
+        from atproto_client import models
+
+        walk = Walk.of(state.accounts.get(actor))
+        if walk.floor is None and not walk.in_progress:
+            walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
+
+        def fetch_page(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
+            self._login(stats)
+            params = models.AppBskyFeedGetAuthorFeed.Params(actor=actor, filter="posts_with_replies",
+                                                            limit=self.settings.page_size, cursor=token or None)
+            response = self.retrier.call(
+                "getAuthorFeed", lambda: client.invoke_query("app.bsky.feed.getAuthorFeed", params=params,
+                                                             output_encoding="application/json"),
+                self._classify, stats)
+            self.retrier.gate.note_headers(response.headers, "ratelimit-remaining", "ratelimit-reset")
+            body = response.content if isinstance(response.content, dict) else {}
+            listed = body.get("feed")
+            feed: list[Any] = listed if isinstance(listed, list) else []
+            replies = [item.get("post") for item in feed if isinstance(item, dict) and _own_reply(item)]
+            stats.fetched += len(feed) - len(replies)
+            stats.filtered += len(feed) - len(replies)
+            return replies, body.get("cursor")
+
+        def cursor() -> Cursor:
+            state.accounts = {**state.accounts, actor: walk.state()}
+            return state.dump()
+
+        steps = WalkSteps(fetch=fetch_page, key=_key, convert=lambda post: self._mention(post, query, from_brand=True),
+                          id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
+                          cursor=cursor, label=f"{actor}'s feed walk")
+        yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
+
+
+def _key(post: dict[str, Any]) -> tuple[float, str]:
+    return _created_time(post).timestamp(), str(require(post.get("uri"), "uri"))
+
+
+def _own_reply(item: dict[str, Any]) -> bool:
+    """An author feed item that is the author's own reply: no repost ``reason``, a ``record.reply``."""
+    post = item.get("post")
+    record = post.get("record") if isinstance(post, dict) else None
+    return not item.get("reason") and isinstance(record, dict) and bool(record.get("reply"))
 
 
 create = BlueskyListener.create

@@ -9,6 +9,9 @@ instance minutes late with ids older than statuses already read; each run theref
 Search (``/api/v2/search``, ``type=statuses``, needs a token; one plain query per alternative of the
 brand query, `to_mastodon`) is walked newest first with ``offset`` and ``min_id`` at the floor.
 
+With ``accounts`` on the query, each brand account's statuses are read forward from the newest one
+seen, replies only, each with its parent's URI and thread root from its context.
+
 ``external_id`` is the status URI, the same whichever instance relays it. HTML content is reduced
 to text; ``language`` comes from the status. Rate limits: Mastodon.py is set to raise on 429 and
 the ``X-RateLimit-*`` values it parses drive the listener's waits. The cursor::
@@ -24,6 +27,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 from mastodon import Mastodon
@@ -43,7 +47,7 @@ from .base import (
     run_walk,
 )
 from .query import BrandQuery, fold, to_mastodon
-from .records import Batch, BatchStats, Cursor, Engagement, MastodonCursor, MastodonTag, Mention
+from .records import Batch, BatchStats, Cursor, Engagement, MastodonAccount, MastodonCursor, MastodonTag, Mention
 from .text import html_to_text
 
 SOURCE = "mastodon"
@@ -98,15 +102,19 @@ def _count(value: Any) -> int | None:
         return None
 
 
-def _link_threads(mentions: list[Mention], threads: dict[str, str]) -> None:
-    """Mastodon names no conversation: a reply whose parent was read in this walk (a timeline reads
-    newest first, so usually further down the page) joins the parent's thread."""
+def _link_threads(mentions: list[Mention], read: dict[str, tuple[str, str | None]]) -> None:
+    """Mastodon names a reply's parent by its local id only, and no conversation: a reply whose
+    parent was read in this walk (a timeline reads newest first, so usually further down the page)
+    gets the parent's URI as `parent_id` and joins its thread. `read` maps the walk's status ids to
+    their (URI, thread)."""
     for mention in reversed(mentions):
         status_id = str(mention.raw.get("id") or "")
-        if mention.thread_id is None and mention.parent_id in threads:
-            mention.thread_id = threads[mention.parent_id]
-        if status_id and mention.thread_id:
-            threads[status_id] = mention.thread_id
+        parent = read.get(str(mention.raw.get("in_reply_to_id") or ""))
+        if parent is not None:
+            mention.parent_id = parent[0]
+            mention.thread_id = mention.thread_id or parent[1]
+        if status_id:
+            read[status_id] = (mention.external_id, mention.thread_id)
 
 
 def _created_after(status: Any, since: datetime) -> bool:
@@ -158,6 +166,7 @@ class MastodonListener(ApiListener):
                             ratelimit_method="throw", request_timeout=settings.timeout_seconds,
                             version_check_mode="none", session=session, user_agent=settings.user_agent)
         self.has_token = bool(token)
+        self.domain = urlsplit(settings.api_base_url).hostname or ""
         self._flake_ids = False
 
     @property
@@ -195,7 +204,15 @@ class MastodonListener(ApiListener):
             self.retrier.gate.note(remaining, self.clock().timestamp() + max(0.0, reset - time.time()))
         return result
 
-    def _mention(self, status: Any, query: BrandQuery) -> Mention | None:
+    def _is_account(self, account: Any, query: BrandQuery) -> bool:
+        """Whether `account` is one of the brand's: its ``acct`` as configured, with or without
+        this instance's domain (a local account's ``acct`` has none)."""
+        acct = str(_get(account, "acct") or "")
+        return query.is_account(acct) or ("@" not in acct and query.is_account(f"{acct}@{self.domain}"))
+
+    def _mention(self, status: Any, query: BrandQuery, *, from_brand: bool = False) -> Mention | None:
+        """The brand's mention for one status. Its `parent_id` is left to `_link_threads` (or, for a
+        brand account's reply, `_answered`): Mastodon gives the parent's local id, not its URI."""
         status_id = str(require(_get(status, "id"), "id"))
         uri = str(_get(status, "uri") or _get(status, "url") or status_id)
         reblogged = _get(status, "reblog")
@@ -207,11 +224,11 @@ class MastodonListener(ApiListener):
         text = require("\n".join(part for part in (spoiler, content) if part), "content")
         created = parse_time(require(_get(status, "created_at"), "created_at"))
         language = _get(post, "language") or None
-        if not query.matches(text, language):
-            return None
         account = _get(status, "account") or {}
+        from_brand = from_brand or self._is_account(account, query)
+        if not from_brand and not query.matches(text, language):
+            return None
         followers = _get(account, "followers_count")
-        parent = _get(status, "in_reply_to_id")
         return Mention(
             source=SOURCE, external_id=uri, text=text, created_at=created, brand=query.brand,
             url=_get(status, "url") or uri, author_id=str(_get(account, "id")) if _get(account, "id") else None,
@@ -222,8 +239,7 @@ class MastodonListener(ApiListener):
                                   reposts=_count(_get(post, "reblogs_count")),
                                   replies=_count(_get(post, "replies_count")),
                                   quotes=_count(_get(post, "quotes_count"))),
-            thread_id=_thread(status, uri), parent_id=str(parent) if parent else None,
-            raw=json.loads(json.dumps(status, default=str)),
+            thread_id=_thread(status, uri), raw=json.loads(json.dumps(status, default=str)), from_brand=from_brand,
         )
 
     def hashtags(self, query: BrandQuery) -> list[str]:
@@ -250,6 +266,8 @@ class MastodonListener(ApiListener):
             out.search = {q: out.search.get(q) for q in queries}
             for q in queries:
                 yield from self._search(q, query, out, collector)
+        for acct in query.accounts:
+            yield from self._account(acct, query, out, collector)
 
     def _start(self, entry: MastodonTag) -> Any:
         """Where a tag's timeline is read from: a little before the newest status seen (remote
@@ -279,7 +297,7 @@ class MastodonListener(ApiListener):
     def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
         entry = out.tags.setdefault(fold(tag), MastodonTag())
         start = self._start(entry)
-        threads: dict[str, str] = {}
+        threads: dict[str, tuple[str, str | None]] = {}
         for page in range(self.settings.max_pages):
             stats = BatchStats()
             statuses = self._timeline(tag, start, stats)
@@ -332,6 +350,54 @@ class MastodonListener(ApiListener):
         steps = WalkSteps(fetch=fetch, key=key, convert=lambda s: self._mention(s, query),
                           id_of=lambda s: _get(s, "id"), cursor=cursor, offset_paging=True, label="search walk")
         yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
+
+
+    def _account(self, acct: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
+        """A brand account's replies: its statuses read forward from the newest one seen (the first
+        run from `lookback_hours` back), each reply with its parent's URI and thread (`_answered`)."""
+        stats = BatchStats()
+        entry = out.accounts.get(acct)
+        if entry is None:
+            account = self._call(f"look up {acct}", lambda: self.api.account_lookup(acct), stats)
+            entry = MastodonAccount(id=str(require(_get(account, "id"), "id")))
+            out.accounts = {**out.accounts, acct: entry}
+        start = entry.min_id or _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+        for page in range(self.settings.max_pages):
+            statuses = list(self._call(f"{acct}'s statuses", lambda s=start: self.api.account_statuses(
+                entry.id, min_id=s, exclude_reblogs=True, limit=self.settings.page_size), stats) or [])
+            replies = [status for status in statuses if _get(status, "in_reply_to_id")]
+            stats.fetched += len(statuses) - len(replies)
+            stats.filtered += len(statuses) - len(replies)
+            mentions = collector.collect(replies, lambda s, st=stats: self._answered(s, query, st),
+                                         lambda s: _get(s, "id"),
+                                         stats)
+            ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
+            if ids:
+                entry.min_id = start = max(ids, key=_order)
+            more = bool(ids) and len(statuses) >= self.settings.page_size
+            if more and page == self.settings.max_pages - 1:
+                stats.stop_reason = f"page limit; the next run continues {acct}'s statuses"
+            yield Batch(mentions, out.dump(), stats)
+            if not more:
+                return
+            stats = BatchStats()
+
+    def _answered(self, status: Any, query: BrandQuery, stats: BatchStats) -> Mention | None:
+        """A brand account's reply, with the URI of the status it answers and the thread's root
+        (``/api/v1/statuses/:id/context``: its ancestors, root first), so that it meets the
+        customer's post as the other statuses store it."""
+        mention = self._mention(status, query, from_brand=True)
+        if mention is None:
+            return None
+        context = self._call("reply context", lambda: self.api.status_context(_get(status, "id")), stats)
+        ancestors = list(_get(context, "ancestors") or [])
+        parent_id = str(_get(status, "in_reply_to_id"))
+        parent = next((a for a in ancestors if str(_get(a, "id")) == parent_id), None)
+        mention.parent_id = str(_get(parent, "uri") or _get(parent, "url")) if parent is not None else None
+        if ancestors:
+            root = ancestors[0]
+            mention.thread_id = _thread(root, str(_get(root, "uri") or _get(root, "url") or _get(root, "id")))
+        return mention
 
 
 create = MastodonListener.create

@@ -481,6 +481,10 @@ class BrandQuery:
     expression: str | None = None
     include_reposts: bool = False
     name: str = field(default="default")
+    #: The brand's own accounts on the source this query is for (handles, without ``@``): listeners
+    #: also read these accounts' replies, keep them whatever the filter says, and mark them
+    #: `Mention.from_brand`. They are not search terms.
+    accounts: tuple[str, ...] = ()
     _tree: Node = field(default=TRUE, init=False, repr=False, compare=False, hash=False)
     _base: Node = field(default=TRUE, init=False, repr=False, compare=False, hash=False)
 
@@ -491,6 +495,7 @@ class BrandQuery:
         setattr_(self, "handles", _prefixed(tuple(v.strip() for v in _tuple(self.handles)), "@"))
         setattr_(self, "hashtags", _prefixed(tuple(v.strip() for v in _tuple(self.hashtags)), "#"))
         setattr_(self, "languages", tuple(v.strip().lower() for v in _tuple(self.languages) if v.strip()))
+        setattr_(self, "accounts", tuple(v.strip().lstrip("@") for v in _tuple(self.accounts) if v.strip().lstrip("@")))
         if self.expression is not None and not self.expression.strip():
             setattr_(self, "expression", None)
 
@@ -526,6 +531,12 @@ class BrandQuery:
         if not text or not self.language_ok(language):
             return False
         return evaluate(self._tree, fold(text))
+
+    def is_account(self, handle: str | None) -> bool:
+        """Whether `handle` is one of the brand's own accounts (without ``@``, ignoring case)."""
+        if not handle:
+            return False
+        return handle.lstrip("@").casefold() in {account.casefold() for account in self.accounts}
 
     def matched_terms(self, text: str) -> list[str]:
         """The base terms (terms, aliases, handles, hashtags) found in `text`, for explanations."""

@@ -31,9 +31,11 @@ class CursorState(_State):
     """A listener's resume point. `load` reads storage's JSON (a cursor that does not validate is
     logged and the listener starts afresh rather than failing every run); `dump` writes a fresh
     JSON document, so a batch's cursor never shares state with the listener that goes on.
-    `omit_unset` leaves fields that are None out of it."""
+    `omit_unset` leaves fields that are None out of it; `omit_empty` names fields left out while
+    they are empty (the brand accounts' states, absent from the cursors of brands without accounts)."""
 
     omit_unset: ClassVar[bool] = False
+    omit_empty: ClassVar[tuple[str, ...]] = ("accounts", "replies")
 
     @classmethod
     def load(cls, data: Cursor | None) -> Self:
@@ -47,7 +49,11 @@ class CursorState(_State):
             return cls()
 
     def dump(self) -> Cursor:
-        return self.model_dump(mode="json", exclude_none=self.omit_unset)
+        data = self.model_dump(mode="json", exclude_none=self.omit_unset)
+        for name in self.omit_empty:
+            if name in data and not data[name]:
+                del data[name]
+        return data
 
 
 class MarkState(_State):
@@ -73,12 +79,21 @@ class XWalk(_State):
     start_time: str | None = None
 
 
-class XCursor(CursorState):
-    """Search: ``since_id`` of the last completed walk and the walk in progress. The stream keeps
-    ``since_id`` only (the newest post its rule delivered), so both modes continue each other."""
+class XSearch(_State):
+    """One search's ``since_id`` (of its last completed walk) and the walk in progress."""
 
     since_id: str | None = None
     walk: XWalk | None = None
+
+
+class XCursor(CursorState):
+    """Search: ``since_id`` of the last completed walk and the walk in progress. The stream keeps
+    ``since_id`` only (the newest post its rule delivered), so both modes continue each other.
+    ``replies`` is the search for the brand accounts' replies (``from:<account> is:reply``)."""
+
+    since_id: str | None = None
+    walk: XWalk | None = None
+    replies: XSearch | None = None
 
 
 class RedditThread(_State):
@@ -90,6 +105,8 @@ class RedditCursor(CursorState):
     submissions: WalkState = Field(default_factory=WalkState)
     comments: WalkState = Field(default_factory=WalkState)
     threads: dict[str, RedditThread] = Field(default_factory=dict)
+    #: The brand accounts' comment listings (``/user/<name>/comments``), by account name.
+    accounts: dict[str, WalkState] = Field(default_factory=dict)
 
 
 class MastodonTag(_State):
@@ -97,13 +114,23 @@ class MastodonTag(_State):
     recent: list[str] = Field(default_factory=list)
 
 
+class MastodonAccount(_State):
+    """A brand account's statuses: its id on the instance, and the newest status read."""
+
+    id: str
+    min_id: str | None = None
+
+
 class MastodonCursor(CursorState):
     tags: dict[str, MastodonTag] = Field(default_factory=dict)
     search: dict[str, WalkState | None] = Field(default_factory=dict)
+    accounts: dict[str, MastodonAccount] = Field(default_factory=dict)
 
 
 class BlueskyCursor(CursorState):
     walk: WalkState = Field(default_factory=WalkState)
+    #: The brand accounts' author feeds (``getAuthorFeed``, replies included), by handle.
+    accounts: dict[str, WalkState] = Field(default_factory=dict)
 
 
 class HackerNewsCursor(CursorState):
@@ -171,6 +198,9 @@ class Mention:
     thread_id: str | None = None
     parent_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Written by one of the brand's own accounts (`BrandQuery.accounts`): a reply or statement of
+    #: the brand, which answers cases and is never counted as customer voice.
+    from_brand: bool = False
 
     def __post_init__(self) -> None:
         if not self.source or not self.external_id:

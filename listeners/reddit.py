@@ -12,7 +12,9 @@ Three feeds per brand query, in this order each run:
 Submissions and comments use `Walk` cursors: the floor is a (created_utc, ids) mark, a walk
 interrupted by a crash or the page limit resumes at its ``after``, and the floor only rises when a
 walk reaches it. Each watched thread keeps its own mark, so a re-read yields only new comments.
-``external_id`` is the fullname (``t3_…`` submission, ``t1_…`` comment). The cursor::
+With ``accounts`` on the query, each brand account's comments (``/user/<name>/comments``) are walked
+the same way, kept whatever the query says and marked ``from_brand``. ``external_id`` is the fullname
+(``t3_…`` submission, ``t1_…`` comment). The cursor::
 
     {"submissions": <walk>, "comments": <walk>, "threads": {"t3_x": {"created": ts, "mark": <mark>}}}
 
@@ -23,7 +25,7 @@ turned off so that the listener's retry policy is the only one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -50,7 +52,7 @@ from .base import (
 )
 from .errors import AuthError
 from .query import BrandQuery, to_reddit
-from .records import Batch, BatchStats, Cursor, Engagement, Mention, RedditCursor, RedditThread
+from .records import Batch, BatchStats, Cursor, Engagement, Mention, RedditCursor, RedditThread, WalkState
 
 SOURCE = "reddit"
 log = logging.getLogger("brandpulse.listeners.reddit")
@@ -133,6 +135,24 @@ def _comment_url(data: dict[str, Any]) -> str | None:
     return f"{_SITE}{prefix}/comments/{link}/_/{data['id']}/"
 
 
+def _response_failure(exc: prawcore.ResponseException, env_vars: tuple[str, ...]) -> Failure:
+    """What an HTTP error response means for the run (429s are `RedditListener._rate_limited`'s)."""
+    if isinstance(exc, prawcore.InvalidToken):
+        return Failure("auth", "invalid token", env_vars=env_vars)
+    if isinstance(exc, prawcore.ServerError):
+        return Failure("server", f"HTTP {exc.response.status_code}")
+    if isinstance(exc, prawcore.Forbidden):
+        return Failure("fatal", "HTTP 403 (private, banned or quarantined subreddit?)")
+    status = exc.response.status_code
+    if status == 401:
+        return Failure("auth", "HTTP 401", env_vars=env_vars)
+    if status in (500, 502, 503, 504, 520, 522):
+        return Failure("server", f"HTTP {status}")
+    if status == 429:
+        return Failure("rate", "HTTP 429")
+    return Failure("fatal", f"HTTP {status}")
+
+
 def _author(data: dict[str, Any]) -> str | None:
     author = data.get("author")
     if author is None:
@@ -178,37 +198,27 @@ class RedditListener(ApiListener):
     def _classify(self, exc: BaseException) -> Failure | None:
         if isinstance(exc, prawcore.OAuthException):
             return Failure("auth", f"OAuth error: {exc.error}", env_vars=self._env)
-        if isinstance(exc, prawcore.InvalidToken):
-            return Failure("auth", "invalid token", env_vars=self._env)
         if isinstance(exc, prawcore.TooManyRequests):
-            headers = exc.response.headers
-            wait = headers.get("retry-after") or headers.get("x-ratelimit-reset")
-            try:
-                retry_after = float(wait) if wait is not None else None
-            except ValueError:
-                retry_after = None
-            if retry_after is not None and self._reddit is not None:
-                # the retry waits exactly this long; prawcore's limiter must not wait it a second time
-                self._reddit._core._rate_limiter.next_request_timestamp_ns = None
-            return Failure("rate", "HTTP 429", retry_after)
-        if isinstance(exc, prawcore.ServerError):
-            return Failure("server", f"HTTP {exc.response.status_code}")
-        if isinstance(exc, prawcore.Forbidden):
-            return Failure("fatal", "HTTP 403 (private, banned or quarantined subreddit?)")
+            return self._rate_limited(exc)
         if isinstance(exc, prawcore.ResponseException):
-            status = exc.response.status_code
-            if status == 401:
-                return Failure("auth", "HTTP 401", env_vars=self._env)
-            if status in (500, 502, 503, 504, 520, 522):
-                return Failure("server", f"HTTP {status}")
-            if status == 429:
-                return Failure("rate", "HTTP 429")
-            return Failure("fatal", f"HTTP {status}")
+            return _response_failure(exc, self._env)
         if isinstance(exc, prawcore.RequestException):
             return Failure("network", type(exc.original_exception).__name__)
         if isinstance(exc, PRAWException):
             return Failure("fatal", str(exc)[:200])
         return None
+
+    def _rate_limited(self, exc: prawcore.TooManyRequests) -> Failure:
+        """A 429: wait what its headers ask, and only that (prawcore's limiter must not wait again)."""
+        headers = exc.response.headers
+        wait = headers.get("retry-after") or headers.get("x-ratelimit-reset")
+        try:
+            retry_after = float(wait) if wait is not None else None
+        except ValueError:
+            retry_after = None
+        if retry_after is not None and self._reddit is not None:
+            self._reddit._core._rate_limiter.next_request_timestamp_ns = None
+        return Failure("rate", "HTTP 429", retry_after)
 
     def _get(self, what: str, path: str, params: dict[str, Any], stats: BatchStats) -> Any:
         """One listing request (praw objectifies it); prawcore paces by the X-Ratelimit headers."""
@@ -226,21 +236,26 @@ class RedditListener(ApiListener):
             body = ""
         text = require("\n\n".join(part for part in (title, body) if part), "title")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
-        if not query.matches(text):
+        author = _author(data)
+        from_brand = query.is_account(author)
+        if not from_brand and not query.matches(text):
             return None
         permalink = data.get("permalink")
         return Mention(
             source=SOURCE, external_id=fullname, text=text, created_at=created, brand=query.brand,
             url=_SITE + permalink if permalink else data.get("url"), author_id=None,
-            author_handle=_author(data), fetched_at=now, matched_query=query.matched_query,
+            author_handle=author, fetched_at=now, matched_query=query.matched_query,
             engagement=Engagement(likes=int(data.get("score") or 0), replies=int(data.get("num_comments") or 0)),
-            thread_id=fullname,
+            thread_id=fullname, from_brand=from_brand,
             raw={"kind": "t3", "subreddit": str(data.get("subreddit") or "") or None,
                  **{k: v for k, v in data.items() if isinstance(v, str | int | float | bool | type(None))}},
         )
 
-    def _comment(self, item: Any, *, query: BrandQuery | None, brand: str, matched: str,
-                 now: datetime) -> Mention | None:
+    def _comment(self, item: Any, query: BrandQuery, *, now: datetime, filtered: bool = True,
+                 matched: str | None = None, from_brand: bool = False) -> Mention | None:
+        """A comment as the brand's mention; `filtered`: only when it matches the query. One by
+        the brand's accounts (`from_brand`: read from their own listing; or its author is one of
+        them) is kept whatever the filter says and marked so."""
         data = _fields(item)
         fullname = f"t1_{require(data.get('id'), 'id')}"
         body = data.get("body")
@@ -248,13 +263,15 @@ class RedditListener(ApiListener):
             return None
         text = require(body, "body")
         created = parse_time(require(data.get("created_utc"), "created_utc"))
-        if query is not None and not query.matches(text):
+        author = _author(data)
+        from_brand = from_brand or query.is_account(author)
+        if filtered and not from_brand and not query.matches(text):
             return None
         return Mention(
-            source=SOURCE, external_id=fullname, text=text, created_at=created, brand=brand,
-            url=_comment_url(data), author_handle=_author(data), fetched_at=now,
-            matched_query=matched, engagement=Engagement(likes=int(data.get("score") or 0)),
-            thread_id=data.get("link_id"), parent_id=data.get("parent_id"),
+            source=SOURCE, external_id=fullname, text=text, created_at=created, brand=query.brand,
+            url=_comment_url(data), author_handle=author, fetched_at=now,
+            matched_query=matched or query.matched_query, engagement=Engagement(likes=int(data.get("score") or 0)),
+            thread_id=data.get("link_id"), parent_id=data.get("parent_id"), from_brand=from_brand,
             raw={"kind": "t1", **{k: v for k, v in data.items()
                                   if isinstance(v, str | int | float | bool | type(None))}},
         )
@@ -272,20 +289,26 @@ class RedditListener(ApiListener):
             params = {"q": q, "sort": "new", "syntax": "lucene", "t": "all",
                       "restrict_sr": "on" if subs else "off", "include_over_18": "on"}
             yield from self._walk("submissions", f"r/{target}/search/", params, out, collector,
-                                  lambda item, now: self._submission(item, query, now))
+                                  lambda item, now: self._submission(item, query, now),
+                                  on_page=lambda mentions: self._watch(out, mentions))
         if self.settings.comment_stream:
             if subs:
                 yield from self._walk("comments", f"r/{target}/comments/", {}, out, collector,
-                                      lambda item, now: self._comment(item, query=query, brand=query.brand,
-                                                                      matched=query.matched_query, now=now))
+                                      lambda item, now: self._comment(item, query, now=now))
             else:
                 log.debug("reddit: comment stream needs configured subreddits; skipped")
         if self.settings.thread_comments != "off":
             yield from self._threads(out, query, collector)
+        for account in query.accounts:
+            yield from self._walk(f"accounts.{account}", f"user/{account}/comments/", {"sort": "new"}, out,
+                                  collector, lambda item, now, name=account: self._comment(
+                                      item, query, now=now, matched=f"account:{name}", from_brand=True))
 
-    def _walk(self, feed: Literal["submissions", "comments"], path: str, params: dict[str, Any], out: RedditCursor,
-              collector: Collector, convert) -> Iterator[Batch]:
-        walk = Walk.of(getattr(out, feed))
+    def _walk(self, feed: str, path: str, params: dict[str, Any], out: RedditCursor, collector: Collector,
+              convert, on_page: Callable[[list[Mention]], None] | None = None) -> Iterator[Batch]:
+        """Walk one listing newest first; `feed` names its state in the cursor: ``submissions``,
+        ``comments`` or ``accounts.<name>`` (a brand account's comments)."""
+        walk = Walk.of(_feed_state(out, feed))
         if walk.floor is None and not walk.in_progress:
             start = self.clock() - timedelta(hours=self.settings.lookback_hours)
             walk.floor = Mark(start.timestamp(), [])
@@ -298,7 +321,7 @@ class RedditListener(ApiListener):
             return list(getattr(listing, "children", None) or []), getattr(listing, "after", None)
 
         def cursor() -> Cursor:
-            setattr(out, feed, walk.state())
+            _save_feed_state(out, feed, walk.state())
             return out.dump()
 
         def key(item: Any) -> tuple[float, str]:
@@ -308,8 +331,7 @@ class RedditListener(ApiListener):
             return found
 
         steps = WalkSteps(fetch=fetch, key=key, convert=lambda item: convert(item, self.clock()),
-                          id_of=lambda item: _fields(item).get("id"), cursor=cursor,
-                          on_page=(lambda ms: self._watch(out, ms)) if feed == "submissions" else None,
+                          id_of=lambda item: _fields(item).get("id"), cursor=cursor, on_page=on_page,
                           label=f"{feed} walk")
         yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
 
@@ -346,11 +368,24 @@ class RedditListener(ApiListener):
                 fresh.append(item)
                 if key is not None:
                     mark = Mark(key[0], [key[1]]) if mark is None else mark.merged(*key)
-            convert = partial(self._comment, query=None if keep_all else query, brand=query.brand,
-                              matched=f"thread:{fullname}" if keep_all else query.matched_query, now=self.clock())
+            convert = partial(self._comment, query=query, filtered=not keep_all,
+                              matched=f"thread:{fullname}" if keep_all else None, now=self.clock())
             mentions = collector.collect(fresh, convert, lambda item: _fields(item).get("id"), stats)
             entry.mark = (mark or Mark(0.0)).state()
             yield Batch(mentions, out.dump(), stats)
+
+
+def _feed_state(out: RedditCursor, feed: str) -> WalkState | None:
+    if feed.startswith("accounts."):
+        return out.accounts.get(feed.removeprefix("accounts."))
+    return getattr(out, feed)
+
+
+def _save_feed_state(out: RedditCursor, feed: str, state: WalkState) -> None:
+    if feed.startswith("accounts."):
+        out.accounts = {**out.accounts, feed.removeprefix("accounts."): state}
+    else:
+        setattr(out, feed, state)
 
 
 def _key(item: Any) -> tuple[float, str] | None:

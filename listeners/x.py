@@ -25,6 +25,10 @@ the shutdown; a reconnect or retry wait ends at once too). Each brand's cursor h
 cursor's shape (``since_id`` = newest post its rule delivered), so switching back to search mode
 continues from there.
 
+The brand accounts' replies (``accounts`` on the query) are a second search,
+``from:<account> is:reply``, with its own position in the cursor (``replies``); in stream mode it
+runs before each stream run. They are kept whatever the brand's filter says, marked ``from_brand``.
+
 Read budget: before every call the listener asks the `ReadBudget` what remains, requests no more
 posts than that, and stops with a log line when even the smallest page (10 posts) could pass the
 cap. Every post returned is spent (X bills reads, whatever our filter keeps).
@@ -39,7 +43,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -66,7 +70,7 @@ from .base import (
 from .budget import InMemoryReadBudget, ReadBudget
 from .errors import AuthError, QueryNotSupported, SourceUnavailable
 from .query import BrandQuery, to_x
-from .records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XWalk
+from .records import Batch, BatchStats, Cursor, Mention, StopEvent, XCursor, XSearch, XWalk
 from .x_posts import Includes, page_posts, to_mention
 
 SOURCE = "x"
@@ -80,6 +84,17 @@ _USER_FIELDS = ["username", "name", "public_metrics", "verified"]
 _EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 _MIN_RESULTS = 10
 _RECENT_WINDOW = timedelta(days=7)
+
+#: A search's position: the brand query's own (the cursor itself) or its accounts' replies.
+_Search = XCursor | XSearch
+#: How a search page's post becomes a mention: (post, includes, now) -> mention or None.
+_Convert = Callable[[dict[str, Any], Includes, datetime], Mention | None]
+
+
+def replies_query(accounts: Sequence[str]) -> str:
+    """The search for the brand accounts' replies: ``(from:a OR from:b) is:reply``."""
+    froms = " OR ".join(f"from:{account}" for account in accounts)
+    return f"({froms}) is:reply" if len(accounts) > 1 else f"{froms} is:reply"
 
 
 class Settings(SourceSettings):
@@ -169,7 +184,7 @@ def _shutdown_on(stop: StopEvent | None, response: requests.Response) -> Iterato
         watcher.join()
 
 
-def _advance(state: XCursor, walk: XWalk, data: list[Any], meta: dict[str, Any]) -> None:
+def _advance(state: _Search, walk: XWalk, data: list[Any], meta: dict[str, Any]) -> None:
     """Note a page in the walk: its newest id, and its next_token; at the walk's end, since_id
     moves to the newest post of the whole walk and the walk is done."""
     newest = meta.get("newest_id")
@@ -184,10 +199,66 @@ def _advance(state: XCursor, walk: XWalk, data: list[Any], meta: dict[str, Any])
         state.walk = None
 
 
+def _check_length(q: str, max_length: int) -> str:
+    if len(q) > max_length:
+        raise QueryNotSupported(SOURCE, f"the accounts' replies search is {len(q)} characters, over the "
+                                        f"limit of {max_length}; list fewer accounts")
+    return q
+
+
 def _max_id(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
     return a if int(a) >= int(b) else b
+
+
+class _StreamRun:
+    """One run of the filtered stream: each brand's rule tag, query and cursor, the posts waiting to
+    be stored and the newest post each rule delivered, and why the run ends (`reason`)."""
+
+    def __init__(self, listener: XListener, queries: Sequence[tuple[BrandQuery, Cursor | None]],
+                 stop: StopEvent | None) -> None:
+        self.settings = listener.settings
+        self.stop = stop
+        self.stats = BatchStats()
+        self.routes, self.wanted, self.states = listener._rules(queries, self.stats)
+        self.since = {tag: state.since_id for tag, state in self.states.items()}
+        self.saved = dict(self.since)
+        self.collectors = {tag: Collector(SOURCE, log) for tag in self.routes}
+        self.pending: dict[str, list[Mention]] = {tag: [] for tag in self.routes}
+        self.started = self.last_post = listener.clock()
+        self.first_pending: datetime | None = None
+        self.reconnects = 0
+        self.reason: str | None = None
+
+    def take(self, line: tuple[str | None, list[tuple[str, Mention | None]]], now: datetime) -> None:
+        """Note what one stream line brought (`XListener._stream_line`): each rule's position, and
+        its brand's mention when the filter kept it."""
+        position, routed = line
+        for tag, mention in routed:
+            self.since[tag] = _max_id(self.since[tag], position)
+            if mention is not None:
+                self.pending[tag].append(mention)
+                self.last_post = now
+                self.first_pending = self.first_pending or now
+
+    def flush_due(self, now: datetime) -> bool:
+        waiting = sum(map(len, self.pending.values()))
+        if not waiting:
+            return False
+        return waiting >= self.settings.page_size or bool(
+            self.first_pending and (now - self.first_pending).total_seconds() >= self.settings.stream_flush_seconds)
+
+    def flush(self, end: str | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
+        """A batch for each brand with posts waiting or a newer position (every brand at the `end`
+        of the run, its `stop_reason` set); the connection's costs ride on the first batch."""
+        for tag, query in self.routes.items():
+            if end is not None or self.pending[tag] or self.since[tag] != self.saved[tag]:
+                self.stats.stop_reason = end
+                self.states[tag].since_id = self.since[tag]
+                yield query, Batch(self.pending[tag], self.states[tag].dump(), self.stats)
+                self.stats, self.pending[tag], self.saved[tag] = BatchStats(), [], self.since[tag]
+        self.first_pending = None
 
 
 class XListener(ApiListener):
@@ -272,11 +343,23 @@ class XListener(ApiListener):
             yield from (batch for _, batch in self.stream([(query, cursor)]))
             return
         self._require_token()
-        yield from self._search(query, cursor)
+        out = XCursor.load(cursor)
+        q = to_x(query, max_length=self.settings.max_query_length)
+        yield from self._search(q, out, out, lambda t, i, n: to_mention(t, i, query, n))
+        yield from self._replies(query, out)
+
+    def _replies(self, query: BrandQuery, out: XCursor) -> Iterator[Batch]:
+        """The brand accounts' replies (`query.accounts`), by recent search: kept whatever the
+        brand's filter says, marked `from_brand`; their position is the cursor's ``replies``."""
+        if not query.accounts:
+            return
+        out.replies = out.replies or XSearch()
+        q = _check_length(replies_query(query.accounts), self.settings.max_query_length)
+        yield from self._search(q, out.replies, out, lambda t, i, n: to_mention(t, i, query, n, from_brand=True))
 
     # -- search -------------------------------------------------------------------------------------
 
-    def _new_walk(self, state: XCursor, now: datetime, *, widest: bool = False) -> XWalk:
+    def _new_walk(self, state: _Search, now: datetime, *, widest: bool = False) -> XWalk:
         """A walk from the newest post down to ``since_id``, or on a first run (or when since_id
         was refused: `widest`, all recent search covers) back ``lookback_hours``."""
         if state.since_id:
@@ -293,7 +376,7 @@ class XListener(ApiListener):
                 start = now - _RECENT_WINDOW + timedelta(minutes=1)
         return XWalk(endpoint=endpoint, start_time=start.isoformat())
 
-    def _params(self, state: XCursor, walk: XWalk, allowed: int) -> dict[str, Any]:
+    def _params(self, state: _Search, walk: XWalk, allowed: int) -> dict[str, Any]:
         params: dict[str, Any] = {"max_results": max(_MIN_RESULTS, allowed), "tweet_fields": _TWEET_FIELDS,
                                   "user_fields": _USER_FIELDS, "expansions": _EXPANSIONS}
         if state.since_id:
@@ -304,7 +387,7 @@ class XListener(ApiListener):
             params["next_token"] = walk.next_token
         return params
 
-    def _recover(self, exc: SourceUnavailable, state: XCursor, walk: XWalk, now: datetime,
+    def _recover(self, exc: SourceUnavailable, state: _Search, walk: XWalk, now: datetime,
                  restarted: bool) -> Literal["fallback", "restart"] | None:
         """After a refused search call, how to go on, if at all: a full-archive search the plan lacks
         falls back to recent search; a saved next_token or since_id X refuses (tokens expire, since_id
@@ -324,9 +407,8 @@ class XListener(ApiListener):
         state.walk = self._new_walk(state, now, widest=widest)
         return "restart"
 
-    def _search(self, query: BrandQuery, cursor: Cursor | None) -> Iterator[Batch]:
-        q = to_x(query, max_length=self.settings.max_query_length)
-        state = XCursor.load(cursor)
+    def _search(self, q: str, state: _Search, out: XCursor, convert: _Convert) -> Iterator[Batch]:
+        """Walk search `q` from `state` (a part of the cursor `out`, which each batch carries)."""
         collector = Collector(SOURCE, log)
         restarted = False
         for page in range(self.settings.max_pages):
@@ -336,7 +418,7 @@ class XListener(ApiListener):
             allowed = self._allowance(self.settings.page_size)
             if allowed is None:
                 stats.stop_reason = "read budget exhausted"
-                yield Batch([], state.dump(), stats)
+                yield Batch([], out.dump(), stats)
                 return
             try:
                 body = self._search_page(q, walk.endpoint, self._params(state, walk, allowed), stats)
@@ -349,12 +431,12 @@ class XListener(ApiListener):
             data = page_posts(body)
             self._spend(len(data), stats)
             includes = Includes.of(body)
-            mentions = collector.collect(data, lambda t, i=includes, n=now: to_mention(t, i, query, n),
+            mentions = collector.collect(data, lambda t, i=includes, n=now: convert(t, i, n),
                                          lambda t: t.get("id") if isinstance(t, dict) else None, stats)
             _advance(state, walk, data, body.get("meta") or {})
             if state.walk is not None and page == self.settings.max_pages - 1:
                 stats.stop_reason = "page limit; the next run resumes the walk"
-            yield Batch(mentions, state.dump(), stats)
+            yield Batch(mentions, out.dump(), stats)
             if state.walk is None:
                 return
 
@@ -443,115 +525,96 @@ class XListener(ApiListener):
         a flush yields a batch for each brand with new posts or a newer position, the end of the run
         one for every brand, its ``stop_reason`` set. Setting `stop` (by default the listener's own)
         ends the run within a moment, even while the stream is silent or a reconnect is waiting,
-        after yielding what was collected."""
+        after yielding what was collected. The brand accounts' replies match no brand rule: they
+        are read by recent search before the stream connects (`_replies`)."""
         self._require_token()
-        stop = stop if stop is not None else self.stop
-        settings = self.settings
-        stats = BatchStats()
-        routes, wanted, since = self._rules(queries, stats)
-        saved = dict(since)
-        collectors = {tag: Collector(SOURCE, log) for tag in routes}
-        pending: dict[str, list[Mention]] = {tag: [] for tag in routes}
+        run = _StreamRun(self, queries, stop if stop is not None else self.stop)
         client = self._stream_client()
-        started = self.clock()
-        last_post = started
-        first_pending: datetime | None = None
-        reconnects = 0
-        reason: str | None = None
-
-        def flush(end: str | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
-            nonlocal stats, first_pending
-            for tag, query in routes.items():
-                if end is not None or pending[tag] or since[tag] != saved[tag]:
-                    stats.stop_reason = end  # the connection's costs ride on the first batch
-                    yield query, Batch(pending[tag], XCursor(since_id=since[tag]).dump(), stats)
-                    stats, pending[tag], saved[tag] = BatchStats(), [], since[tag]
-            first_pending = None
-
         try:
             try:
-                self._sync_rules(client, wanted, stats, stop)
+                self._sync_rules(client, run.wanted, run.stats, run.stop)
             except Stopped:
-                reason = "stop requested"
-            if not routes:  # no brand left to listen for: their rules are deleted, nothing to connect for
-                if stats.failures:
-                    raise QueryNotSupported(SOURCE, "no stream rule: " + "; ".join(stats.failures))
+                run.reason = "stop requested"
+            if not run.routes:  # no brand left to listen for: their rules are deleted, nothing to connect for
+                if run.stats.failures:
+                    raise QueryNotSupported(SOURCE, "no stream rule: " + "; ".join(run.stats.failures))
                 return
-            while reason is None:
-                remaining = self.budget.remaining() if self.budget is not None else None
-                if remaining is not None and remaining <= 0:
-                    log.warning("x: monthly read budget spent; not connecting to the stream")
-                    reason = "read budget exhausted"
-                    break
-                try:
-                    response = self.retrier.call("connect to the filtered stream", lambda: self._open_stream(client),
-                                                 self._classify, stats, stop=stop)
-                except Stopped:
-                    reason = "stop requested"
-                    break
-                log.info("x: filtered stream connected (%d rule(s))", len(routes))
-                try:
-                    with _shutdown_on(stop, response):
-                        for line in _lines(response):
-                            now = self.clock()
-                            if line:
-                                reconnects = 0
-                                position, routed = self._stream_line(line, routes, collectors, stats, now)
-                                for tag, mention in routed:
-                                    since[tag] = _max_id(since[tag], position)
-                                    if mention is not None:
-                                        pending[tag].append(mention)
-                                        last_post = now
-                                        first_pending = first_pending or now
-                            waiting = sum(map(len, pending.values()))
-                            if waiting and (waiting >= settings.page_size or (
-                                    first_pending and (now - first_pending).total_seconds()
-                                    >= settings.stream_flush_seconds)):
-                                yield from flush()
-                            reason = self._stream_stop(started, last_post, now, stop)
-                            if reason is None and self.budget is not None and self.budget.remaining() == 0:
-                                log.warning("x: monthly read budget spent; closing the stream before the cap "
-                                            "is passed")
-                                reason = "read budget exhausted"
-                            if reason:
-                                break
-                        else:
-                            if not (stop and stop.is_set()):
-                                log.warning("x: the filtered stream was closed by the server")
-                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                    if not (stop and stop.is_set()):
-                        log.warning("x: filtered stream interrupted (%s)", type(exc).__name__)
-                finally:
-                    response.close()
-                if reason is None:
-                    reason = self._stream_stop(started, last_post, self.clock(), stop)
-                if reason is not None:
-                    break
-                if any(pending.values()):  # store what arrived before the drop, whatever the reconnect brings
-                    yield from flush()
-                reconnects += 1
-                stats.errors += 1
-                if reconnects > settings.stream_max_reconnects:
-                    raise SourceUnavailable(SOURCE, f"the filtered stream dropped {reconnects} times in a "
-                                                    f"row; giving up for this run")
-                delay = self.retrier.backoff(reconnects, "network")
-                log.info("x: reconnecting to the filtered stream in %.1fs (%d/%d)", delay, reconnects,
-                         settings.stream_max_reconnects)
-                if self.retrier.wait(delay, stop):
-                    reason = "stop requested"
+            for tag, query in run.routes.items() if run.reason is None else ():
+                yield from ((query, batch) for batch in self._replies(query, run.states[tag]))
+            while run.reason is None:
+                yield from self._stream_connection(client, run)
         finally:
             client.session.close()
-        log.info("x: filtered stream run ended: %s", reason)
-        yield from flush(reason)
+        log.info("x: filtered stream run ended: %s", run.reason)
+        yield from run.flush(run.reason)
+
+    def _stream_connection(self, client: tweepy.StreamingClient, run: _StreamRun
+                           ) -> Iterator[tuple[BrandQuery, Batch]]:
+        """One connection of a stream run: connect, read until it drops or the run ends, then wait
+        before the next one (or give up after too many drops in a row); `run.reason` says when the
+        run is over."""
+        remaining = self.budget.remaining() if self.budget is not None else None
+        if remaining is not None and remaining <= 0:
+            log.warning("x: monthly read budget spent; not connecting to the stream")
+            run.reason = "read budget exhausted"
+            return
+        try:
+            response = self.retrier.call("connect to the filtered stream", lambda: self._open_stream(client),
+                                         self._classify, run.stats, stop=run.stop)
+        except Stopped:
+            run.reason = "stop requested"
+            return
+        log.info("x: filtered stream connected (%d rule(s))", len(run.routes))
+        try:
+            with _shutdown_on(run.stop, response):
+                yield from self._read_stream(response, run)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if not (run.stop and run.stop.is_set()):
+                log.warning("x: filtered stream interrupted (%s)", type(exc).__name__)
+        finally:
+            response.close()
+        run.reason = run.reason or self._stream_stop(run.started, run.last_post, self.clock(), run.stop)
+        if run.reason is not None:
+            return
+        if any(run.pending.values()):  # store what arrived before the drop, whatever the reconnect brings
+            yield from run.flush()
+        run.reconnects += 1
+        run.stats.errors += 1
+        if run.reconnects > self.settings.stream_max_reconnects:
+            raise SourceUnavailable(SOURCE, f"the filtered stream dropped {run.reconnects} times in a "
+                                            f"row; giving up for this run")
+        delay = self.retrier.backoff(run.reconnects, "network")
+        log.info("x: reconnecting to the filtered stream in %.1fs (%d/%d)", delay, run.reconnects,
+                 self.settings.stream_max_reconnects)
+        if self.retrier.wait(delay, run.stop):
+            run.reason = "stop requested"
+
+    def _read_stream(self, response: requests.Response, run: _StreamRun) -> Iterator[tuple[BrandQuery, Batch]]:
+        """Read one connection's lines into `run`, flushing as batches fill or age, until the run
+        should end (`run.reason`) or the server closes the connection."""
+        for line in _lines(response):
+            now = self.clock()
+            if line:
+                run.reconnects = 0
+                run.take(self._stream_line(line, run.routes, run.collectors, run.stats, now), now)
+            if run.flush_due(now):
+                yield from run.flush()
+            run.reason = self._stream_stop(run.started, run.last_post, now, run.stop)
+            if run.reason is None and self.budget is not None and self.budget.remaining() == 0:
+                log.warning("x: monthly read budget spent; closing the stream before the cap is passed")
+                run.reason = "read budget exhausted"
+            if run.reason:
+                return
+        if not (run.stop and run.stop.is_set()):
+            log.warning("x: the filtered stream was closed by the server")
 
     def _rules(self, queries: Sequence[tuple[BrandQuery, Cursor | None]], stats: BatchStats,
-               ) -> tuple[dict[str, BrandQuery], dict[str, str], dict[str, str | None]]:
-        """Each brand's rule tag -> its query, its rule, and the newest post id its cursor holds. A
-        query X cannot take gets no rule and is named in `stats.failures`: one brand's query must not
-        silence the others."""
+               ) -> tuple[dict[str, BrandQuery], dict[str, str], dict[str, XCursor]]:
+        """Each brand's rule tag -> its query, its rule, and its cursor. A query X cannot take gets
+        no rule and is named in `stats.failures`: one brand's query must not silence the others."""
         routes: dict[str, BrandQuery] = {}
         wanted: dict[str, str] = {}
-        since: dict[str, str | None] = {}
+        states: dict[str, XCursor] = {}
         for query, cursor in queries:
             tag = self._rule_tag(query)
             try:
@@ -562,8 +625,8 @@ class XListener(ApiListener):
                 stats.failures.append(f"{query.brand} ({query.name}): {error}")
                 continue
             routes[tag] = query
-            since[tag] = XCursor.load(cursor).since_id
-        return routes, wanted, since
+            states[tag] = XCursor.load(cursor)
+        return routes, wanted, states
 
     def _stream_stop(self, started: datetime, last_post: datetime, now: datetime,
                      stop: StopEvent | None) -> str | None:

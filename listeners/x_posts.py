@@ -96,9 +96,12 @@ def _thread(post: dict[str, Any], post_id: str, parent: str | None) -> str | Non
     return None if parent else post_id
 
 
-def to_mention(post: dict[str, Any], includes: Includes, query: BrandQuery, now: datetime) -> Mention | None:
+def to_mention(post: dict[str, Any], includes: Includes, query: BrandQuery, now: datetime, *,
+               from_brand: bool = False) -> Mention | None:
     """The brand's mention for one post; None when the brand's filter (or reposts setting) leaves it
-    out. Raises ValueError for a post without an id or text (skipped as malformed)."""
+    out. A post by one of the brand's accounts (`from_brand`: read from their replies; or its author
+    is one of `query.accounts`) is kept whatever the filter says and marked `from_brand`. Raises
+    ValueError for a post without an id or text (skipped as malformed)."""
     post_id = str(require(post.get("id"), "id"))
     if not post_id.isdigit():
         raise ValueError(f"not a post id: {post_id!r}")
@@ -111,11 +114,12 @@ def to_mention(post: dict[str, Any], includes: Includes, query: BrandQuery, now:
     created = parse_time(post["created_at"]) if post.get("created_at") else snowflake_time(post_id)
     lang = post.get("lang")
     language = None if not lang or lang in NO_LANGUAGE else str(lang)
-    if not query.matches(text, language):
-        return None
     author_id = post.get("author_id")
     user = includes.users.get(str(author_id)) if author_id is not None else None
     handle = user.get("username") if user else None
+    from_brand = from_brand or query.is_account(handle)
+    if not from_brand and not query.matches(text, language):
+        return None
     metrics = post.get("public_metrics")
     parent = _referenced(refs, "replied_to")
     raw: dict[str, Any] = {"data": post}
@@ -132,5 +136,6 @@ def to_mention(post: dict[str, Any], includes: Includes, query: BrandQuery, now:
         engagement=Engagement(likes=metric(metrics, "like_count"), reposts=metric(metrics, "retweet_count"),
                               replies=metric(metrics, "reply_count"), quotes=metric(metrics, "quote_count"),
                               views=metric(metrics, "impression_count")),
-        thread_id=_thread(post, post_id, parent), parent_id=parent, raw=raw,
+        thread_id=_thread(post, post_id, parent), parent_id=parent, raw=raw, from_brand=from_brand,
     )
+

@@ -267,11 +267,11 @@ def link_reply(connection: Connection, reply: Candidate, now: datetime) -> int |
 
 
 def stored_replies(connection: Connection, case_id: int, accounts: Iterable[str]) -> list[int]:
-    """Ids of stored posts by `accounts` that reply to a post of the case and are in no case yet:
-    replies collected before the post they answer was scored."""
+    """Ids of stored posts by the brand (by `accounts`, or stored linked to no brand: the collect
+    job's brand posts) that reply to a post of the case and are in no case yet: replies collected
+    before the post they answer was scored."""
     handles = sorted({account.lstrip("@").casefold() for account in accounts})
-    if not handles:
-        return []
+    unlinked = ~select(mention_brands.c.mention_id).where(mention_brands.c.mention_id == mentions.c.id).exists()
     customer_posts = (select(mentions.c.source, mentions.c.external_id)
                       .join(case_mentions, case_mentions.c.mention_id == mentions.c.id)
                       .where(case_mentions.c.case_id == case_id)).subquery()
@@ -279,7 +279,7 @@ def stored_replies(connection: Connection, case_id: int, accounts: Iterable[str]
     query = (select(mentions.c.id)
              .join(customer_posts, and_(customer_posts.c.source == mentions.c.source,
                                         customer_posts.c.external_id == mentions.c.parent_id))
-             .where(author.in_(handles), ~select(case_mentions.c.mention_id)
+             .where(or_(author.in_(handles), unlinked) if handles else unlinked, ~select(case_mentions.c.mention_id)
                     .where(case_mentions.c.mention_id == mentions.c.id).exists())
              .order_by(mentions.c.created_at))
     return list(connection.execute(query).scalars())

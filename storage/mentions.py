@@ -262,13 +262,20 @@ def _ids_by_key(connection: Connection, keys: Sequence[tuple[str, str]]) -> dict
     return found
 
 
-def store_mentions(connection: Connection, brand: str, batch: Sequence[Mention]) -> StoredBatch:
-    """Insert the batch's mentions for `brand`, once per (source, external id), whatever replays.
+@dataclass(frozen=True, slots=True)
+class _Inserted:
+    keys: list[tuple[str, str]]  # (source, external id), sorted
+    rows: list[tuple[Any, ...]]  # in the order of `keys`
+    mentions: dict[tuple[str, str], Mention]
+    ids: dict[tuple[str, str], int]  # of every key, new or stored before
+    new: int
+
+
+def _insert(connection: Connection, batch: Sequence[Mention]) -> _Inserted:
+    """Insert the batch's mentions not stored yet, queueing the new ones for scoring.
 
     Keys are written in sorted order: concurrent batches on PostgreSQL then take row locks in
-    the same order and cannot deadlock. `new` lists the mentions that were not yet linked to
-    `brand` (a post already stored for another brand is new to this one).
-    """
+    the same order and cannot deadlock."""
     timestamp = driver_for(connection).timestamp
     rows: dict[tuple[str, str], tuple[Any, ...]] = {}
     originals: dict[tuple[str, str], Mention] = {}
@@ -277,26 +284,47 @@ def store_mentions(connection: Connection, brand: str, batch: Sequence[Mention])
         key = (row[0], row[1])
         rows[key] = row
         originals[key] = mention
-    if not rows:
-        return StoredBatch(new=[], duplicates=0)
     keys = sorted(rows)
-    brand_id = ensure_brands(connection, [brand])[brand]
     values = [rows[key] for key in keys]
     inserted = _insert_ignoring_conflicts(connection, mentions, MENTION_COLUMNS, values, ("source", "external_id"),
-                                          ("source", "external_id", "id"))
+                                          ("source", "external_id", "id")) if values else []
     ids = {(source, external_id): id_ for source, external_id, id_ in inserted}
+    new = len(ids)
     if ids:  # new mentions join the scoring queue in the transaction that stores them
         _insert_ignoring_conflicts(connection, scoring_queue, ("mention_id",),
                                    sorted((id_,) for id_ in ids.values()), ("mention_id",))
     if len(ids) < len(keys):
         ids.update(_ids_by_key(connection, [key for key in keys if key not in ids]))
-    links = [(ids[key], brand_id, _string(originals[key].matched_query), row[_CREATED_AT])
-             for key, row in zip(keys, values, strict=True)]
+    return _Inserted(keys, values, originals, ids, new)
+
+
+def store_mentions(connection: Connection, brand: str, batch: Sequence[Mention]) -> StoredBatch:
+    """Insert the batch's mentions for `brand`, once per (source, external id), whatever replays.
+
+    `new` lists the mentions that were not yet linked to `brand` (a post already stored for another
+    brand is new to this one).
+    """
+    if not batch:
+        return StoredBatch(new=[], duplicates=0)
+    brand_id = ensure_brands(connection, [brand])[brand]
+    stored = _insert(connection, batch)
+    links = [(stored.ids[key], brand_id, _string(stored.mentions[key].matched_query), row[_CREATED_AT])
+             for key, row in zip(stored.keys, stored.rows, strict=True)]
     linked = _insert_ignoring_conflicts(connection, mention_brands, LINK_COLUMNS, links,
                                         ("mention_id", "brand_id"), ("mention_id",))
-    by_id = {ids[key]: originals[key] for key in keys}
+    by_id = {stored.ids[key]: stored.mentions[key] for key in stored.keys}
     new = [by_id[mention_id] for mention_id in sorted(mention_id for (mention_id,) in linked)]
     return StoredBatch(new=new, duplicates=len(batch) - len(new))
+
+
+def store_brand_posts(connection: Connection, batch: Sequence[Mention]) -> int:
+    """Store posts by a brand's own accounts (its replies and statements) without linking them to
+    any brand: they are scored, and the response inbox links the replies to the cases they answer,
+    but every count, series, report, alert and theme reads mentions through their brand links, so
+    they never count as customer voice. Returns how many were new."""
+    if not batch:
+        return 0
+    return _insert(connection, batch).new
 
 
 #: A cursor JSONB could not hold as it is, kept as its JSON text (see `save_cursor`).
@@ -331,8 +359,10 @@ def save_cursor(connection: Connection, source: str, brand: str, query_name: str
 
 
 def store_batch(connection: Connection, *, source: str, brand: str, query_name: str,
-                batch: Sequence[Mention], cursor: Cursor) -> StoredBatch:
-    """Mentions and the cursor that covers them, in the caller's transaction: both land or neither."""
+                batch: Sequence[Mention], cursor: Cursor, brand_posts: Sequence[Mention] = ()) -> StoredBatch:
+    """Mentions (and the brand's own posts among the page, `store_brand_posts`) and the cursor that
+    covers them, in the caller's transaction: all land or none."""
+    store_brand_posts(connection, brand_posts)
     stored = store_mentions(connection, brand, batch)
     save_cursor(connection, source, brand, query_name, cursor)
     return stored

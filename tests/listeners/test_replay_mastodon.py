@@ -74,7 +74,7 @@ def test_a_reply_records_its_parent_and_a_thread_root_its_own_thread(server):
     query = BrandQuery("Toot", terms=("toot", "reply"))
     mentions = {m.text: m for m in collect(listener(server, ManualClock(T)).fetch(query, None))}
     assert mentions["Toot!"].thread_id == parent["uri"] and mentions["Toot!"].parent_id is None
-    assert mentions["Reply!"].parent_id == "109440142472665266"
+    assert mentions["Reply!"].parent_id == parent["uri"]  # the parent's external id, not its local id
     assert mentions["Reply!"].thread_id == parent["uri"]  # its parent, read in the same walk
 
 
