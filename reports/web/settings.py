@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -66,6 +66,8 @@ class Dashboard:
     cache_ttl: float = 600.0
     theme_sample: int = 600
     warm_days: int = 0
+    #: Time to first response per case severity (the config's `cx.sla.targets`): judges "within SLA".
+    response_targets: dict[str, timedelta] = field(default_factory=dict)
     daily: DailyCountsCache = field(init=False)
     themes: TimedCache = field(init=False)
     facets: TimedCache = field(init=False)
