@@ -6,6 +6,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,29 @@ def anger_share(frame: pd.DataFrame, *, title: str | None = None, width: float =
     share.set_ylabel("anger share (%)")
     share.spines[["top"]].set_visible(False)
     return _dated_with_right_axis(figure, axis, share, title, ncols=2, legend_top=1.16)
+
+
+def responses(rows: Sequence[Any], *, title: str | None = None, width: float = 9.0) -> str:
+    """Cases opened per period (bars) with the share answered and the share answered within the SLA
+    (%, lines on the right axis; `reports.cx.ResponseFigures` rows with `period` a day). Inline SVG."""
+    figure, axis = plt.subplots(figsize=(width, 2.6))
+    x = [mdates.date2num(datetime.fromisoformat(row.period)) for row in rows]
+    step = min((b - a for a, b in pairwise(x)), default=1.0)
+    axis.bar(x, [row.cases for row in rows], width=step * 0.8, color=COLORS["volume"], alpha=0.35,
+             label="cases opened", linewidth=0)
+    axis.set_ylabel("cases")
+    axis.grid(axis="y", alpha=0.3)
+    axis.spines[["top"]].set_visible(False)
+    share = axis.twinx()
+    lines = (("response_rate", "answered (%)", "-", COLORS["positive"]),
+             ("within_sla", "within SLA (%)", "--", COLORS["negative"]))
+    for name, label, style, color in lines:
+        values = [float("nan") if getattr(row, name) is None else getattr(row, name) * 100 for row in rows]
+        share.plot(x, values, style, color=color, marker="o", markersize=3, linewidth=1.6, label=label)
+    share.set_ylim(0, 105)
+    share.set_ylabel("% of cases")
+    share.spines[["top"]].set_visible(False)
+    return _dated_with_right_axis(figure, axis, share, title, ncols=3, legend_top=1.16)
 
 
 def _dated_with_right_axis(figure: Any, axis: Any, right: Any, title: str | None, *, ncols: int,

@@ -2,6 +2,10 @@
 
     rows = response_figures(cases, targets={"urgent": timedelta(hours=1), ...}, now=now, by="source")
 
+`cx_figures` reads the cases of a window from storage and gives what the dashboard's CX page and the
+feedback report show: the window's figures (against the previous period of equal length), per source
+and per touchpoint, and over time.
+
 Per group (`by`: "source", "touchpoint", "brand", or None for all cases together) and period
 (`every`: "day", "week", or None for the whole range), from the cases opened in the range:
 
@@ -21,6 +25,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import numpy as np
+from sqlalchemy import Connection
+
+from brandpulse.storage.cases import cases_opened_between
 
 Dimension = Literal["source", "touchpoint", "brand"]
 Period = Literal["day", "week"]
@@ -97,6 +104,50 @@ def _within_target(case: CaseTimes, targets: Mapping[str, timedelta], now: datet
 
 def _percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
+
+
+#: Windows up to this many days show their figures per day, longer ones per week.
+DAILY_UP_TO_DAYS = 31
+
+
+@dataclass(frozen=True, slots=True)
+class CxFigures:
+    """Response figures of the cases opened in [start, end): all together (`total`, and `previous` for
+    the period of equal length before), per source, per touchpoint, and per `every` period."""
+
+    start: datetime
+    end: datetime
+    every: Period
+    total: ResponseFigures | None
+    previous: ResponseFigures | None
+    by_source: list[ResponseFigures]
+    by_touchpoint: list[ResponseFigures]
+    over_time: list[ResponseFigures]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "every": self.every,
+                "total": self.total.to_dict() if self.total else None,
+                "previous": self.previous.to_dict() if self.previous else None,
+                **{name: [row.to_dict() for row in getattr(self, name)]
+                   for name in ("by_source", "by_touchpoint", "over_time")}}
+
+
+def cx_figures(connection: Connection, *, start: datetime, end: datetime, targets: Mapping[str, timedelta],
+               now: datetime, brand: str | None = None) -> CxFigures:
+    """The response figures of `brand`'s (default: every brand's) cases opened in [start, end)."""
+    cases = cases_opened_between(connection, start, end, brand=brand)
+    earlier = cases_opened_between(connection, start - (end - start), start, brand=brand)
+    every: Period = "day" if end - start <= timedelta(days=DAILY_UP_TO_DAYS) else "week"
+    [total] = response_figures(cases, targets, now) or [None]
+    [previous] = response_figures(earlier, targets, now) or [None]
+    return CxFigures(start=start, end=end, every=every, total=total, previous=previous,
+                     by_source=_busiest_first(response_figures(cases, targets, now, by="source")),
+                     by_touchpoint=_busiest_first(response_figures(cases, targets, now, by="touchpoint")),
+                     over_time=response_figures(cases, targets, now, every=every))
+
+
+def _busiest_first(rows: list[ResponseFigures]) -> list[ResponseFigures]:
+    return sorted(rows, key=lambda row: (-row.cases, row.group))
 
 
 def format_seconds(seconds: float | None) -> str:

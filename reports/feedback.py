@@ -35,11 +35,12 @@ from sqlalchemy import Engine
 
 from brandpulse.reports import charts
 from brandpulse.reports.alerts_view import alert_records, alerts_between
-from brandpulse.reports.cx import format_seconds, response_figures
+from brandpulse.reports.cx import CxFigures, cx_figures, format_seconds
+from brandpulse.reports.cx_map import CxMap, cx_map
+from brandpulse.reports.cx_map import label as tag_label
 from brandpulse.reports.theme_names import language_name
 from brandpulse.reports.theme_space import language_offsets
 from brandpulse.reports.themes import Embed, ThemeResult, find_themes, growth_label, sample_for_themes
-from brandpulse.storage.cases import cases_opened_between
 from brandpulse.storage.embeddings import load_embeddings, load_named_vectors, save_embeddings, save_named_vectors
 from brandpulse.storage.queries import breakdown, labelled_mentions, list_alerts, pruned_before, top_reached
 from brandpulse.storage.series import brand_series
@@ -70,6 +71,7 @@ def environment() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["language_name"] = language_name
     env.filters["wait"] = format_seconds
+    env.filters["tag"] = tag_label
     return env
 
 
@@ -147,8 +149,10 @@ class ReportData:
     top_negative: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     timings: dict[str, float] = field(default_factory=dict)
-    #: Response figures of the period's cases (`reports.cx`), by "source" and by "touchpoint"; empty without cases.
-    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: The CX map of the period (`reports.cx_map`: touchpoint x stage, what moved most), as the dashboard's CX page.
+    cx_map: CxMap | None = None
+    #: Response figures of the period's cases (`reports.cx`), as the dashboard's CX page; None without cases.
+    responses: CxFigures | None = None
 
     def summary(self) -> dict[str, Any]:
         """The report's figures as JSON-friendly data (for the dashboard and scheduled jobs' logs)."""
@@ -281,11 +285,11 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         negatives = top_reached(connection, model_id=model_id, brand=brand, start=start, end=end, limit=top)
         alerts = alerts_between(alert_records(list_alerts(connection)), start, end, brands=[brand])
         pruned_note = retention_note(pruned_before(connection), start, end)
-        cases = cases_opened_between(connection, start, end, brand=brand)
+        generated_at = now or datetime.now(UTC)
+        experience = cx_map(connection, model_id=model_id, start=start, end=end, brand_names=[brand])
+        responses = cx_figures(connection, start=start, end=end, targets=response_targets or {}, now=generated_at,
+                               brand=brand)
     timings["queries"] = time.perf_counter() - clock
-    generated_at = now or datetime.now(UTC)
-    responses = {by: [row.to_dict() for row in response_figures(cases, response_targets or {}, generated_at, by=by)]
-                 for by in ("source", "touchpoint")} if cases else {}
     totals_now = {name: Kpis.of(frame) for name, frame in current.items()}
     totals_before = {name: Kpis.of(frame) for name, frame in before.items()}
     voice_now = sum(k.volume for k in totals_now.values()) or 1
@@ -307,7 +311,8 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
         retention_note=pruned_note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
-        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings, responses=responses)
+        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings,
+        cx_map=experience if experience.cells else None, responses=responses if responses.total else None)
 
 
 def render_html(data: ReportData) -> str:
@@ -318,9 +323,12 @@ def render_html(data: ReportData) -> str:
                                   highlight=data.brand) if len(data.share) > 1 else None
     angry = data.series["angry"].sum() if "angry" in data.series else 0
     anger = charts.anger_share(data.series, title=f"{data.brand}: angry mentions per {unit}") if angry else None
+    over_time = data.responses.over_time if data.responses else []
+    responses = charts.responses(over_time, title=f"{data.brand}: cases per {data.responses.every}, answered and "
+                                                  f"within SLA") if len(over_time) > 1 else None
     template = environment().get_template("report.html")
     return template.render(
-        d=data, trend_svg=trend, voice_svg=voice, anger_svg=anger, unit=unit, change=change,
+        d=data, trend_svg=trend, voice_svg=voice, anger_svg=anger, responses_svg=responses, unit=unit, change=change,
         last_day=data.end - timedelta(microseconds=1), previous_last=data.start - timedelta(microseconds=1))
 
 

@@ -341,8 +341,9 @@ def _records(connection: Connection, *conditions: Any, newest_first: bool = True
 
 
 def list_cases(connection: Connection, *, states: Sequence[str] | None = None, brand: str | None = None,
-               source: str | None = None, assignee: str | None = None, limit: int | None = 100) -> list[CaseRecord]:
-    """Cases, newest first, narrowed by any of state, brand, source and assignee."""
+               source: str | None = None, assignee: str | None = None, touchpoint: str | None = None,
+               severity: str | None = None, limit: int | None = 100) -> list[CaseRecord]:
+    """Cases, newest first, narrowed by any of state, brand, source, assignee, touchpoint and severity."""
     conditions: list[ColumnElement[bool]] = []
     if states:
         conditions.append(cases.c.state.in_(list(states)))
@@ -352,6 +353,10 @@ def list_cases(connection: Connection, *, states: Sequence[str] | None = None, b
         conditions.append(cases.c.source == source)
     if assignee:
         conditions.append(cases.c.assignee == assignee)
+    if touchpoint:
+        conditions.append(cases.c.touchpoint == touchpoint)
+    if severity:
+        conditions.append(cases.c.severity == severity)
     return _records(connection, *conditions, limit=limit)
 
 

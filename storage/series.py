@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select
 
 from brandpulse.storage.dialect import epoch_seconds
+from brandpulse.storage.queries import utc_day
 from brandpulse.storage.retention import daily_series
 from brandpulse.storage.schema import brands, mention_brands, mentions, sentiments
 
 DAY_SECONDS = 86_400
 SERIES_COLUMNS = ["volume", "scored", "negative", "neutral", "positive", "negative_share", "net_sentiment",
-                  "angry", "anger_share"]
+                  "angry", "emotional", "anger_share"]
 #: An angry mention: scored negative with p(anger) at least this (the model's emotions sum to 1, so anger
 #: is then its leading emotion). Counted from live mentions (retention keeps no emotions).
 ANGER_THRESHOLD = 0.5
@@ -43,7 +44,17 @@ def bucket_index(start: datetime, end: datetime, bucket: timedelta) -> pd.Dateti
 
 #: Dimensions a brand's series can be split by, for rules that watch one source or language.
 DIMENSIONS = {"source": mentions.c.source, "language": mentions.c.language}
-_COUNTS = ["volume", "scored", "negative", "neutral", "positive", "angry"]
+_COUNTS = ["volume", "scored", "negative", "neutral", "positive", "angry", "emotional"]
+#: What `daily_anger` counts: angry mentions, and scored mentions that have emotions at all (a scorer
+#: without an emotion head gives none, and its anger share is unknown rather than zero).
+ANGER_COLUMNS = ["angry", "emotional"]
+
+
+def anger_counts() -> list[ColumnElement[Any]]:
+    """The `ANGER_COLUMNS` as aggregate columns, for any query over mentions joined to their sentiments."""
+    label = sentiments.c.label
+    return [func.sum(case((and_(label == "negative", sentiments.c.p_anger >= ANGER_THRESHOLD), 1), else_=0))
+            .label("angry"), func.count(sentiments.c.p_anger).label("emotional")]
 
 
 def _counts_query(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
@@ -59,9 +70,7 @@ def _counts_query(connection: Connection, model_id: str, start: datetime, end: d
         select(*keys, bucket_start.label("bucket"), func.count().label("volume"), func.count(label).label("scored"),
                func.sum(case((label == "negative", 1), else_=0)).label("negative"),
                func.sum(case((label == "neutral", 1), else_=0)).label("neutral"),
-               func.sum(case((label == "positive", 1), else_=0)).label("positive"),
-               func.sum(case((and_(label == "negative", sentiments.c.p_anger >= ANGER_THRESHOLD), 1), else_=0))
-               .label("angry"))
+               func.sum(case((label == "positive", 1), else_=0)).label("positive"), *anger_counts())
         .select_from(joined.outerjoin(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
                                                        sentiments.c.model_id == model_id)))
         .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
@@ -87,18 +96,37 @@ def _frame(rows: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFrame:
     return frame
 
 
+def daily_anger(connection: Connection, *, model_id: str, start: datetime, end: datetime,
+                brand_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per brand and UTC day in [start, end) (long form, days with mentions only): angry and emotional
+    (`ANGER_COLUMNS`), from live mentions (retention keeps no emotions); `day` is a midnight-UTC timestamp.
+    The anger beside `storage.retention.daily_series`' counts."""
+    day = utc_day(connection, mention_brands.c.created_at).label("day")
+    query = (select(brands.c.name.label("brand"), day, *anger_counts())
+             .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+                          .join(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                                 sentiments.c.model_id == model_id)))
+             .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
+             .group_by(brands.c.name, day))
+    if brand_names is not None:
+        query = query.where(brands.c.name.in_(list(brand_names)))
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "day", *ANGER_COLUMNS])
+    frame["day"] = pd.to_datetime(frame["day"], utc=True)
+    frame[ANGER_COLUMNS] = frame[ANGER_COLUMNS].astype("int64")
+    return frame
+
+
 def _daily_rows(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
                 brand_names: Sequence[str] | None) -> pd.DataFrame:
     """Counts per brand and bucket of `step` (whole days) seconds, live and pruned mentions together
     (angry mentions: live ones only, retention keeps no emotions)."""
     days = daily_series(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
-    seconds = (days["day"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
-    labels = [name for name in _COUNTS if name != "angry"]
-    rows = days.assign(bucket=seconds // step * step).groupby(["brand", "bucket"], as_index=False)[labels].sum()
-    live = _counts_query(connection, model_id, start, end, step, None, brand_names)
-    angry = pd.DataFrame(connection.execute(live).all(), columns=["brand", "bucket", *_COUNTS])
-    merged = rows.merge(angry[["brand", "bucket", "angry"]], on=["brand", "bucket"], how="left")
-    return merged.assign(angry=merged["angry"].fillna(0))
+    anger = daily_anger(connection, model_id=model_id, start=start, end=end, brand_names=brand_names)
+    labels = [name for name in _COUNTS if name not in ANGER_COLUMNS]
+    merged = days.merge(anger, on=["brand", "day"], how="left").fillna({name: 0 for name in ANGER_COLUMNS})
+    seconds = (merged["day"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    return (merged.assign(bucket=seconds // step * step)
+            .groupby(["brand", "bucket"], as_index=False)[[*labels, *ANGER_COLUMNS]].sum())
 
 
 def brand_series(connection: Connection, *, model_id: str, start: datetime, end: datetime,
@@ -106,7 +134,8 @@ def brand_series(connection: Connection, *, model_id: str, start: datetime, end:
                  brand_names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Per brand, one row per bucket in [start, end): volume, scored, negative, neutral, positive,
     negative_share (negative / scored), net_sentiment ((positive - negative) / scored), angry (negative
-    with anger leading, `ANGER_THRESHOLD`; live mentions only) and anger_share (angry / scored).
+    with anger leading, `ANGER_THRESHOLD`; live mentions only), emotional (scored with emotions) and
+    anger_share (angry / scored).
 
     Every bucket is present (empty ones as zeros), so detectors see quiet hours as zeros rather
     than as gaps. Only `model_id`'s scores count: series never mix models. A bucket of whole days

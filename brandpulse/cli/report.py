@@ -141,7 +141,7 @@ def serve(ctx: typer.Context,
     app = create_app(runtime.engine, model_id=runtime.model_id(), brands=[b.name for b in config.brands],
                      competitors={b.name: b.competitors for b in config.brands}, token=token,
                      dashboard_url=config.dashboard.public_url, embed=lazy_embed(runtime) if themes else None,
-                     exclude_terms=brand_terms(config), warm_days=90)
+                     exclude_terms=brand_terms(config), warm_days=90, response_targets=config.cx.sla.targets)
     console.print(f"Dashboard on http://{host}:{port}/ (API schema: /openapi.json)"
                   + (" - token required" if token else ""), highlight=False)
     try:

@@ -1,10 +1,11 @@
 """The dashboard: server-rendered page shells plus a JSON API (schema at /openapi.json, docs at /docs).
 
 Pages: overview (/), brand (/brands/{brand}), mentions explorer (/mentions), alerts (/alerts), themes
-(/themes). Every page fills itself from the API with a little vanilla JS that writes user text with
-`textContent` only, and Jinja2 escapes whatever the server renders, so a post containing `<script>`
-shows as text. Routes live in `reports.web.routers`, one module per area; what they share (the
-database, the clock, access control, the window) comes from the dependencies in `reports.web.deps`.
+(/themes), customer experience (/cx) and one case of the response inbox (/cases/{id}). Every page
+fills itself from the API with a little vanilla JS that writes user text with `textContent` only, and
+Jinja2 escapes whatever the server renders, so a post containing `<script>` shows as text. Routes live
+in `reports.web.routers`, one module per area; what they share (the database, the clock, access
+control, the window) comes from the dependencies in `reports.web.deps`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from brandpulse.reports.web.deps import LoginRequired
-from brandpulse.reports.web.routers import alerts, docs, mentions, metrics, overview, pages, reports
+from brandpulse.reports.web.routers import alerts, cases, cx, docs, mentions, metrics, overview, pages, reports
 from brandpulse.reports.web.routers import brands as brand_pages
 from brandpulse.reports.web.security import hardening
 from brandpulse.reports.web.settings import Dashboard
@@ -45,7 +46,8 @@ def _keep_warm(board: Dashboard, stop: threading.Event) -> None:
 
 def create_app(engine: Engine, *, model_id: str, brands: Any, **options: Any) -> FastAPI:
     """The dashboard app over `engine`, counting only `model_id`'s scores (options: see `Dashboard`:
-    competitors, token, dashboard_url, embed, exclude_terms, now, cache_ttl, theme_sample, warm_days).
+    competitors, token, dashboard_url, embed, exclude_terms, now, cache_ttl, theme_sample, warm_days,
+    response_targets).
     `warm_days` > 0 keeps that many days of overview counts, and the period before them, cached by a
     background thread."""
     board = Dashboard.of(engine, model_id=model_id, brands=brands, **options)
@@ -69,7 +71,7 @@ def create_app(engine: Engine, *, model_id: str, brands: Any, **options: Any) ->
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     for area in (pages.router, pages.guarded, overview.router, brand_pages.router, mentions.router, alerts.router,
-                 reports.router, metrics.router, docs.router):
+                 reports.router, cx.router, cases.router, metrics.router, docs.router):
         app.include_router(area)
     return app
 

@@ -14,14 +14,25 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from brandpulse.storage.queries import COUNT_COLUMNS
 from brandpulse.storage.retention import daily_series
+from brandpulse.storage.series import ANGER_COLUMNS, daily_anger
 
-COLUMNS = ["brand", "day", *COUNT_COLUMNS]
+COLUMNS = ["brand", "day", *COUNT_COLUMNS, *ANGER_COLUMNS]
+
+
+def daily_rows(connection: Any, model_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Per brand and day in [start, end): the counts (live and pruned) and the anger (live mentions)."""
+    counts = daily_series(connection, model_id=model_id, start=start, end=end)
+    anger = daily_anger(connection, model_id=model_id, start=start, end=end)
+    merged = counts.merge(anger, on=["brand", "day"], how="left")
+    merged[ANGER_COLUMNS] = merged[ANGER_COLUMNS].fillna(0).astype("int64")
+    return merged[COLUMNS]
 
 
 def floor_day(moment: datetime) -> datetime:
@@ -37,7 +48,8 @@ class DailyCountsCache:
 
     def counts(self, start: datetime, end: datetime, now: datetime,
                brand_names: Sequence[str] | None = None) -> pd.DataFrame:
-        """Per brand and day in [start, end) (day-aligned): volume, scored, negative, neutral, positive."""
+        """Per brand and day in [start, end) (day-aligned): volume, scored, negative, neutral, positive,
+        angry, emotional."""
         start, end = floor_day(start), floor_day(end - timedelta(microseconds=1)) + timedelta(days=1)
         cutoff = max(start, min(end, floor_day(now) - timedelta(days=self.live_days - 1)))
         frames = []
@@ -45,7 +57,7 @@ class DailyCountsCache:
             frames.append(self._closed(start, cutoff))
         if cutoff < end:
             with self.engine.connect() as connection:
-                frames.append(daily_series(connection, model_id=self.model_id, start=cutoff, end=end))
+                frames.append(daily_rows(connection, self.model_id, cutoff, end))
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
         if brand_names is not None:
             frame = frame[frame["brand"].isin(list(brand_names))]
@@ -59,7 +71,7 @@ class DailyCountsCache:
         if missing:
             first, last = min(missing), max(missing) + timedelta(days=1)
             with self.engine.connect() as connection:
-                fresh = daily_series(connection, model_id=self.model_id, start=first, end=last)
+                fresh = daily_rows(connection, self.model_id, first, last)
             by_day = {day: group for day, group in fresh.groupby("day")}
             empty = pd.DataFrame(columns=COLUMNS)
             with self._lock:
@@ -75,7 +87,7 @@ class DailyCountsCache:
         end = floor_day(now) - timedelta(days=self.live_days - 1)
         start = end - timedelta(days=days)
         with self.engine.connect() as connection:
-            fresh = daily_series(connection, model_id=self.model_id, start=start, end=end)
+            fresh = daily_rows(connection, self.model_id, start, end)
         by_day = {day: group for day, group in fresh.groupby("day")}
         empty = pd.DataFrame(columns=COLUMNS)
         stamp = self.clock()

@@ -22,20 +22,23 @@ from brandpulse.reports.web.cache import floor_day
 from brandpulse.reports.web.settings import Dashboard
 from brandpulse.reports.web.windows import Window
 from brandpulse.storage.queries import COUNT_COLUMNS, recent_texts
-from brandpulse.storage.series import brand_series, bucket_index, split_series
+from brandpulse.storage.series import ANGER_COLUMNS, brand_series, bucket_index, split_series
 
 RISING_TERMS = 8
+#: What each bucket of a brand's series counts: the sentiment labels, angry mentions and how many have
+#: emotions at all (none: the scorer gives no emotions, and anger is unknown rather than zero).
+SERIES_COUNTS = [*COUNT_COLUMNS, *ANGER_COLUMNS]
 
 
 def _sum_languages(split: dict[tuple[str, str], pd.DataFrame], brand: str, languages: list[str],
                    index: pd.DatetimeIndex) -> pd.DataFrame:
-    frames = [frame[COUNT_COLUMNS] for (name, language), frame in split.items()
+    frames = [frame[SERIES_COUNTS] for (name, language), frame in split.items()
               if name == brand and language in languages]
-    return sum(frames[1:], frames[0]) if frames else pd.DataFrame(0.0, index=index, columns=COUNT_COLUMNS)
+    return sum(frames[1:], frames[0]) if frames else pd.DataFrame(0.0, index=index, columns=SERIES_COUNTS)
 
 
 def _from_daily(counts: pd.DataFrame, brand: str, index: pd.DatetimeIndex) -> pd.DataFrame:
-    own = counts[counts["brand"] == brand].set_index("day")[COUNT_COLUMNS]
+    own = counts[counts["brand"] == brand].set_index("day")[SERIES_COUNTS]
     own.index = pd.DatetimeIndex(own.index).tz_convert("UTC") if len(own) else pd.DatetimeIndex([], tz="UTC")
     return own.reindex(index, fill_value=0).astype(float)
 
@@ -63,7 +66,7 @@ def _series(board: Dashboard, connection: Connection, window: Window, names: lis
         return {name: _sum_languages(split, name, window.languages, index) for name in names}
     series = brand_series(connection, model_id=board.model_id, start=start, end=end, bucket=window.bucket,
                           brand_names=names)
-    return {name: frame[COUNT_COLUMNS] for name, frame in series.items()}
+    return {name: frame[SERIES_COUNTS] for name, frame in series.items()}
 
 
 def brand_counts(board: Dashboard, connection: Connection, window: Window, now: datetime,
@@ -81,10 +84,14 @@ def brand_counts(board: Dashboard, connection: Connection, window: Window, now: 
 
 
 def period_figures(frame: pd.DataFrame) -> dict[str, Any]:
-    totals = {name: int(frame[name].sum()) for name in COUNT_COLUMNS}
+    """Totals and shares of a period; anger only where some mention has emotions."""
+    totals = {name: int(frame[name].sum()) for name in SERIES_COUNTS}
     scored, positive, negative = totals["scored"], totals["positive"], totals["negative"]
-    return {**totals, "net_sentiment": (positive - negative) / scored if scored else None,
+    emotional = totals.pop("emotional")
+    return {**totals, "angry": totals["angry"] if emotional else None,
+            "net_sentiment": (positive - negative) / scored if scored else None,
             "negative_share": negative / scored if scored else None,
+            "anger_share": totals["angry"] / scored if scored and emotional else None,
             "health": positive / (positive + negative) if positive + negative else None}
 
 
@@ -97,11 +104,13 @@ def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
             "volume": (current["volume"] - previous["volume"]) / previous["volume"] if previous["volume"] else None,
             "net_sentiment": _difference(current["net_sentiment"], previous["net_sentiment"]),
             "negative_share": _difference(current["negative_share"], previous["negative_share"]),
-            "anger_share": None}
+            "anger_share": _difference(current["anger_share"], previous["anger_share"])}
 
 
 def series_points(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{"start": moment.to_pydatetime(), **{name: int(getattr(row, name)) for name in COUNT_COLUMNS}}
+    """Each bucket's counts; `anger` only in buckets where some mention has emotions."""
+    return [{"start": moment.to_pydatetime(), **{name: int(getattr(row, name)) for name in COUNT_COLUMNS},
+             "anger": int(row.angry) if row.emotional else None}
             for moment, row in zip(frame.index, frame.itertuples(), strict=True)]
 
 

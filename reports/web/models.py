@@ -20,12 +20,16 @@ class Counts(BaseModel):
 
 class Bucket(Counts):
     start: datetime = Field(description="Start of the hour or day (UTC)")
-    anger: int | None = Field(None, description="Mentions whose emotion is anger (once emotions are scored)")
+    anger: int | None = Field(None, description="Angry mentions: scored negative with anger leading (p(anger) >= "
+                                                "0.5); None in a bucket without emotion scores")
 
 
 class PeriodFigures(Counts):
+    angry: int | None = Field(None, description="Angry mentions (negative, anger leading); None without emotion "
+                                                "scores")
     net_sentiment: float | None = Field(description="(positive - negative) / scored")
     negative_share: float | None = Field(description="negative / scored")
+    anger_share: float | None = Field(None, description="angry / scored; None without emotion scores")
     health: float | None = Field(description="positive / (positive + negative)")
 
 
@@ -36,7 +40,8 @@ class Change(BaseModel):
     volume: float | None = Field(description="Relative change of mentions (0.5 = +50 %); None without earlier ones")
     net_sentiment: float | None = Field(description="Change in net sentiment (difference of fractions)")
     negative_share: float | None = Field(description="Change in negative share (difference of fractions)")
-    anger_share: float | None = Field(None, description="Change in the share of angry mentions, once scored")
+    anger_share: float | None = Field(None, description="Change in the share of angry mentions (difference of "
+                                                        "fractions); None unless both periods have emotion scores")
 
 
 class RisingTerm(BaseModel):
@@ -233,3 +238,131 @@ class Themes(BaseModel):
     note: str | None = None
 
     model_config = {"extra": "allow"}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Customer experience: the CX map, response figures and the response inbox (cases)
+
+class CellFiguresOut(BaseModel):
+    volume: int = Field(description="Tagged mentions")
+    scored: int
+    negative: int
+    neutral: int
+    positive: int
+    angry: int = Field(description="Scored negative with anger leading (p(anger) >= 0.5)")
+    emotional: int = Field(description="Scored mentions that have emotion scores at all")
+    net_sentiment: float | None = Field(description="(positive - negative) / scored")
+    negative_share: float | None = Field(description="negative / scored")
+    anger_share: float | None = Field(description="angry / scored; None without emotion scores")
+
+
+class CxCellOut(CellFiguresOut):
+    touchpoint: str
+    stage: str = Field(description="Journey stage")
+    previous: CellFiguresOut = Field(description="The same cell in the period of equal length before the window")
+    volume_change: float | None = Field(description="Relative change of mentions (0.5 = +50 %); None without "
+                                                    "earlier ones")
+    net_sentiment_change: float | None = Field(description="Difference of fractions")
+    negative_share_change: float | None = Field(description="Difference of fractions")
+    anger_share_change: float | None = Field(description="Difference of fractions")
+    movement: int = Field(description="|change in mentions| + |change in negative mentions|: how much the cell "
+                                      "moved (the biggest leads the report)")
+
+
+class CxQuote(BaseModel):
+    id: int = Field(description="The mention's id")
+    brand: str
+    touchpoint: str
+    stage: str
+    source: str
+    created_at: datetime
+    author: str | None
+    reach: int
+    label: str | None = Field(description="Sentiment label (None: not scored by this model yet)")
+    score: float | None
+    url: str | None = Field(description="The original post")
+    text: str = Field(description="The post, whitespace folded and trimmed to 280 characters")
+
+
+class CxMapOut(BaseModel):
+    window: WindowOut
+    brand: str | None = Field(description="The brand counted (None: every brand)")
+    touchpoints: list[str] = Field(description="By mentions in the window, most first")
+    stages: list[str] = Field(description="Journey stages, in journey order")
+    cells: list[CxCellOut] = Field(description="Each touchpoint x stage with mentions in the window or before")
+    quotes: dict[str, list[CxQuote]] = Field(description="Example posts per touchpoint: negative ones that reached "
+                                                         "most first")
+    biggest_change: CxCellOut | None = Field(description="The cell that moved most against the previous period")
+    headline: str | None = Field(description="What moved most, in one sentence")
+
+
+class ResponseFiguresOut(BaseModel):
+    period: str = Field(description="First day of the day or week (YYYY-MM-DD), or 'all' for the whole window")
+    group: str = Field(description="The source or touchpoint ('untagged' for cases without one), or 'all'")
+    cases: int = Field(description="Cases opened")
+    answered: int = Field(description="Cases with a first response from the brand's accounts")
+    response_rate: float | None = Field(description="answered / cases")
+    median_first_response_s: float | None = Field(description="Median time to first response, seconds")
+    p90_first_response_s: float | None = Field(description="90th percentile of the time to first response, seconds")
+    within_sla: float | None = Field(description="Cases answered within their severity's target / cases whose "
+                                                 "outcome is known (None: no outcome known yet, or no targets)")
+    resolved: int
+    median_resolution_s: float | None = Field(description="Median time to resolution, seconds")
+
+
+class CxFiguresOut(BaseModel):
+    window: WindowOut
+    brand: str | None = Field(description="The brand counted (None: every brand)")
+    every: Literal["day", "week"] = Field(description="The period of `over_time`")
+    targets: dict[str, float] = Field(description="Response target per case severity, seconds (the SLA)")
+    total: ResponseFiguresOut | None = Field(description="Cases opened in the window (None: no cases)")
+    previous: ResponseFiguresOut | None = Field(description="Cases opened in the period of equal length before")
+    by_source: list[ResponseFiguresOut]
+    by_touchpoint: list[ResponseFiguresOut]
+    over_time: list[ResponseFiguresOut] = Field(description="Per day or week (`every`) of the window, all sources")
+
+
+CaseStateName = Literal["open", "assigned", "waiting", "resolved"]
+
+
+class CaseOut(BaseModel):
+    id: int
+    brand: str
+    source: str
+    author: str = Field(description="The customer (author handle, else thread:<id> or post:<id>)")
+    thread_id: str | None
+    state: CaseStateName
+    severity: str = Field(description="urgent, angry or negative: the most pressing of its posts")
+    touchpoint: str | None
+    stage: str | None
+    assignee: str | None
+    opened_at: datetime = Field(description="When the customer's first post of the case was written")
+    first_response_at: datetime | None = Field(description="The brand's first reply")
+    resolved_at: datetime | None
+    updated_at: datetime
+    due_at: datetime | None = Field(description="When the first response is due (the severity's target)")
+    link: str = Field(description="The case's page in the dashboard")
+
+
+class CasePostOut(BaseModel):
+    mention_id: int
+    role: Literal["customer", "reply"] = Field(description="The customer's post or the brand's reply")
+    source: str
+    external_id: str
+    author: str | None
+    text: str
+    url: str | None
+    created_at: datetime
+
+
+class CaseEventOut(BaseModel):
+    at: datetime
+    actor: str
+    kind: str = Field(description="opened, customer, reply, assigned, comment or resolved")
+    note: str | None
+
+
+class CaseDetail(BaseModel):
+    case: CaseOut
+    posts: list[CasePostOut] = Field(description="The customer's posts and the brand's replies, oldest first")
+    history: list[CaseEventOut] = Field(description="What happened to the case, oldest first")

@@ -66,6 +66,8 @@ class Dashboard:
     cache_ttl: timedelta = timedelta(minutes=10)
     theme_sample: int = 600
     warm_days: int = 0
+    #: Time to first response per case severity (the config's `cx.sla.targets`): judges "within SLA".
+    response_targets: dict[str, timedelta] = field(default_factory=dict)
     daily: DailyCountsCache = field(init=False)
     themes: TimedCache = field(init=False)
     facets: TimedCache = field(init=False)

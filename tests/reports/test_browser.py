@@ -252,3 +252,73 @@ def test_themes_page_lists_the_complaints(server, browser):
     first = browser.evaluate("document.querySelector('#themes article.theme').textContent")
     assert "new" in first and "shipping" in first
     browser.screenshot(ARTIFACTS / "themes.png")
+
+
+@pytest.fixture(scope="module")
+def cx_server(tmp_path_factory):
+    """The dashboard over the reports' data plus tagged posts and cases (tests/reports/cx_data.py)."""
+    from brandpulse.storage.engine import open_database
+    from tests.reports.conftest import seed
+    from tests.reports.cx_data import TARGETS, seed_cx
+
+    engine = open_database(f"sqlite:///{tmp_path_factory.mktemp('cx') / 'brandpulse.db'}")
+    seed(engine)
+    cases = seed_cx(engine)
+    app = create_app(engine, model_id=MODEL, brands=["Lumora", "Novex"], now=lambda: END - timedelta(hours=1),
+                     response_targets=TARGETS)
+    with serving_app(app) as url:
+        yield url, cases
+    engine.dispose()
+
+
+def test_the_cx_page_shows_the_map_what_moved_most_quotes_responses_and_cases(cx_server, browser, axe_source):
+    url, cases = cx_server
+    browser.navigate(f"{url}/")
+    browser.evaluate("document.querySelector('nav a[href=\"/cx\"]').click()")  # linked from the navigation
+    browser.wait_for("location.pathname === '/cx' && document.querySelectorAll('#cases tr[data-case]').length === 3")
+    assert "Delivery at the purchase stage moved most" in browser.evaluate(
+        "document.getElementById('cx-headline').textContent")
+    rows = browser.evaluate("[...document.querySelectorAll('table.cxmap tbody tr')].map(r => r.dataset.touchpoint)")
+    assert rows == ["delivery", "customer_service", "price"]
+    moved = browser.evaluate("document.querySelector('table.cxmap td.moved').innerText.replace(/\\s+/g, ' ')")
+    assert moved.startswith("9 moved most ▲ 350%") and "net −78" in moved and "anger 56%" in moved
+    assert browser.evaluate("document.querySelector('[data-touchpoint=delivery].quotes-of blockquote .post')"
+                            ".textContent").startswith("@Lumora where is my parcel")
+    stats = browser.evaluate("[...document.querySelectorAll('#cx-figures .stat .v')].map(v => v.textContent)")
+    assert stats == ["3", "67%", "15h", "1.1d", "33%"]
+    assert browser.evaluate("document.querySelectorAll('#cx-figures svg.response g.bucket').length") == 3
+    assert serious_violations(browser, axe_source) == []
+    browser.screenshot(ARTIFACTS / "cx.png")
+    browser.evaluate(f"document.querySelector('#cases tr[data-case=\"{cases['fay']}\"] a').click()")
+    browser.wait_for(f"location.pathname === '/cases/{cases['fay']}'")
+
+
+def test_a_case_page_shows_the_conversation_and_its_forms_act_on_it(cx_server, browser, axe_source):
+    url, cases = cx_server
+    browser.navigate(f"{url}/cases/{cases['dana']}")
+    browser.wait_for("document.querySelectorAll('#case-posts .case-post').length === 2")
+    roles = browser.evaluate("[...document.querySelectorAll('#case-posts .case-post')].map(p => p.dataset.role)")
+    assert roles == ["customer", "reply"]
+    assert "waiting" in browser.evaluate("document.getElementById('case-summary').textContent")
+    assert serious_violations(browser, axe_source) == []
+    browser.evaluate("""(() => { document.getElementById('actor').value = 'lead';
+        const f = document.getElementById('assign-form'); f.elements.assignee.value = 'ana'; f.requestSubmit(); })()""")
+    browser.wait_for("document.querySelector('#case-history li[data-kind=assigned]') !== null")
+    assert "lead · assigned: ana" in browser.evaluate("document.querySelector('#case-history li[data-kind=assigned]')"
+                                                      ".textContent")
+    browser.evaluate("""(() => { const f = document.getElementById('comment-form');
+        f.elements.note.value = '<b>called</b> her'; f.requestSubmit(); })()""")
+    browser.wait_for("document.querySelector('#case-history li[data-kind=comment]') !== null")
+    assert browser.evaluate("document.querySelectorAll('#case-history b').length") == 0  # a note stays text
+    browser.evaluate("document.getElementById('resolve-form').requestSubmit()")
+    browser.wait_for("document.getElementById('case-summary').textContent.includes('resolved')")
+    assert browser.evaluate("document.querySelector('#assign-form button').disabled")
+    browser.screenshot(ARTIFACTS / "case.png")
+    try:
+        browser.resize(390, 844, mobile=True)
+        for path in ("/cx", f"/cases/{cases['dana']}"):
+            browser.navigate(f"{url}{path}")
+            browser.wait_for("!document.querySelector('[aria-busy=true]')")
+            assert browser.overflows() <= 0, f"{path} is wider than a phone"
+    finally:
+        browser.resize(1280, 1000)

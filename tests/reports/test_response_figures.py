@@ -81,6 +81,6 @@ def test_the_feedback_report_shows_responses_by_source_and_touchpoint(tmp_path):
     document = build_report(engine, "Lumora", MONDAY, MONDAY + timedelta(days=7), model_id="m1", pdf=False,
                             response_targets=TARGETS, now=MONDAY + timedelta(days=7))
     engine.dispose()
-    assert document.data.responses["touchpoint"][0]["group"] == "delivery"
-    assert document.data.responses["source"][0]["median_first_response_s"] == 7200
+    assert document.data.responses.by_touchpoint[0].group == "delivery"
+    assert document.data.responses.by_source[0].median_first_response_s == 7200
     assert "Responses to customers" in document.html and "2.0h" in document.html

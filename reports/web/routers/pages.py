@@ -54,6 +54,16 @@ def themes_page(board: Board) -> HTMLResponse:
     return render(board, "themes", "Complaint themes", themes_available=board.embed is not None)
 
 
+@guarded.get("/cx", response_class=HTMLResponse)
+def cx_page(board: Board) -> HTMLResponse:
+    return render(board, "cx", "Customer experience")
+
+
+@guarded.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: int, board: Board) -> HTMLResponse:
+    return render(board, "case", f"Case {case_id}", case_id=case_id)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(board: Board, next: str = "/") -> HTMLResponse:
     return render(board, "login", "Sign in", next=safe_next(next))
