@@ -97,8 +97,9 @@ def print_responses(runtime: Runtime, alert_log: Path, console: Console) -> None
                       within)
     console.print(table)
     fired, resolved = sla_alerts(alert_log)
-    console.print(f"SLA alerts: {len(fired)} case(s) waited past their response target, {len(resolved)} of them "
-                  "resolved when the brand's reply came late", highlight=False)
+    answered = {str(record.id) for record in records if record.first_response_at or record.resolved_at}
+    console.print(f"SLA alerts: {len(fired)} case(s) waited past their response target, {len(resolved & answered)} "
+                  "of them resolved when the brand's answer came late", highlight=False)
 
 
 def shown_database(url: str) -> str:
@@ -127,7 +128,7 @@ def notification_counts(alert_log: Path) -> dict[tuple[str, str], tuple[int, dat
 
 def sla_alerts(alert_log: Path) -> tuple[set[str], set[str]]:
     """The cases whose response-time alert the file receiver's log announced as firing, and those it
-    announced as resolved."""
+    announced as resolved (answered, or lapsed: a case whose severity rose fires anew under its new label)."""
     fired: set[str] = set()
     resolved: set[str] = set()
     if not alert_log.exists():
