@@ -139,7 +139,9 @@ def readme(records: Sequence[dict[str, Any]], *, seed: int, days: int, scale: fl
     storm_rows = [[f"{h[:10]} {h[11:13]}:00", s["storm_hours"][h], s["lumora_negative_hours"][h]] for h in window]
     answers = Counter(r["raw"].get("demo_answer") for r in records)
     replacements = {"complaints": sum(r["raw"]["demo_phase"] == "aftermath" and r["raw"]["demo_topic"] == "delivery"
-                                      for r in records), "soon": answers["soon"], "late": answers["late"]}
+                                      for r in records), "soon": answers["soon"], "late": answers["late"],
+                    "languages": len({r["raw"]["demo_lang"] for r in records if r["raw"]["demo_topic"] == "delivery"
+                                      and r["raw"]["demo_phase"] == "aftermath"})}
     brand_rows = [[b.name, b.category, ", ".join(name for name, _, _ in b.products), f"@{b.handle}",
                    " ".join(b.hashtags), f"{b.daily:g}", s["brands"][b.name],
                    " / ".join(str(s["intents"][b.name][i]) for i in ("negative", "neutral", "positive"))]
@@ -191,8 +193,9 @@ Storm lines per hour (`raw.demo_phase == "storm"`) and all of Lumora's negative-
 ## Late replacements
 
 From {REPLACEMENTS_START:%a %Y-%m-%d %H:%M} UTC (day 12) the replacement cases run late: for
-{REPLACEMENTS_HOURS} hours, complaints about them pile up on X, Bluesky and Mastodon in every language
-({replacements['complaints']} in all, `demo_topic` `delivery`). Lumora's support accounts
+{REPLACEMENTS_HOURS} hours, complaints about them pile up on X, Bluesky and Mastodon
+({replacements['complaints']} in all, in {replacements['languages']} languages, `demo_topic` `delivery`; drawn after
+the rest of the stream, which they leave as it was). Lumora's support accounts
 ({", ".join(f"{source} `{handle}`" for source, handle in SUPPORT_ACCOUNTS.items())}) reply on the same site
 (`parent_id` the complaint, `thread_id` its thread): {replacements['soon']} within the hour,
 {replacements['late']} a day or more later (`raw.demo_answer` `soon` or `late`); the other

@@ -377,6 +377,14 @@ class Generator(Sites):
             return 0.0
         return REPLACEMENTS_PEAK_PER_HOUR * self.scale * min(1.0, (hours_in + 1) / 16)
 
+    def late_replacements(self) -> None:
+        """The complaints hour by hour, drawn once the rest of the stream is written, so that adding them
+        changed nothing else in it."""
+        for hour in range(REPLACEMENTS_HOURS):
+            moment = self.replacements_start + timedelta(hours=hour)
+            for _ in range(self.dice.poisson(self.replacements_rate(hour))):
+                self.replacement_complaint(moment + timedelta(seconds=self.dice.below(3600)))
+
     def replacement_complaint(self, moment: datetime) -> None:
         """A customer whose replacement case is late; Lumora's support account answers soon, late or never."""
         dice = self.dice
@@ -423,6 +431,8 @@ class Generator(Sites):
             for entry in self.pending:
                 self.pool[(entry.record["source"], entry.brand)].append(entry)
             self.pending.clear()
+        if scheduled:
+            self.late_replacements()
         records = [e.record for e in self.entries if self.start <= e.moment < self.end]
         records.sort(key=lambda r: (r["created_at"], r["source"], r["external_id"]))
         return records
@@ -440,8 +450,7 @@ class Generator(Sites):
                 self.promo(brand, moment + timedelta(minutes=dice.between(0, 150)))
 
     def storm_hour(self, moment: datetime) -> None:
-        """The storm's mentions in this hour, Vexon owners' relief while it lasts, then the aftermath and
-        the late replacements."""
+        """The storm's mentions in this hour, Vexon owners' relief while it lasts, then the aftermath."""
         dice = self.dice
         hours_in = (moment - self.storm_start).total_seconds() / 3600
         for _ in range(dice.poisson(self.storm_rate(hours_in))):
@@ -456,6 +465,3 @@ class Generator(Sites):
             lam = 1.6 * self.scale * math.exp(-after / 30) * (0.4 + 0.6 * hour_of_day)
             for _ in range(dice.poisson(lam)):
                 self.aftermath_mention(moment + timedelta(seconds=dice.below(3600)))
-        late = dice.poisson(self.replacements_rate((moment - self.replacements_start).total_seconds() / 3600))
-        for _ in range(late):
-            self.replacement_complaint(moment + timedelta(seconds=dice.below(3600)))
