@@ -1,4 +1,5 @@
-"""The demo's closing summary: what was collected, how sentiment moved, what fired, where to look."""
+"""The demo's closing summary: what was collected, how sentiment moved, what fired, how the brands
+answered, where to look."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from sqlalchemy.engine import make_url
 
 from brandpulse.alerts.model import Notification
 from brandpulse.reports.charts import Span, sentiment_timeline
+from brandpulse.reports.cx import format_seconds, response_figures
 from brandpulse.runtime import Runtime
 from brandpulse.storage.alert_store import load_alert_book
+from brandpulse.storage.cases import list_cases
 from brandpulse.storage.queries import MentionFilter, find_mentions, top_reached
 from brandpulse.storage.series import brand_series
 
@@ -72,10 +75,31 @@ def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
         console.print("\nNotifications delivered: " + ", ".join(
             f"{name} for {brand} x{count} (first {first:%a %b %d %H:%M})"
             for (name, brand), (count, first) in sent.items()))
+    print_responses(runtime, alert_log, console)
     chart = sentiment_timeline(hourly, output / "sentiment.png", spans=spans)
     console.print(f"\nChart: {chart}\nAlert log: {alert_log} ({_lines(alert_log)} notifications)\n"
                   f"Database: {shown_database(runtime.config.database)}\n"
-                  f"Explore: brandpulse -c {output / 'brandpulse.yaml'} status | mentions | report | serve")
+                  f"Explore: brandpulse -c {output / 'brandpulse.yaml'} status | mentions | cases list | report | "
+                  "serve")
+
+
+def print_responses(runtime: Runtime, alert_log: Path, console: Console) -> None:
+    """The response inbox per brand (cases, answered, first-response times, share within the SLA) and
+    the SLA alerts the alert log received: fired, and resolved once a late answer came."""
+    with runtime.engine.connect() as connection:
+        records = list_cases(connection, limit=None)
+    if not records:
+        return
+    table = Table("brand", "cases", "answered", "median first response", "within SLA", title="Response inbox")
+    for row in response_figures(records, runtime.config.cx.sla.targets, runtime.clock(), by="brand"):
+        within = "-" if row.within_sla is None else f"{row.within_sla:.0%}"
+        table.add_row(row.group, str(row.cases), str(row.answered), format_seconds(row.median_first_response_s),
+                      within)
+    console.print(table)
+    fired, resolved = sla_alerts(alert_log)
+    answered = {str(record.id) for record in records if record.first_response_at or record.resolved_at}
+    console.print(f"SLA alerts: {len(fired)} case(s) waited past their response target, {len(resolved & answered)} "
+                  "of them resolved when the brand's answer came late", highlight=False)
 
 
 def shown_database(url: str) -> str:
@@ -100,6 +124,20 @@ def notification_counts(alert_log: Path) -> dict[tuple[str, str], tuple[int, dat
             count, first = counts.get(key, (0, notification.created_at))
             counts[key] = (count + 1, min(first, notification.created_at))
     return counts
+
+
+def sla_alerts(alert_log: Path) -> tuple[set[str], set[str]]:
+    """The cases whose response-time alert the file receiver's log announced as firing, and those it
+    announced as resolved (answered, or lapsed: a case whose severity rose fires anew under its new label)."""
+    fired: set[str] = set()
+    resolved: set[str] = set()
+    if not alert_log.exists():
+        return fired, resolved
+    for line in alert_log.open(encoding="utf-8"):
+        for alert in Notification.from_dict(json.loads(line)).alerts:
+            if alert.labels.get("kind") == "sla":
+                (fired if alert.status == "firing" else resolved).add(alert.labels.get("case", ""))
+    return fired, resolved
 
 
 def _clip(text: str, width: int = 160) -> str:

@@ -1,9 +1,9 @@
 """`brandpulse demo`: a recorded stream replayed in simulated time through the real jobs.
 
 The clock the jobs see advances one step at a time; at each step the replay listener "publishes"
-the mentions whose time has come, and collect, score, evaluate and send run exactly as the
-scheduler would run them. Only time is simulated: the model, database, detectors and notification
-sinks are the real ones.
+the mentions whose time has come, and collect, score, tag, evaluate, respond and send run exactly as
+the scheduler would run them (tag and respond where the config enables them, as the service plans
+them). Only time is simulated: the model, database, detectors and notification sinks are the real ones.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from brandpulse import jobs
 from brandpulse.config import load_config
+from brandpulse.demo.scenario import SUPPORT_ACCOUNTS
 from brandpulse.runtime import Runtime
 
 STREAM = Path(__file__).parent / "demo" / "data" / "stream.jsonl.gz"
@@ -25,6 +26,7 @@ CONFIG_TEMPLATE = """\
 # Written by `brandpulse demo`. Inspect the results with e.g.
 #   brandpulse -c {workdir}/brandpulse.yaml status
 #   brandpulse -c {workdir}/brandpulse.yaml mentions --brand Lumora --sentiment negative
+#   brandpulse -c {workdir}/brandpulse.yaml cases list
 database: sqlite:///brandpulse.db
 model: {model}
 brands:
@@ -33,6 +35,7 @@ brands:
     handles: ["@lumora"]
     hashtags: ["#LumoraHalo"]
     competitors: [Vexon]
+    accounts: {accounts}   # its support accounts: their replies answer cases
   - name: Brevio
     terms: [Brevio]
     handles: ["@brevio"]
@@ -55,8 +58,15 @@ alerts:
     group_wait: 0s
     group_interval: 1h
     repeat_interval: 12h
+    routes:
+      - matchers: ['kind="sla"']   # one message per case past its response target, and one when answered
+        group_by: [alertname, brand, case]
+        repeat_interval: 7d
   urgent:
     reach_threshold: 50000   # a strongly negative post from an audience this large pages at once
+cx:
+  sla:
+    ttl: 2h   # the service checks response times every few minutes, the replay once per simulated hour
 """
 
 
@@ -95,14 +105,29 @@ def write_demo_config(workdir: Path, *, stream: Path = STREAM, model: str = "def
     for stale in ("brandpulse.db", "brandpulse.db-wal", "brandpulse.db-shm", "alerts.jsonl"):
         (workdir / stale).unlink(missing_ok=True)
     path = workdir / "brandpulse.yaml"
-    path.write_text(CONFIG_TEMPLATE.format(workdir=workdir.resolve(), stream=stream.resolve(), model=model),
-                    encoding="utf-8")
+    accounts = json.dumps({source: [handle] for source, handle in SUPPORT_ACCOUNTS.items()})
+    path.write_text(CONFIG_TEMPLATE.format(workdir=workdir.resolve(), stream=stream.resolve(), model=model,
+                                           accounts=accounts), encoding="utf-8")
     return path
+
+
+def run_step(runtime: Runtime) -> None:
+    """One pass of every job the service would run (`service.planned_jobs`), in the order that lets each
+    see what the one before it did: new mentions, their scores and cases, their tags, then the alerts."""
+    config = runtime.config
+    jobs.collect(runtime, "replay")
+    jobs.score(runtime)
+    if config.cx.tags.enabled:
+        jobs.tag(runtime)
+    jobs.evaluate(runtime)
+    if config.cx.sla.enabled:
+        jobs.respond(runtime)
+    jobs.send(runtime)
 
 
 def replay(workdir: Path, *, stream: Path = STREAM, model: str = "default", step: timedelta = timedelta(hours=1),
            on_step: Callable[[datetime, int], None] | None = None) -> Runtime:
-    """Replay `stream` through collect, score, evaluate and send, one `step` of simulated time at a time.
+    """Replay `stream` through the service's jobs, one `step` of simulated time at a time.
 
     Returns the runtime (database, config and clock at the end of the stream) for the summary.
     """
@@ -115,10 +140,7 @@ def replay(workdir: Path, *, stream: Path = STREAM, model: str = "default", step
     steps = int((span.last - start) / step) + 1
     for number in range(1, steps + 1):
         clock.now = start + number * step
-        jobs.collect(runtime, "replay")
-        jobs.score(runtime)
-        jobs.evaluate(runtime)
-        jobs.send(runtime)
+        run_step(runtime)
         if on_step:
             on_step(clock.now, steps)
     return runtime

@@ -4,7 +4,9 @@
 evaluate, notify). Three invented brands:
 
 * **Lumora**: consumer audio (Lumora Halo earbuds). On day 10 a charging-case defect goes viral:
-  cases overheat and swell. That complaint storm must fire an alert.
+  cases overheat and swell. That complaint storm must fire an alert. From day 12 the replacement
+  cases run late and those complaints pile up; Lumora's support accounts answer some within the hour,
+  some a day later and some never.
 * **Brevio**: coffee machines, a second brand of ours. Calm on every day.
 * **Vexon**: Lumora's competitor (earbuds). Normal on every day; a few relieved "glad I bought Vexon"
   posts during the storm, all positive.
@@ -44,6 +46,8 @@ from brandpulse.demo.scenario import (
     BRANDS,
     DAYS,
     NEGATIVE_CAP,
+    REPLACEMENTS_HOURS,
+    REPLACEMENTS_START,
     SEED,
     START,
     STORM_BRAND,
@@ -52,6 +56,7 @@ from brandpulse.demo.scenario import (
     STORM_HOURS,
     STORM_PEAK,
     STORM_START,
+    SUPPORT_ACCOUNTS,
 )
 from brandpulse.demo.texts import DATA_DIR
 from brandpulse.demo.timeline import Generator
@@ -132,6 +137,11 @@ def readme(records: Sequence[dict[str, Any]], *, seed: int, days: int, scale: fl
         day_rows.append([day, date, *[f"{s['by_day'][b][day]} ({s['negative_by_day'][b][day]})" for b in brands]])
     window = sorted(h for h in s["storm_hours"])
     storm_rows = [[f"{h[:10]} {h[11:13]}:00", s["storm_hours"][h], s["lumora_negative_hours"][h]] for h in window]
+    answers = Counter(r["raw"].get("demo_answer") for r in records)
+    replacements = {"complaints": sum(r["raw"]["demo_phase"] == "aftermath" and r["raw"]["demo_topic"] == "delivery"
+                                      for r in records), "soon": answers["soon"], "late": answers["late"],
+                    "languages": len({r["raw"]["demo_lang"] for r in records if r["raw"]["demo_topic"] == "delivery"
+                                      and r["raw"]["demo_phase"] == "aftermath"})}
     brand_rows = [[b.name, b.category, ", ".join(name for name, _, _ in b.products), f"@{b.handle}",
                    " ".join(b.hashtags), f"{b.daily:g}", s["brands"][b.name],
                    " / ".join(str(s["intents"][b.name][i]) for i in ("negative", "neutral", "positive"))]
@@ -179,6 +189,17 @@ during the storm.
 Storm lines per hour (`raw.demo_phase == "storm"`) and all of Lumora's negative-intent lines in that hour:
 
 {_table(["hour (UTC)", "storm lines", "Lumora negative"], storm_rows)}
+
+## Late replacements
+
+From {REPLACEMENTS_START:%a %Y-%m-%d %H:%M} UTC (day 12) the replacement cases run late: for
+{REPLACEMENTS_HOURS} hours, complaints about them pile up on X, Bluesky and Mastodon
+({replacements['complaints']} in all, in {replacements['languages']} languages, `demo_topic` `delivery`; drawn after
+the rest of the stream, which they leave as it was). Lumora's support accounts
+({", ".join(f"{source} `{handle}`" for source, handle in SUPPORT_ACCOUNTS.items())}) reply on the same site
+(`parent_id` the complaint, `thread_id` its thread): {replacements['soon']} within the hour,
+{replacements['late']} a day or more later (`raw.demo_answer` `soon` or `late`); the other
+{replacements['complaints'] - replacements['soon'] - replacements['late']} get no answer before the stream ends.
 
 ## Counts
 

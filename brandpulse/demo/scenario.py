@@ -22,6 +22,20 @@ STORM_HOURS = 30
 STORM_END = STORM_START + timedelta(hours=STORM_HOURS)
 STORM_BRAND = "Lumora"
 STORM_PRODUCT = "Lumora Halo"
+#: After the storm Lumora ships replacement charging cases, and they run late: from day 12 08:00 UTC the
+#: complaints pile up (rising for 16 hours, then steady) for 40 hours on X, Bluesky and Mastodon.
+REPLACEMENTS_START = STORM_START + timedelta(hours=42)
+REPLACEMENTS_HOURS = 40
+REPLACEMENTS_PEAK_PER_HOUR = 1.2
+REPLACEMENTS_SOURCES = (("x", .6), ("bluesky", .2), ("mastodon", .2))
+#: Lumora's support account on each of those sites (the demo's config lists them as the brand's `accounts`).
+SUPPORT_ACCOUNTS = {"x": "LumoraCare", "bluesky": "lumoracare.bsky.social",
+                    "mastodon": "LumoraCare@social.lumora.example"}
+SUPPORT_REACH = 21_400
+#: How the support account answers a late-replacement complaint: share, and the delay's range in minutes.
+#: Soon is within every response target (urgent: 1 hour); late is past all of them (negative: 24 hours);
+#: the rest get no answer.
+SUPPORT_ANSWERS = (("soon", .45, (6, 50)), ("late", .3, (26 * 60, 32 * 60)), ("never", .25, (0, 0)))
 
 SOURCES = ("x", "reddit", "bluesky", "mastodon", "hackernews", "rss")
 LANGS = ("en", "es", "de", "fr", "pl", "it", "pt", "zh", "ja")

@@ -19,6 +19,10 @@ from brandpulse.demo.scenario import (
     INTENT_OF_TOPIC,
     KEY_OF_INTENT,
     NEGATIVE_CAP,
+    REPLACEMENTS_HOURS,
+    REPLACEMENTS_PEAK_PER_HOUR,
+    REPLACEMENTS_SOURCES,
+    REPLACEMENTS_START,
     SEED,
     SOURCE_MIX,
     START,
@@ -29,6 +33,9 @@ from brandpulse.demo.scenario import (
     STORM_PRODUCT,
     STORM_SOURCES,
     STORM_START,
+    SUPPORT_ACCOUNTS,
+    SUPPORT_ANSWERS,
+    SUPPORT_REACH,
     TIMEZONES,
     WEEKLY,
     Brand,
@@ -48,6 +55,7 @@ class Generator(Sites):
         self.end = start + timedelta(days=days)
         self.storm_start = start + (STORM_START - START)
         self.storm_end = self.storm_start + timedelta(hours=STORM_HOURS)
+        self.replacements_start = start + (REPLACEMENTS_START - START)
         self.pool: dict[tuple[str, str], list[Entry]] = defaultdict(list)      # (source, brand) -> posts
         self.storm_pool: list[Entry] = []
         self.statement: Entry | None = None
@@ -362,6 +370,51 @@ class Generator(Sites):
         self.social(brand, lang, source, moment, text=text, intent=intent,
                     topic="replacement" if positive else "refund", phase="aftermath")
 
+    # ---- after the storm: late replacements and the support account's answers ----------------------
+
+    def replacements_rate(self, hours_in: float) -> float:
+        if hours_in < 0 or hours_in >= REPLACEMENTS_HOURS:
+            return 0.0
+        return REPLACEMENTS_PEAK_PER_HOUR * self.scale * min(1.0, (hours_in + 1) / 16)
+
+    def late_replacements(self) -> None:
+        """The complaints hour by hour, drawn once the rest of the stream is written, so that adding them
+        changed nothing else in it."""
+        for hour in range(REPLACEMENTS_HOURS):
+            moment = self.replacements_start + timedelta(hours=hour)
+            for _ in range(self.dice.poisson(self.replacements_rate(hour))):
+                self.replacement_complaint(moment + timedelta(seconds=self.dice.below(3600)))
+
+    def replacement_complaint(self, moment: datetime) -> None:
+        """A customer whose replacement case is late; Lumora's support account answers soon, late or never."""
+        dice = self.dice
+        brand = BRAND_BY_NAME[STORM_BRAND]
+        lang = dice.weighted(self.storm_langs(moment))
+        source = "x" if lang == "zh" else dice.weighted(REPLACEMENTS_SOURCES)
+        slots = self.writer.slots(brand, lang, STORM_PRODUCT)
+        pool = texts.storm(lang)["replacement_late"]
+        text = self.writer.fresh(lambda: self.writer.decorate(fill(dice.pick(pool), slots), brand=brand, lang=lang,
+                                                              source=source, intent="negative", casual=False))
+        complaint = self.social(brand, lang, source, moment, text=text, intent="negative", topic="delivery",
+                                phase="aftermath")
+        answer, low, high = dice.weighted([((name, *delay), share) for name, share, delay in SUPPORT_ANSWERS])
+        if answer != "never":
+            self.support_reply(complaint, answer, complaint.moment + timedelta(minutes=dice.between(low, high)))
+
+    def support_reply(self, complaint: Entry, answer: str, moment: datetime) -> None:
+        """Lumora's support account answers the complaint on its site, in its language (unless the stream
+        has ended by then)."""
+        if moment >= self.end:
+            return
+        brand = BRAND_BY_NAME[STORM_BRAND]
+        source = complaint.record["source"]
+        slots = self.writer.slots(brand, complaint.lang, STORM_PRODUCT, user=complaint.author.handle.split("@")[0])
+        pool = texts.storm(complaint.lang)[f"care_{answer}"]
+        text = self.writer.fresh(lambda: fill(self.dice.pick(pool), slots))
+        author = self.accounts.special(source, complaint.lang, SUPPORT_ACCOUNTS[source], SUPPORT_REACH)
+        self.social(brand, complaint.lang, source, moment, text=text, intent="neutral", topic="support_reply",
+                    phase="aftermath", author=author, parent=complaint, extra_raw={"demo_answer": answer})
+
     # ---- the whole stream -----------------------------------------------------------------------
 
     def run(self) -> list[dict[str, Any]]:
@@ -378,6 +431,8 @@ class Generator(Sites):
             for entry in self.pending:
                 self.pool[(entry.record["source"], entry.brand)].append(entry)
             self.pending.clear()
+        if scheduled:
+            self.late_replacements()
         records = [e.record for e in self.entries if self.start <= e.moment < self.end]
         records.sort(key=lambda r: (r["created_at"], r["source"], r["external_id"]))
         return records

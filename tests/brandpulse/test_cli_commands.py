@@ -200,6 +200,9 @@ def test_the_demo_summary_tells_what_was_collected_what_fired_and_where_to_look(
                        " (800 reach): Lumora Halo broke, awful",     # ...with or without an author
                        " (0 reach): Lumora Halo broke, awful"]
     assert "Notifications delivered: NegativeSpike for Lumora x1" in summary
+    # The complaints opened cases nobody answered; no response-time check ran, so no SLA alert is in the log.
+    assert "Response inbox" in summary and "│ Lumora │" in summary.split("Response inbox", 1)[1]
+    assert "SLA alerts: 0 case(s) waited past their response target" in summary
     assert f"Chart: {tmp_path / 'sentiment.png'}" in summary and (tmp_path / "sentiment.png").exists()
     assert f"Alert log: {tmp_path / 'alerts.jsonl'} (1 notifications)" in summary
 

@@ -1,6 +1,8 @@
 """The demo pipeline end to end: the recorded stream replayed through collect, score (the real
-default model), evaluate and send. The complaint storm must page for Lumora; the calm brand and
-the competitor must stay quiet."""
+default model), tag, evaluate, respond and send. The complaint storm must page for Lumora; the calm
+brand and the competitor must stay quiet. After the storm Lumora's late replacement cases pile up:
+its support accounts answer some in time and some late, so the response inbox has answered cases and
+a response-time (SLA) alert fires and is resolved."""
 
 from __future__ import annotations
 
@@ -11,14 +13,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
-from brandpulse.demo_summary import notification_counts
+from brandpulse.cli import app
+from brandpulse.config import load_config
+from brandpulse.demo.scenario import STORM_BRAND, SUPPORT_ACCOUNTS
+from brandpulse.demo_summary import notification_counts, sla_alerts
+from brandpulse.runtime import Runtime
 from brandpulse.simulation import STREAM, replay
 from brandpulse.storage.alert_store import load_alert_book
 from brandpulse.storage.schema import mentions, sentiments
 
 #: Four calm days as the detectors' history, then the storm (day 10) until its peak has passed.
 SLICE = ("2026-03-07T00:00:00", "2026-03-12T00:00:00")
+#: Two days of Lumora's late replacements and its support accounts' answers, a day late for the first ones.
+REPLACEMENTS = ("2026-03-13T06:00:00", "2026-03-15T06:00:00")
+CASE_FIELDS = {"id", "state", "source", "author", "opened_at", "first_response_at", "touchpoint", "stage"}
 
 
 def write_slice(path: Path, start: str, end: str) -> Path:
@@ -39,8 +49,38 @@ def check_storm_pages_lumora_only(runtime, workdir: Path) -> None:
     spike = next(state for state in book.states.values() if state.fired_at)
     assert datetime(2026, 3, 11, 14) <= spike.fired_at.replace(tzinfo=None) <= datetime(2026, 3, 11, 23)
     delivered = notification_counts(workdir / "alerts.jsonl")
-    assert {brand for _, brand in delivered} == {"Lumora"}
+    assert {brand for name, brand in delivered if name != "ResponseSLA"} == {"Lumora"}
     assert ("NegativeSpike", "Lumora") in delivered
+
+
+def cases_cli(config: Path, *args: str) -> object:
+    result = CliRunner().invoke(app, ["-c", str(config), "cases", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def check_support_answers_cases_and_an_sla_alert_resolves(config: Path, alert_log: Path) -> None:
+    """`cases list --json` shows the inbox with tags; a case answered by Lumora's support account has
+    its first-response time; an SLA alert fired and was resolved when a late answer came."""
+    listed = cases_cli(config, "list", "--json")
+    assert isinstance(listed, list) and listed
+    assert all(set(case) >= CASE_FIELDS for case in listed)
+    assert all(case["touchpoint"] and case["stage"] for case in listed)  # the tag job ran
+    answered = [case for case in listed if case["first_response_at"]]
+    assert answered
+    support = {handle.casefold() for handle in SUPPORT_ACCOUNTS.values()}
+    shown = cases_cli(config, "show", str(answered[0]["id"]), "--json")
+    replies = [post for post in shown["posts"] if post["role"] == "reply"]
+    assert shown["brand"] == STORM_BRAND and replies and replies[0]["author"].casefold() in support
+    assert shown["first_response_at"] == replies[0]["created_at"] > shown["opened_at"]
+
+    fired, resolved = sla_alerts(alert_log)
+    assert fired and resolved <= fired
+    shown_resolved = [cases_cli(config, "show", case_id, "--json") for case_id in sorted(resolved)]
+    answered_late = [case for case in shown_resolved if case["first_response_at"]]
+    assert answered_late
+    for case in answered_late:
+        assert any(post["role"] == "reply" and post["author"].casefold() in support for post in case["posts"])
 
 
 def test_the_storm_pages_for_lumora_and_nobody_else(tmp_path):
@@ -52,10 +92,25 @@ def test_the_storm_pages_for_lumora_and_nobody_else(tmp_path):
         runtime.close()
 
 
+def test_late_replacements_are_answered_in_time_late_or_never(tmp_path):
+    stream = write_slice(tmp_path / "slice.jsonl", *REPLACEMENTS)
+    replay(tmp_path / "demo", stream=stream).close()
+    check_support_answers_cases_and_an_sla_alert_resolves(tmp_path / "demo" / "brandpulse.yaml",
+                                                          tmp_path / "demo" / "alerts.jsonl")
+
+
 @pytest.mark.slow
-def test_the_whole_demo_stream(tmp_path):
-    runtime = replay(tmp_path / "demo")
+def test_the_whole_demo_in_an_empty_folder(tmp_path, monkeypatch):
+    """`brandpulse demo`, then the inbox as the README shows it."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo"], catch_exceptions=False, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    summary = " ".join(result.output.split())
+    assert "Response inbox" in summary and "SLA alerts:" in summary
+    workdir = Path("demo-output")
+    runtime = Runtime.open(load_config(workdir / "brandpulse.yaml"))
     try:
-        check_storm_pages_lumora_only(runtime, tmp_path / "demo")
+        check_storm_pages_lumora_only(runtime, workdir)
     finally:
         runtime.close()
+    check_support_answers_cases_and_an_sla_alert_resolves(workdir / "brandpulse.yaml", workdir / "alerts.jsonl")

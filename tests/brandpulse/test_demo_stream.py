@@ -248,3 +248,32 @@ def test_hourly_negative_volume_spikes_for_lumora_alone(shipped: list[dict[str, 
         assert storm_top <= top + 1
         for day in (10, 11):
             assert daily[day] <= daily_mean + 3 * math.sqrt(daily_mean) + 1, (brand, day, daily[day])
+
+
+def test_late_replacements_pile_up_and_lumoras_support_answers_some_soon_some_late(
+        shipped: list[dict[str, Any]]) -> None:
+    complaints = {r["external_id"]: r for r in shipped
+                  if r["raw"]["demo_phase"] == "aftermath" and r["raw"]["demo_topic"] == "delivery"}
+    assert 30 <= len(complaints) <= 90
+    assert all(r["brand"] == "Lumora" and r["raw"]["demo_intent"] == "negative" for r in complaints.values())
+    assert len({r["raw"]["demo_lang"] for r in complaints.values()}) >= 5
+    assert {r["source"] for r in complaints.values()} == {"x", "bluesky", "mastodon"}
+    start = scenario.REPLACEMENTS_START
+    assert all(start <= datetime.fromisoformat(r["created_at"]) < start + timedelta(hours=scenario.REPLACEMENTS_HOURS)
+               for r in complaints.values())
+    # They pile up: the second half of the window brings more than the first.
+    middle = (start + timedelta(hours=scenario.REPLACEMENTS_HOURS / 2)).isoformat()[:19]
+    assert sum(r["created_at"][:19] >= middle for r in complaints.values()) > len(complaints) / 2
+
+    delays: dict[str, list[timedelta]] = defaultdict(list)
+    for reply in (r for r in shipped if r["raw"]["demo_topic"] == "support_reply" and r["parent_id"] in complaints):
+        complaint = complaints[reply["parent_id"]]
+        assert reply["source"] == complaint["source"]
+        assert reply["author_handle"] == scenario.SUPPORT_ACCOUNTS[reply["source"]]
+        assert reply["thread_id"] == (complaint["thread_id"] or complaint["external_id"])
+        assert reply["raw"]["demo_lang"] == complaint["raw"]["demo_lang"]
+        delays[reply["raw"]["demo_answer"]].append(datetime.fromisoformat(reply["created_at"])
+                                                   - datetime.fromisoformat(complaint["created_at"]))
+    assert delays["soon"] and max(delays["soon"]) < timedelta(hours=1)       # within every response target
+    assert delays["late"] and min(delays["late"]) > timedelta(hours=24)      # past every response target
+    assert len(delays["soon"]) + len(delays["late"]) < len(complaints)       # and some never get an answer
