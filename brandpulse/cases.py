@@ -102,7 +102,7 @@ class _Inbox:
         if post.brand is None or (post.author and (post.source, post.author.lstrip("@").casefold()) in self.accounts):
             return Counter(replies=1) if link_reply(connection, post, self.now) is not None else Counter()
         brand = self.brands.get(post.brand or "")
-        if brand is None:
+        if brand is None or not brand.cases:
             return Counter()
         severity = case_severity(post, self.config.cx.cases, self.config.alerts.urgent, self.now)
         if severity is None:

@@ -59,6 +59,8 @@ class BrandConfig(Strict):
     sources: list[str] | None = None
     accounts: dict[str, list[str]] = Field(default={}, description="the brand's own accounts per source "
                                            "(x: [LumoraHelp]): their replies are collected and answer cases")
+    cases: bool = Field(default=True, description="open cases for its mentions that need an answer (false for "
+                        "a brand watched but not answered by this team, such as a competitor)")
 
     @model_validator(mode="after")
     def _something_to_search(self) -> BrandConfig:

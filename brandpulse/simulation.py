@@ -39,9 +39,11 @@ brands:
   - name: Brevio
     terms: [Brevio]
     handles: ["@brevio"]
+    cases: false           # watched, not answered by this team: no cases
   - name: Vexon
     terms: [Vexon]
     handles: ["@vexonaudio"]
+    cases: false
 sources:
   replay:
     path: {stream}

@@ -130,6 +130,16 @@ def test_people_assign_comment_and_resolve_and_the_next_complaint_opens_a_new_ca
         assert [c.state for c in list_cases(connection)] == ["open", "resolved"]
 
 
+def test_a_brand_watched_but_not_answered_opens_no_cases(make_runtime, tmp_path, clock):
+    runtime = make_runtime(write_stream(tmp_path / "stream.jsonl", 0), brand="cases: false", clock=clock,
+                           scorer=StandInScorer())
+    clock.now = START + timedelta(minutes=5)
+    counts = collect_and_score(runtime, post("1", "Lumora order arrived broken, awful", "dana_k", 0))
+    assert counts["scored"] == 1 and counts.get("case_posts", 0) == 0
+    with runtime.engine.connect() as connection:
+        assert list_cases(connection, states=None) == []
+
+
 def test_a_case_waiting_past_its_target_fires_an_sla_alert_that_its_answer_resolves(runtime, clock):
     clock.now = START + timedelta(minutes=5)
     collect_and_score(runtime, post("1", "Lumora order arrived broken, awful", "dana_k", 0))
