@@ -24,17 +24,31 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from .data import EMOTION, EMOTIONS, POLARITY_ONLY, Example, summary
 from .records import LABELS
 
+if TYPE_CHECKING:  # torch and transformers load on first use, not on import
+    import torch
+    from torch import nn
+    from transformers import PreTrainedTokenizerBase
+
+    from .modeling import MeanPoolClassifier
+
 TOP_WEIGHTS = "top.safetensors"
 TOP_CONFIG = "top.json"
+
+IntArray = npt.NDArray[np.intp]  # example or cache row indices
+Rows = Sequence[int] | IntArray
+DevTexts = dict[tuple[str, str], tuple[list[str], list[int]]]  # (dataset, language) -> (texts, gold labels)
+DevRows = dict[tuple[str, str], tuple[list[int], list[int]]]  # (dataset, language) -> (cache rows, gold labels)
 
 
 @dataclass
@@ -62,7 +76,8 @@ class TopConfig:
 
 # ----------------------------------------------------------------------------------------------------
 # Running slices of the encoder
-def run_layers(model, layers, hidden, mask):
+def run_layers(model: MeanPoolClassifier, layers: Iterable[nn.Module], hidden: torch.Tensor,
+               mask: torch.Tensor) -> torch.Tensor:
     """`layers` (BertLayer modules of `model.bert`) applied to `hidden` under the padding `mask`."""
     from transformers.masking_utils import create_bidirectional_mask
 
@@ -72,8 +87,9 @@ def run_layers(model, layers, hidden, mask):
     return hidden
 
 
-def split_at(model, config: TopConfig) -> int:
-    return model.config.num_hidden_layers - config.layers
+def split_at(model: MeanPoolClassifier, config: TopConfig) -> int:
+    layers: int = model.config.num_hidden_layers
+    return layers - config.layers
 
 
 class HiddenCache:
@@ -85,13 +101,13 @@ class HiddenCache:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.index = np.load(self.folder / "index.npy")
+        self.index: npt.NDArray[np.int64] = np.load(self.folder / "index.npy")
         meta = json.loads((self.folder / "meta.json").read_text())
-        self.hidden_size = meta["hidden_size"]
-        self.data = np.memmap(self.folder / "hidden.f16", dtype=np.float16, mode="r",
-                              shape=(int(meta["tokens"]), self.hidden_size))
+        self.hidden_size: int = meta["hidden_size"]
+        self.data: np.memmap[tuple[int, int], np.dtype[np.float16]] = np.memmap(
+            self.folder / "hidden.f16", dtype=np.float16, mode="r", shape=(int(meta["tokens"]), self.hidden_size))
 
-    def batch(self, rows: Sequence[int]):
+    def batch(self, rows: Rows) -> tuple[torch.Tensor, torch.Tensor]:
         """(float32 hidden states padded to the longest row, attention mask) for text indices `rows`."""
         import torch
 
@@ -105,12 +121,12 @@ class HiddenCache:
             mask[i, :length] = 1
         return torch.from_numpy(out), torch.from_numpy(mask)
 
-    def lengths(self) -> np.ndarray:
+    def lengths(self) -> npt.NDArray[np.int64]:
         return self.index[:, 1]
 
 
-def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: TopConfig, *,
-                batch_tokens: int = 4096, autocast: bool = True,
+def build_cache(model: MeanPoolClassifier, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], folder: Path,
+                config: TopConfig, *, batch_tokens: int = 4096, autocast: bool = True,
                 log: Callable[[str], None] = print) -> HiddenCache:
     """Run the frozen bottom over `texts` once (resumable) and return the cache."""
     import torch
@@ -135,7 +151,8 @@ def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: To
         meta_path.write_text(json.dumps({**fingerprint, "done": 0}))
     done = json.loads(meta_path.read_text())["done"]
     data = np.memmap(folder / "hidden.f16", dtype=np.float16, mode="r+", shape=(tokens, fingerprint["hidden_size"]))
-    batches, current = [], []
+    batches: list[list[int]] = []
+    current: list[int] = []
     for k in order:
         if current and (len(current) + 1) * lengths[k] > batch_tokens:
             batches.append(current)
@@ -146,7 +163,7 @@ def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: To
     from .modeling import pad_batch
 
     bottom = model.bert.encoder.layer[:split]
-    model.eval()
+    model.eval()  # type: ignore[no-untyped-call]  # transformers leaves PreTrainedModel.eval unannotated
     started, pad = time.time(), tokenizer.pad_token_id
     for b in range(done, len(batches)):
         rows = batches[b]
@@ -169,33 +186,41 @@ def build_cache(model, tokenizer, texts: Sequence[str], folder: Path, config: To
 class Heads:
     """The trainable part: the top encoder layers (inside `model`) and the sentiment/emotion heads."""
 
-    def __init__(self, model, config: TopConfig):
+    def __init__(self, model: MeanPoolClassifier, config: TopConfig):
         import torch
 
         self.model = model
         self.split = split_at(model, config)
         self.top = model.bert.encoder.layer[self.split:]
-        if getattr(model, "emotion", None) is None:
+        if model.emotion is None:
             model.add_emotion_head(list(EMOTIONS))
         self.dropout = torch.nn.Dropout(config.dropout)
 
-    def parameters(self):
+    @property
+    def emotion(self) -> nn.Linear:
+        """The model's emotion head, which `__init__` made sure exists."""
+        head = self.model.emotion
+        if head is None:
+            raise RuntimeError("the model lost its emotion head")
+        return head
+
+    def parameters(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         layers = [p for layer in self.top for p in layer.parameters()]
-        heads = [*self.model.classifier.parameters(), *self.model.emotion.parameters()]
+        heads = [*self.model.classifier.parameters(), *self.emotion.parameters()]
         return layers, heads
 
-    def state_dict(self) -> dict:
-        out = {}
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        out: dict[str, torch.Tensor] = {}
         for i, layer in enumerate(self.top):
             for k, v in layer.state_dict().items():
                 out[f"bert.encoder.layer.{self.split + i}.{k}"] = v
         for k, v in self.model.classifier.state_dict().items():
             out[f"classifier.{k}"] = v
-        for k, v in self.model.emotion.state_dict().items():
+        for k, v in self.emotion.state_dict().items():
             out[f"emotion.{k}"] = v
         return out
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
         import torch
 
         params = dict(self.model.named_parameters()) | dict(self.model.named_buffers())
@@ -203,23 +228,23 @@ class Heads:
             for k, v in state.items():
                 params[k].copy_(v)
 
-    def forward(self, hidden, mask, *, train: bool):
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor, *, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
         from .modeling import mean_pool
 
         for module in (*self.top, self.dropout):
             module.train(train)
         pooled = mean_pool(run_layers(self.model, self.top, hidden, mask), mask)
         pooled = self.dropout(pooled)
-        return self.model.classifier(pooled).float(), self.model.emotion(pooled).float()
+        return self.model.classifier(pooled).float(), self.emotion(pooled).float()
 
 
-def _epoch_batches(lengths: np.ndarray, pool: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray]:
+def _epoch_batches(lengths: npt.NDArray[np.int64], pool: IntArray, batch_size: int, seed: int) -> list[IntArray]:
     """`pool` (example rows, repeats included) shuffled, then sorted by length within chunks of 50
     batches and cut into batches, the batches shuffled: little padding, still random order."""
     rng = np.random.default_rng(seed)
     rows = pool[rng.permutation(len(pool))]
     chunk = batch_size * 50
-    batches = []
+    batches: list[IntArray] = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
@@ -228,20 +253,22 @@ def _epoch_batches(lengths: np.ndarray, pool: np.ndarray, batch_size: int, seed:
 
 
 def predict(heads: Heads, cache: HiddenCache, rows: Sequence[int], *, autocast: bool,
-            batch_tokens: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+            batch_tokens: int = 8192) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(sentiment probabilities, emotion probabilities) for cached text indices `rows`."""
     import torch
 
-    rows = np.asarray(rows)
-    order = rows[np.argsort(cache.lengths()[rows], kind="stable")]
-    batches, current = [], []
+    indices = np.asarray(rows)
+    order = indices[np.argsort(cache.lengths()[indices], kind="stable")]
+    batches: list[list[int]] = []
+    current: list[int] = []
     for row in order:  # ascending lengths: the newest row is the longest
         if current and (len(current) + 1) * int(cache.lengths()[row]) > batch_tokens:
             batches.append(current)
             current = []
         current.append(int(row))
     batches += [current] if current else []
-    sent, emo = {}, {}
+    sent: dict[int, npt.NDArray[np.float32]] = {}
+    emo: dict[int, npt.NDArray[np.float32]] = {}
     for part in batches:
         hidden, mask = (t.to(heads.model.device) for t in cache.batch(part))
         with torch.inference_mode(), torch.autocast(hidden.device.type, dtype=torch.bfloat16, enabled=autocast):
@@ -252,8 +279,7 @@ def predict(heads: Heads, cache: HiddenCache, rows: Sequence[int], *, autocast: 
     return np.stack([sent[r] for r in rows]), np.stack([emo[r] for r in rows])
 
 
-def dev_scores(heads: Heads, cache: HiddenCache, dev: dict[tuple[str, str], tuple[list[int], list[int]]], *,
-               autocast: bool) -> dict[str, float]:
+def dev_scores(heads: Heads, cache: HiddenCache, dev: DevRows, *, autocast: bool) -> dict[str, float]:
     """Official metric per development set (`dev` maps (dataset, language) to (cache rows, gold))."""
     from .evaluate import confusion, macro_f1, result
 
@@ -281,9 +307,9 @@ def selection_score(scores: dict[str, float]) -> float:
 
 
 # ----------------------------------------------------------------------------------------------------
-def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, work: Path, out_dir: Path,
-              config: TopConfig | None = None, *, autocast: bool | None = None,
-              log: Callable[[str], None] = print) -> dict:
+def train_top(model: MeanPoolClassifier, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
+              dev_texts: DevTexts, work: Path, out_dir: Path, config: TopConfig | None = None, *,
+              autocast: bool | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Fine-tune the top layers and heads of `model` (the shipped classifier, adapter merged) on
     `examples`; `dev_texts` maps (dataset, language) to (texts, gold labels). Writes `top.*` to `out_dir`."""
     import torch
@@ -311,11 +337,11 @@ def train_top(model, tokenizer, examples: Sequence[Example], dev_texts: dict, wo
     return fit.finish()
 
 
-def _with_dev_texts(examples: Sequence[Example], dev_texts: dict) -> tuple[list[str], dict]:
+def _with_dev_texts(examples: Sequence[Example], dev_texts: DevTexts) -> tuple[list[str], DevRows]:
     """Every text to cache (the training examples', then each development set's) and, per development
     set, its cache rows and gold labels."""
     texts = [ex.text for ex in examples]
-    dev_rows = {}
+    dev_rows: DevRows = {}
     for key, (dev_list, gold) in dev_texts.items():
         dev_rows[key] = (list(range(len(texts), len(texts) + len(dev_list))), list(gold))
         texts += list(dev_list)
@@ -326,7 +352,7 @@ class _Targets:
     """What the training examples are scored against: sentiment labels (the neutral logit masked for
     polarity-only examples, classes balanced) or emotion labels (weighted by `emotion_weight`)."""
 
-    def __init__(self, examples: Sequence[Example], device, emotion_weight: float) -> None:
+    def __init__(self, examples: Sequence[Example], device: torch.device, emotion_weight: float) -> None:
         import torch
 
         self.device = device
@@ -340,7 +366,7 @@ class _Targets:
         class_weight = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
         self.class_weight = (class_weight / class_weight.mean()).to(device)
 
-    def loss(self, sent, emo, rows: np.ndarray):
+    def loss(self, sent: torch.Tensor, emo: torch.Tensor, rows: IntArray) -> torch.Tensor:
         """The batch's summed loss from its sentiment and emotion logits (`rows`: the examples' indices)."""
         import torch
         from torch.nn.functional import cross_entropy
@@ -378,7 +404,7 @@ class _Optimisation:
                                            weight_decay=config.weight_decay)
         self.scheduler = get_linear_schedule_with_warmup(self.optimizer, int(config.warmup * total), total)
 
-    def resume(self) -> dict | None:
+    def resume(self) -> _RunState | None:
         """The run state saved with the checkpoint, weights and optimiser restored; None without one."""
         import torch
 
@@ -388,9 +414,10 @@ class _Optimisation:
         self.heads.load_state_dict(saved["weights"])
         self.optimizer.load_state_dict(saved["optimizer"])
         self.scheduler.load_state_dict(saved["scheduler"])
-        return saved["state"]
+        state: _RunState = saved["state"]
+        return state
 
-    def save(self, state: dict) -> None:
+    def save(self, state: _RunState) -> None:
         import torch
 
         partial = self.checkpoint.with_suffix(".partial")
@@ -398,7 +425,7 @@ class _Optimisation:
                     "scheduler": self.scheduler.state_dict(), "state": state}, partial)
         os.replace(partial, self.checkpoint)
 
-    def step(self, loss) -> float:
+    def step(self, loss: torch.Tensor) -> float:
         """One optimiser and schedule step on `loss`; its value."""
         import torch
 
@@ -410,6 +437,25 @@ class _Optimisation:
         return float(loss.detach())
 
 
+class _Evaluation(TypedDict):
+    """One scoring of the development sets during training (`emotion_refit`: set on the final, refitted one)."""
+
+    step: int
+    epoch: float
+    loss: float
+    seconds: int
+    dev: dict[str, float]
+    emotion_refit: NotRequired[bool]
+
+
+class _RunState(TypedDict):
+    """What a checkpoint keeps of a run beside the weights: a plain dict, so older checkpoints still load."""
+
+    step: int
+    history: list[_Evaluation]
+    best: _Evaluation | None
+
+
 @dataclass
 class _TopFit:
     """One `train_top` run over its built cache; `state` (step, history, best) is what checkpoints keep."""
@@ -417,14 +463,14 @@ class _TopFit:
     heads: Heads
     cache: HiddenCache
     examples: Sequence[Example]
-    dev_rows: dict
+    dev_rows: DevRows
     config: TopConfig
     out_dir: Path
     autocast: bool
     log: Callable[[str], None]
     started: float
     cache_seconds: float
-    state: dict = field(default_factory=lambda: {"step": 0, "history": [], "best": None})
+    state: _RunState = field(default_factory=lambda: _RunState(step=0, history=[], best=None))
 
     def train(self, checkpoint: Path) -> None:
         """The multi-task epochs, scored on the development sets `evals` times; the best state is written."""
@@ -453,7 +499,7 @@ class _TopFit:
             if step % config.checkpoint_every == 0 or step == total:
                 optimisation.save(self.state)
 
-    def _batches(self, pool: np.ndarray, steps_per_epoch: int, total: int) -> Iterator[np.ndarray]:
+    def _batches(self, pool: IntArray, steps_per_epoch: int, total: int) -> Iterator[IntArray]:
         """The batches from the run's step to `total`; an epoch's order depends on (seed, epoch) only, so a
         resumed run sees the batches it would have."""
         lengths = self.cache.lengths()
@@ -464,7 +510,7 @@ class _TopFit:
                 if self.state["step"] >= total:
                     return
 
-    def _forward(self, rows: np.ndarray):
+    def _forward(self, rows: IntArray) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
 
         device = self.heads.model.device
@@ -475,40 +521,42 @@ class _TopFit:
 
     def _evaluate(self, step: int, epoch: float, losses: list[float]) -> None:
         scores = dev_scores(self.heads, self.cache, self.dev_rows, autocast=self.autocast)
-        entry = {"step": step, "epoch": round(epoch, 2), "loss": float(np.mean(losses[-200:])),
-                 "seconds": round(time.time() - self.started), "dev": scores}
+        entry: _Evaluation = {"step": step, "epoch": round(epoch, 2), "loss": float(np.mean(losses[-200:])),
+                              "seconds": round(time.time() - self.started), "dev": scores}
         self.state["history"].append(entry)
         self.log(f"step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
         best = self.state["best"]
         if best is None or selection_score(scores) > selection_score(best["dev"]):
             self.state["best"] = entry
-            self._write()
+            self._write(entry)
             self.log(f"  best so far (selection {selection_score(scores):.4f}): wrote {self.out_dir / TOP_WEIGHTS}")
 
     def refit_emotions(self) -> None:
         """Refit the emotion head on the best state's layers (`refit_emotion_head`) and write the result."""
         from safetensors.torch import load_file
 
+        best = self.state["best"]
+        if best is None:
+            raise RuntimeError("no selected state to refit on: run train() first")
         weights = load_file(str(self.out_dir / TOP_WEIGHTS))
         self.heads.load_state_dict({k: v.float() for k, v in weights.items()})
-        emotion_rows = np.flatnonzero([ex.label_set == EMOTION for ex in self.examples])
+        emotion_rows = [i for i, ex in enumerate(self.examples) if ex.label_set == EMOTION]
         refit_emotion_head(self.heads, self.cache, emotion_rows, [self.examples[i].label for i in emotion_rows],
                            self.config, autocast=self.autocast)
         scores = dev_scores(self.heads, self.cache, self.dev_rows, autocast=self.autocast)
         self.log("after the emotion head refit: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
-        self.state["best"] = {**self.state["best"], "dev": scores, "emotion_refit": True}
-        self._write()
+        refitted: _Evaluation = {**best, "dev": scores, "emotion_refit": True}
+        self.state["best"] = refitted
+        self._write(refitted)
 
-    def _write(self) -> None:
-        from safetensors.torch import save_file
+    def _write(self, best: _Evaluation) -> None:
+        _write(self.heads, self.out_dir, self.config, self.examples, self.state["history"], best,
+               self.cache_seconds, self.autocast)
 
-        _write(self.heads, self.out_dir, self.config, self.examples, self.state, self.cache_seconds, self.autocast,
-               save_file)
-
-    def finish(self) -> dict:
+    def finish(self) -> dict[str, Any]:
         """The written report, with the whole run's history (beyond the selected state) added."""
         report_path = self.out_dir / TOP_CONFIG
-        report = json.loads(report_path.read_text())
+        report: dict[str, Any] = json.loads(report_path.read_text())
         report["run"]["history"] = self.state["history"]
         report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         return report
@@ -532,7 +580,7 @@ def refit_emotion_head(heads: Heads, cache: HiddenCache, rows: Sequence[int], la
             features.append(mean_pool(run_layers(heads.model, heads.top, hidden, mask), mask).float())
     x = torch.cat(features).clone()  # a normal tensor: inference-mode tensors cannot enter autograd
     y = torch.tensor(list(labels), device=device)
-    head = heads.model.emotion
+    head = heads.emotion
     torch.manual_seed(config.seed)
     head.reset_parameters()
     optimizer = torch.optim.AdamW(head.parameters(), lr=config.emotion_refit_lr, weight_decay=1e-3)
@@ -542,8 +590,11 @@ def refit_emotion_head(heads: Heads, cache: HiddenCache, rows: Sequence[int], la
         optimizer.step()
 
 
-def _write(heads: Heads, out_dir: Path, config: TopConfig, examples, state, cache_seconds, autocast, save_file):
+def _write(heads: Heads, out_dir: Path, config: TopConfig, examples: Sequence[Example], history: list[_Evaluation],
+           best: _Evaluation, cache_seconds: float, autocast: bool) -> None:
+    """`top.safetensors` (the trained layers and heads as float16) and the `top.json` report for `best`."""
     import torch
+    from safetensors.torch import save_file
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -555,10 +606,10 @@ def _write(heads: Heads, out_dir: Path, config: TopConfig, examples, state, cach
         "config": asdict(config),
         "data": {"examples": len(examples), "per_source": summary(examples)},
         "run": {"device": heads.model.device.type, "device_name": _device_name(heads.model.device),
-                "bf16_autocast": autocast, "cache_seconds": round(cache_seconds), "history": state["history"],
+                "bf16_autocast": autocast, "cache_seconds": round(cache_seconds), "history": history,
                 "torch": torch.__version__, "python": platform.python_version()},
-        "dev": state["best"]["dev"], "selected_step": state["best"]["step"],
-        "emotion_refit": bool(state["best"].get("emotion_refit")),
+        "dev": best["dev"], "selected_step": best["step"],
+        "emotion_refit": bool(best.get("emotion_refit")),
     }
     partial = out_dir / (TOP_WEIGHTS + ".partial")
     save_file(tensors, str(partial), metadata={"format": "pt"})
@@ -566,7 +617,7 @@ def _write(heads: Heads, out_dir: Path, config: TopConfig, examples, state, cach
     (out_dir / TOP_CONFIG).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
 
 
-def _device_name(device) -> str:
+def _device_name(device: torch.device) -> str:
     import torch
 
     if device.type == "cuda":
@@ -576,7 +627,7 @@ def _device_name(device) -> str:
     return cpu_features().model
 
 
-def dev_texts(root: Path) -> dict[tuple[str, str], tuple[list[str], list[int]]]:
+def dev_texts(root: Path) -> DevTexts:
     """The development sets the fine-tune reports on: `sentiment.evaluate.eval_sets` (TweetEval, UMSAB,
     Hinglish val) and TweetEval emotion val."""
     from .evaluate import emotion_set, eval_sets
@@ -591,7 +642,7 @@ def dev_texts(root: Path) -> dict[tuple[str, str], tuple[list[str], list[int]]]:
 def run_top_training(out_dir: Path, *, data_root: Path, work: Path, config: TopConfig | None = None,
                      sources_cache: Path | None = None, cache_dir: Path | None = None,
                      max_examples: int | None = None, device: str | None = None,
-                     log: Callable[[str], None] = print) -> dict:
+                     log: Callable[[str], None] = print) -> dict[str, Any]:
     """What `brandpulse model train` runs: the shipped LoRA model, the multi-task mix, `train_top` (on a
     CUDA GPU when there is one, else the CPU)."""
     import shutil
@@ -611,7 +662,7 @@ def run_top_training(out_dir: Path, *, data_root: Path, work: Path, config: TopC
     with quiet_transformers():
         model = MeanPoolClassifier.from_pretrained(str(base), config=classifier_config(base, dropout=config.dropout))
     apply_adapter(model, ADAPTER_DIR)
-    model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))  # type: ignore[arg-type]  # transformers types `to`'s wrapper wrongly
     out_dir = Path(out_dir)
     if out_dir.resolve() != ADAPTER_DIR.resolve():  # the LoRA adapter the top layers sit on travels along
         out_dir.mkdir(parents=True, exist_ok=True)
