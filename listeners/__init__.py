@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol
 
+from .base import Clock, Sleep, SourceSettings
 from .budget import InMemoryReadBudget, ReadBudget
 from .errors import (
     AuthError,
@@ -26,7 +28,7 @@ from .errors import (
     SourceUnavailable,
 )
 from .query import BrandQuery
-from .records import Batch, BatchStats, BrandStream, Cursor, Engagement, Listener, Mention
+from .records import Batch, BatchStats, BrandStream, Cursor, Engagement, Listener, Mention, StopEvent
 
 __all__ = [
     "SOURCES",
@@ -40,6 +42,7 @@ __all__ = [
     "InMemoryReadBudget",
     "Listener",
     "ListenerError",
+    "ListenerFactory",
     "Mention",
     "QueryNotSupported",
     "QuerySyntaxError",
@@ -51,26 +54,39 @@ __all__ = [
 ]
 
 
+class ListenerFactory(Protocol):
+    """A source module's `create`: builds its listener from that source's own `Settings`."""
+
+    def __call__(self, settings: SourceSettings, *, base_url: str | None = None, clock: Clock | None = None,
+                 sleep: Sleep | None = None, budget: ReadBudget | None = None,
+                 stop: StopEvent | None = None) -> Listener: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
-    """A source the config may name: its Settings model and its `create` function (loaded lazily)."""
+    """A source the config may name: its Settings model and its `create` function (loaded lazily).
+
+    Every source module defines `Settings` (a `SourceSettings`) and `create` (a `ListenerFactory`);
+    the annotated names below state that contract where the module is looked up by name."""
 
     name: str
     module: str
     description: str
 
-    def _module(self) -> Any:
+    def _module(self) -> ModuleType:
         return importlib.import_module(self.module, __name__)  # relative: the package works under any name
 
     @property
-    def settings_model(self) -> type[Any]:
-        return self._module().Settings
+    def settings_model(self) -> type[SourceSettings]:
+        model: type[SourceSettings] = self._module().Settings
+        return model
 
     @property
-    def create(self) -> Any:
-        return self._module().create
+    def create(self) -> ListenerFactory:
+        create: ListenerFactory = self._module().create
+        return create
 
-    def settings(self, data: dict[str, Any] | None = None) -> Any:
+    def settings(self, data: dict[str, Any] | None = None) -> SourceSettings:
         """Validate a config section (pydantic `ValidationError` on bad or unknown keys)."""
         return self.settings_model.model_validate(data or {})
 
@@ -89,7 +105,7 @@ SOURCES: dict[str, SourceSpec] = {
 }
 
 
-def create_listener(name: str, settings: Any, **kwargs: Any) -> Listener:
+def create_listener(name: str, settings: SourceSettings | dict[str, Any], **kwargs: Any) -> Listener:
     """`SOURCES[name].create(settings, **kwargs)`, validating a plain dict of settings first."""
     try:
         spec = SOURCES[name]

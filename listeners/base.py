@@ -26,17 +26,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .budget import ReadBudget
 from .errors import AuthError, ListenerError, RateLimited, SourceUnavailable
 from .records import Batch, BatchStats, Cursor, MarkState, Mention, StopEvent, WalkState, utc
+
+if TYPE_CHECKING:
+    import requests
 
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
-Sleep = Callable[[float], None]
+#: Waits the given seconds; what it returns is ignored (`Retrier.wait` says whether a stop was set).
+Sleep = Callable[[float], object]
 
 
 class Stopped(ListenerError):
@@ -100,7 +105,7 @@ class ApiListener:
         self.retrier = Retrier(self.source, settings, clock=self.clock, sleep=sleep, stop=stop, log=self.log)
         self.sleep: Sleep = sleep or self.retrier.wait
 
-    def http_session(self) -> Any:
+    def http_session(self) -> requests.Session:
         """A requests session that identifies the product (for sources spoken to over plain HTTP)."""
         import requests
 
@@ -110,7 +115,7 @@ class ApiListener:
 
     @classmethod
     def create(cls, settings: Any, *, base_url: str | None = None, clock: Clock | None = None,
-               sleep: Sleep | None = None, budget: Any = None, stop: StopEvent | None = None) -> Any:
+               sleep: Sleep | None = None, budget: ReadBudget | None = None, stop: StopEvent | None = None) -> Self:
         """The registry's constructor; `budget` only matters to sources that bill reads (X)."""
         return cls(settings, base_url=base_url, clock=clock, sleep=sleep, stop=stop)
 

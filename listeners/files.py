@@ -251,14 +251,17 @@ def _jsonl_records(handle: IO[str]) -> Iterator[tuple[int, Any, str | None]]:
             continue
         try:
             yield number, json.loads(text), None
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield number, None, f"invalid JSON: {exc.msg}"
 
 
 _NOT_AN_ARRAY = "a .json file must hold an array of mentions (or {\"mentions\": [...]})"
 
+#: The bytes of an export: the file itself, or what its gzip compression holds (both can `peek`).
+_Binary = io.BufferedReader | gzip.GzipFile
 
-def _json_records(binary: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+
+def _json_records(binary: _Binary) -> Iterator[tuple[int, Any, str | None]]:
     """(position in the array, item, parse problem) for each item of a JSON array, or of the
     ``mentions`` array of a top-level object, parsed as it streams in (ijson)."""
     import ijson
@@ -271,7 +274,7 @@ def _json_records(binary: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
                 keys.append(event[2])
             yield event
 
-    start = binary.peek(64).lstrip()[:1] if hasattr(binary, "peek") else b"["
+    start = binary.peek(64).lstrip()[:1]
     prefix = "mentions.item" if start == b"{" else "item"
     number = 0
     try:
@@ -346,7 +349,7 @@ class MentionsFile:
         ledger = IdLedger()
         with open(self.path, "rb") as raw:
             self._raw = raw
-            binary: IO[bytes] = gzip.GzipFile(fileobj=raw) if self.path.suffix.lower() == ".gz" else raw
+            binary: _Binary = gzip.GzipFile(fileobj=raw) if self.path.suffix.lower() == ".gz" else raw
             try:
                 yield from self._rows(self._parsed(binary), ledger)
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -356,10 +359,9 @@ class MentionsFile:
                 ledger.close()
                 binary.close()
 
-    def _parsed(self, binary: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+    def _parsed(self, binary: _Binary) -> Iterator[tuple[int, Any, str | None]]:
         if self.format == "json":
-            reader = binary if hasattr(binary, "peek") else io.BufferedReader(binary)  # type: ignore[arg-type]
-            yield from _json_records(reader)
+            yield from _json_records(binary)
             return
         handle = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
         try:

@@ -40,10 +40,13 @@ SOURCE = "hackernews"
 log = logging.getLogger("brandpulse.listeners.hackernews")
 API_URL = "https://hn.algolia.com"
 
+ItemType = Literal["story", "comment"]
+_ITEM_TYPES: tuple[ItemType, ...] = ("story", "comment")
+
 
 class Settings(SourceSettings):
     page_size: int = Field(default=100, ge=1, le=1000, description="hitsPerPage")
-    item_types: list[Literal["story", "comment"]] = Field(default_factory=lambda: ["story", "comment"])
+    item_types: list[ItemType] = Field(default_factory=lambda: list(_ITEM_TYPES))
     max_queries: int = Field(default=8, ge=1, description="searches one brand query may expand to")
 
 

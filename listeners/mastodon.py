@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -50,6 +51,7 @@ from .query import BrandQuery, fold, to_mastodon
 from .records import Batch, BatchStats, Cursor, Engagement, MastodonAccount, MastodonCursor, MastodonTag, Mention
 from .text import html_to_text
 
+T = TypeVar("T")
 SOURCE = "mastodon"
 log = logging.getLogger("brandpulse.listeners.mastodon")
 _RECENT = 500
@@ -196,7 +198,7 @@ class MastodonListener(ApiListener):
             return Failure("fatal", str(exc)[:200])
         return None
 
-    def _call(self, what: str, fn, stats: BatchStats) -> Any:
+    def _call(self, what: str, fn: Callable[[], T], stats: BatchStats) -> T:
         result = self.retrier.call(what, fn, self._classify, stats)
         remaining, reset = self.api.ratelimit_remaining, self.api.ratelimit_reset
         if remaining is not None and reset:
@@ -363,14 +365,14 @@ class MastodonListener(ApiListener):
             out.accounts = {**out.accounts, acct: entry}
         start = entry.min_id or _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
         for page in range(self.settings.max_pages):
-            statuses = list(self._call(f"{acct}'s statuses", lambda s=start: self.api.account_statuses(
-                entry.id, min_id=s, exclude_reblogs=True, limit=self.settings.page_size), stats) or [])
+            statuses = list(self._call(f"{acct}'s statuses", partial(
+                self.api.account_statuses, entry.id, min_id=start, exclude_reblogs=True,
+                limit=self.settings.page_size), stats) or [])
             replies = [status for status in statuses if _get(status, "in_reply_to_id")]
             stats.fetched += len(statuses) - len(replies)
             stats.filtered += len(statuses) - len(replies)
-            mentions = collector.collect(replies, lambda s, st=stats: self._answered(s, query, st),
-                                         lambda s: _get(s, "id"),
-                                         stats)
+            mentions = collector.collect(replies, partial(self._answered, query=query, stats=stats),
+                                         lambda s: _get(s, "id"), stats)
             ids = [str(_get(status, "id")) for status in statuses if _get(status, "id") not in (None, "")]
             if ids:
                 entry.min_id = start = max(ids, key=_order)

@@ -606,7 +606,8 @@ def _require_positive(source: str, node: Node) -> None:
         raise QueryNotSupported(source, "the query needs at least one term that must be present")
 
 
-def _print(node: Node, *, term, and_sep: str, or_sep: str, not_prefix: str, group_not: bool) -> str:
+def _print(node: Node, *, term: Callable[[Term], str], and_sep: str, or_sep: str, not_prefix: str,
+           group_not: bool) -> str:
     def fmt(item: Node, parent: str) -> str:
         if isinstance(item, Term):
             return term(item)
@@ -626,7 +627,8 @@ def _print(node: Node, *, term, and_sep: str, or_sep: str, not_prefix: str, grou
     return fmt(node, "")
 
 
-def _search_term(term: Term, *, plain, hashtags: bool = True, handles: bool = True) -> str:
+def _search_term(term: Term, *, plain: Callable[[str], bool], hashtags: bool = True,
+                 handles: bool = True) -> str:
     """A term as a search engine token: bare when safe, else a quoted phrase (quotes become spaces,
     which widens the match on engines that tokenize on punctuation)."""
     text = term.text

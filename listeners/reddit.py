@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol, TypedDict, cast
 
 import praw
 import prawcore
@@ -110,6 +110,26 @@ class _SleepingRateLimiter(RateLimiter):
             self._sleep(min(seconds, self._cap))
 
 
+class _Convert(Protocol):
+    """How a walked listing's item (a praw object) becomes the brand's mention, read at `now`."""
+
+    def __call__(self, item: Any, *, now: datetime) -> Mention | None: ...
+
+
+class _Urls(TypedDict, total=False):
+    """praw's endpoints, pointed at `base_url` (a test server or a proxy) when one is given."""
+
+    oauth_url: str
+    reddit_url: str
+
+
+def _sessions(reddit: praw.Reddit) -> list[prawcore.Session]:
+    """The prawcore sessions of a read-only client, the current one first. praw sets these attributes
+    to None in its `__init__` and fills them later, so its inline types say they are always None."""
+    cores = cast("list[prawcore.Session | None]", [reddit._core, reddit._read_only_core])
+    return list({id(core): core for core in cores if core is not None}.values())
+
+
 def _fields(item: Any) -> dict[str, Any]:
     """A praw object's raw fields, read without triggering praw's lazy network fetches."""
     if isinstance(item, dict):
@@ -181,15 +201,16 @@ class RedditListener(ApiListener):
         if not (s.client_id and s.client_id.get_secret_value() and s.client_secret
                 and s.client_secret.get_secret_value()):
             raise AuthError(SOURCE, self._env, "client id or secret is not set")
-        urls = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
+        urls: _Urls = {"oauth_url": self.base_url, "reddit_url": self.base_url} if self.base_url else {}
         reddit = praw.Reddit(client_id=s.client_id.get_secret_value(),
                              client_secret=s.client_secret.get_secret_value(),
                              user_agent=s.user_agent, check_for_updates=False, check_for_async=False,
                              timeout=max(1, int(s.timeout_seconds)), **urls)
         reddit.read_only = True
         cap = min(s.backoff_max_seconds, s.max_wait_seconds)
-        for core in {id(c): c for c in (reddit._core, reddit._read_only_core) if c is not None}.values():
-            core._retry_strategy_class = _NoRetry
+        for core in _sessions(reddit):
+            # prawcore types the attribute after its default (FiniteRetryStrategy); it takes any RetryStrategy
+            core._retry_strategy_class = _NoRetry  # type: ignore[assignment]
             core._rate_limiter = _SleepingRateLimiter(window_size=reddit.config.window_size,
                                                       sleep=self.sleep, cap=cap)
         self._reddit = reddit
@@ -217,7 +238,7 @@ class RedditListener(ApiListener):
         except ValueError:
             retry_after = None
         if retry_after is not None and self._reddit is not None:
-            self._reddit._core._rate_limiter.next_request_timestamp_ns = None
+            _sessions(self._reddit)[0].rate_limiter.next_request_timestamp_ns = None
         return Failure("rate", "HTTP 429", retry_after)
 
     def _get(self, what: str, path: str, params: dict[str, Any], stats: BatchStats) -> Any:
@@ -289,23 +310,24 @@ class RedditListener(ApiListener):
             params = {"q": q, "sort": "new", "syntax": "lucene", "t": "all",
                       "restrict_sr": "on" if subs else "off", "include_over_18": "on"}
             yield from self._walk("submissions", f"r/{target}/search/", params, out, collector,
-                                  lambda item, now: self._submission(item, query, now),
+                                  partial(self._submission, query=query),
                                   on_page=lambda mentions: self._watch(out, mentions))
         if self.settings.comment_stream:
             if subs:
                 yield from self._walk("comments", f"r/{target}/comments/", {}, out, collector,
-                                      lambda item, now: self._comment(item, query, now=now))
+                                      partial(self._comment, query=query))
             else:
                 log.debug("reddit: comment stream needs configured subreddits; skipped")
         if self.settings.thread_comments != "off":
             yield from self._threads(out, query, collector)
         for account in query.accounts:
             yield from self._walk(f"accounts.{account}", f"user/{account}/comments/", {"sort": "new"}, out,
-                                  collector, lambda item, now, name=account: self._comment(
-                                      item, query, now=now, matched=f"account:{name}", from_brand=True))
+                                  collector, partial(self._comment, query=query, matched=f"account:{account}",
+                                                     from_brand=True))
 
     def _walk(self, feed: str, path: str, params: dict[str, Any], out: RedditCursor, collector: Collector,
-              convert, on_page: Callable[[list[Mention]], None] | None = None) -> Iterator[Batch]:
+              convert: _Convert,
+              on_page: Callable[[list[Mention]], None] | None = None) -> Iterator[Batch]:
         """Walk one listing newest first; `feed` names its state in the cursor: ``submissions``,
         ``comments`` or ``accounts.<name>`` (a brand account's comments)."""
         walk = Walk.of(_feed_state(out, feed))
@@ -330,7 +352,7 @@ class RedditListener(ApiListener):
                 raise ValueError("no created_utc or id")
             return found
 
-        steps = WalkSteps(fetch=fetch, key=key, convert=lambda item: convert(item, self.clock()),
+        steps = WalkSteps(fetch=fetch, key=key, convert=lambda item: convert(item, now=self.clock()),
                           id_of=lambda item: _fields(item).get("id"), cursor=cursor, on_page=on_page,
                           label=f"{feed} walk")
         yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
@@ -378,7 +400,7 @@ class RedditListener(ApiListener):
 def _feed_state(out: RedditCursor, feed: str) -> WalkState | None:
     if feed.startswith("accounts."):
         return out.accounts.get(feed.removeprefix("accounts."))
-    return getattr(out, feed)
+    return out.submissions if feed == "submissions" else out.comments
 
 
 def _save_feed_state(out: RedditCursor, feed: str, state: WalkState) -> None:

@@ -45,7 +45,10 @@ class Settings(SourceSettings):
     path: Path
     page_size: int = Field(default=500, ge=1)
     max_pages: int = Field(default=1000, ge=1)
-    lookback_hours: float | None = Field(default=None, ge=0, description="first fetch: None = from the start")
+    # Widens the shared setting (None replays the whole recording); pydantic lets a model redefine a
+    # parent's field, and nothing reads lookback_hours through `SourceSettings`.
+    lookback_hours: float | None = Field(  # type: ignore[assignment]
+        default=None, ge=0, description="first fetch: None = from the start")
     interval_seconds: float = Field(default=60.0, gt=0)
     prefilter_brand: bool = True
     source_override: str | None = None

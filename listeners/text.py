@@ -27,7 +27,7 @@ class _Reducer(HTMLParser):
         self.parts: list[str] = []
         self.dropping = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROP:
             self.dropping += 1
         elif tag == "br":
@@ -35,7 +35,7 @@ class _Reducer(HTMLParser):
         elif tag in _BLOCK or tag == "td":
             self.parts.append("\n" if tag in _BLOCK else " ")
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" or tag in _BLOCK:
             self.parts.append("\n")
 

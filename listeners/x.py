@@ -43,9 +43,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -87,8 +88,6 @@ _RECENT_WINDOW = timedelta(days=7)
 
 #: A search's position: the brand query's own (the cursor itself) or its accounts' replies.
 _Search = XCursor | XSearch
-#: How a search page's post becomes a mention: (post, includes, now) -> mention or None.
-_Convert = Callable[[dict[str, Any], Includes, datetime], Mention | None]
 
 
 def replies_query(accounts: Sequence[str]) -> str:
@@ -126,15 +125,18 @@ class _Redirect(HTTPAdapter):
         self.token = token
         self.timeout = timeout
 
-    def send(self, request, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        if self.base_url:
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float, float] | tuple[float, None] | None = None, verify: bool | str = True,
+             cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+             proxies: Mapping[str, str] | None = None) -> requests.Response:
+        if timeout is None:
+            timeout = self.timeout
+        if self.base_url and request.url:
             parts = urlsplit(request.url)
             request.url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
         if self.token is not None and request.headers.get("Authorization") == f"Bearer {_PLACEHOLDER}":
             request.headers["Authorization"] = f"Bearer {self.token.get_secret_value()}"
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
 def _mount(session: requests.Session, base_url: str | None, settings: Settings) -> None:
@@ -345,7 +347,7 @@ class XListener(ApiListener):
         self._require_token()
         out = XCursor.load(cursor)
         q = to_x(query, max_length=self.settings.max_query_length)
-        yield from self._search(q, out, out, lambda t, i, n: to_mention(t, i, query, n))
+        yield from self._search(q, out, out, query)
         yield from self._replies(query, out)
 
     def _replies(self, query: BrandQuery, out: XCursor) -> Iterator[Batch]:
@@ -355,7 +357,7 @@ class XListener(ApiListener):
             return
         out.replies = out.replies or XSearch()
         q = _check_length(replies_query(query.accounts), self.settings.max_query_length)
-        yield from self._search(q, out.replies, out, lambda t, i, n: to_mention(t, i, query, n, from_brand=True))
+        yield from self._search(q, out.replies, out, query, from_brand=True)
 
     # -- search -------------------------------------------------------------------------------------
 
@@ -407,8 +409,10 @@ class XListener(ApiListener):
         state.walk = self._new_walk(state, now, widest=widest)
         return "restart"
 
-    def _search(self, q: str, state: _Search, out: XCursor, convert: _Convert) -> Iterator[Batch]:
-        """Walk search `q` from `state` (a part of the cursor `out`, which each batch carries)."""
+    def _search(self, q: str, state: _Search, out: XCursor, query: BrandQuery, *,
+                from_brand: bool = False) -> Iterator[Batch]:
+        """Walk search `q` from `state` (a part of the cursor `out`, which each batch carries); its posts
+        become `query`'s mentions, marked `from_brand` for the brand accounts' replies (`to_mention`)."""
         collector = Collector(SOURCE, log)
         restarted = False
         for page in range(self.settings.max_pages):
@@ -431,7 +435,8 @@ class XListener(ApiListener):
             data = page_posts(body)
             self._spend(len(data), stats)
             includes = Includes.of(body)
-            mentions = collector.collect(data, lambda t, i=includes, n=now: convert(t, i, n),
+            mentions = collector.collect(data, partial(to_mention, includes=includes, query=query, now=now,
+                                                       from_brand=from_brand),
                                          lambda t: t.get("id") if isinstance(t, dict) else None, stats)
             _advance(state, walk, data, body.get("meta") or {})
             if state.walk is not None and page == self.settings.max_pages - 1:
@@ -506,7 +511,8 @@ class XListener(ApiListener):
                                   "user.fields": ",".join(_USER_FIELDS), "expansions": ",".join(_EXPANSIONS)}
         if self.settings.stream_backfill_minutes:
             params["backfill_minutes"] = self.settings.stream_backfill_minutes
-        response = client.session.get(
+        session: requests.Session = client.session  # tweepy ships no types; its session is requests'
+        response = session.get(
             f"{_HOSTS[0]}/2/tweets/search/stream", params=params,
             headers={"Authorization": f"Bearer {_PLACEHOLDER}", "User-Agent": self.settings.user_agent},
             stream=True, timeout=(self.settings.timeout_seconds, self.settings.stream_stall_seconds))
@@ -665,7 +671,7 @@ class XListener(ApiListener):
         each = BatchStats()
         routed: list[tuple[str, Mention | None]] = []
         for tag in targets:
-            kept = collectors[tag].collect([tweet], lambda t, q=routes[tag]: to_mention(t, includes, q, now),
+            kept = collectors[tag].collect([tweet], partial(to_mention, includes=includes, query=routes[tag], now=now),
                                            lambda t: t.get("id"), each)
             routed.append((tag, kept[0] if kept else None))
         if each.skipped:
