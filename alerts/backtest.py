@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .config import AlertsConfig
+from .detector_base import time_index
 from .engine import evaluate, series_labels
 from .model import AlertBook, AlertEvent
 
@@ -108,7 +109,7 @@ def _parse_stamps(path: str | Path, column: pd.Series) -> pd.DatetimeIndex:
 
 def _parse_values(path: str | Path, column: pd.Series) -> np.ndarray:
     text = column.str.strip()
-    values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
+    values = pd.to_numeric(text, errors="coerce")   # empty values too become NaN
     bad = np.flatnonzero(values.isna().to_numpy() & (text != "").to_numpy())
     if len(bad):
         row = int(bad[0])
@@ -143,7 +144,7 @@ def to_buckets(series: pd.Series, bucket: timedelta) -> pd.Series:
     Gaps are not zeros: a bucket no row falls in is missing (NaN; the detectors skip it and learn
     nothing from it), and a bucket that only some rows cover is scaled up to its full length (a
     5-minute series missing 2 of an hour's 12 rows counts 12/10 of what it has)."""
-    interval = series_interval(series.index)
+    interval = series_interval(time_index(series))
     step = pd.Timedelta(bucket)
     if interval > step:
         raise SeriesError(f"the series' interval ({interval}) is longer than the alert bucket ({step});"
@@ -171,7 +172,7 @@ def replay(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], *, start: d
     book = AlertBook()
     lookback = max((rule.history for rule in config.rules), default=timedelta(days=28))
     rows = max(1, int(lookback / config.bucket)) + 1
-    positions = {key: frame.index.as_unit("ns").asi8 for key, frame in frames.items()}
+    positions = {key: time_index(frame).as_unit("ns").asi8 for key, frame in frames.items()}
     tracker = _Tracker()
     errors: list[str] = []
     for bucket_start in ticks:
@@ -189,13 +190,13 @@ def replay(config: AlertsConfig, series: Mapping[Any, pd.DataFrame], *, start: d
 
 
 def _sorted_utc(frame: pd.DataFrame) -> pd.DataFrame:
-    if frame.index.tz is None:
+    if time_index(frame).tz is None:
         frame = frame.tz_localize("UTC")
     return frame.sort_index()
 
 
 def _ticks(frames: Mapping[Any, pd.DataFrame], bucket: timedelta, start: datetime | None) -> pd.DatetimeIndex:
-    stamps = [frame.index for frame in frames.values() if len(frame)]
+    stamps = [time_index(frame) for frame in frames.values() if len(frame)]
     if not stamps:
         return pd.DatetimeIndex([], tz="UTC")
     first = min(index[0] for index in stamps)

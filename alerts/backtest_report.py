@@ -7,6 +7,7 @@ import base64
 import csv
 import html
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def summary(backtest: Backtest) -> list[dict[str, Any]]:
     return rows
 
 
-def _median(values: list[Any]) -> pd.Timedelta | None:
+def _median(values: list[timedelta]) -> pd.Timedelta | None:
     return pd.Series(values).median() if values else None
 
 

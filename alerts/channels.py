@@ -263,13 +263,26 @@ class FileChannel:
             raise DeliveryError(f"file receiver {self.name}: {exc}", retryable=True) from exc
 
 
-_KINDS = {"slack": SlackChannel, "teams": TeamsChannel, "webhook": WebhookChannel, "pagerduty": PagerDutyChannel,
-          "email": EmailChannel, "console": ConsoleChannel, "file": FileChannel, "alertmanager": AlertmanagerChannel}
-
-
 def build(receiver: ReceiverConfig) -> Channel:
     """The channel for a receiver from the config."""
-    return _KINDS[receiver.kind](receiver.name, receiver.integration)
+    name, integration = receiver.name, receiver.integration
+    match integration:
+        case SlackConfig():
+            return SlackChannel(name, integration)
+        case TeamsConfig():
+            return TeamsChannel(name, integration)
+        case WebhookConfig():
+            return WebhookChannel(name, integration)
+        case PagerDutyConfig():
+            return PagerDutyChannel(name, integration)
+        case EmailConfig():
+            return EmailChannel(name, integration)
+        case ConsoleConfig():
+            return ConsoleChannel(name, integration)
+        case FileConfig():
+            return FileChannel(name, integration)
+        case AlertmanagerConfig():
+            return AlertmanagerChannel(name, integration)
 
 
 def build_all(receivers: list[ReceiverConfig]) -> dict[str, Channel]:

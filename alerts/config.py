@@ -9,8 +9,9 @@ of seconds): ``durations.Duration``. Secrets are ``SecretStr`` (the loader has a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from .detector_base import COUNT_METRICS
 from .durations import Duration
 from .envelope import NAB_STANDARD_THRESHOLD
 from .matchers import Matcher, parse_matchers
@@ -71,7 +73,7 @@ class RuleConfig(_Model):
     name: str = Field(description="alertname label; also the rule's identity")
     metric: Metric = "negative"
     detector: DetectorKind = Field(
-        default=None, validate_default=False,  # type: ignore[assignment]  # filled in by _default_detector
+        default="burst",
         description="default: burst for counts (volume, negative), seasonal for shares and sentiment")
     sensitivity: float | Literal["low", "medium", "high"] = "medium"
     direction: Literal["up", "down", "both"] | None = Field(
@@ -96,12 +98,19 @@ class RuleConfig(_Model):
             raise ValueError("rule names are letters, digits, '_', '-' and '.'")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_detector(cls, data: Any) -> Any:
+        """A rule that names no detector gets the field's default, burst, for a count, seasonal otherwise."""
+        if isinstance(data, dict) and "detector" not in data \
+                and data.get("metric", cls.model_fields["metric"].default) not in COUNT_METRICS:
+            return {**data, "detector": "seasonal"}
+        return data
+
     @model_validator(mode="after")
-    def _default_detector(self) -> RuleConfig:
-        counts = self.metric in ("volume", "negative")
-        if self.detector is None:
-            self.detector = "burst" if counts else "seasonal"
-        elif self.detector == "burst" and not counts:
+    def _detector_fits(self) -> RuleConfig:
+        counts = self.metric in COUNT_METRICS
+        if self.detector == "burst" and not counts:
             raise ValueError(f"the burst detector watches counts (volume, negative), not {self.metric}")
         if self.detector == "burst" and self.direction not in (None, "up"):
             raise ValueError("the burst detector watches rises (direction: up); drops of a count are outages"
@@ -222,6 +231,8 @@ class FileConfig(_Integration):
 
 
 INTEGRATIONS = ("slack", "email", "webhook", "pagerduty", "teams", "console", "file", "alertmanager")
+Integration: TypeAlias = (SlackConfig | EmailConfig | WebhookConfig | PagerDutyConfig | TeamsConfig | ConsoleConfig
+                          | FileConfig | AlertmanagerConfig)
 
 
 class ReceiverConfig(_Model):
@@ -239,19 +250,24 @@ class ReceiverConfig(_Model):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReceiverConfig:
-        present = [k for k in INTEGRATIONS if getattr(self, k) is not None]
+        present = list(self._present())
         if len(present) != 1:
             raise ValueError(f"receiver {self.name!r} needs exactly one of {', '.join(INTEGRATIONS)}"
                              f" (has {', '.join(present) or 'none'})")
         return self
 
-    @property
-    def kind(self) -> str:
-        return next(k for k in INTEGRATIONS if getattr(self, k) is not None)
+    def _present(self) -> dict[str, Integration]:
+        """The integrations given, by name (a valid receiver has exactly one)."""
+        given = {name: getattr(self, name) for name in INTEGRATIONS}
+        return {name: value for name, value in given.items() if isinstance(value, Integration)}
 
     @property
-    def integration(self) -> _Integration:
-        return getattr(self, self.kind)
+    def kind(self) -> str:
+        return next(iter(self._present()))
+
+    @property
+    def integration(self) -> Integration:
+        return next(iter(self._present().values()))
 
 
 class InhibitRuleConfig(_Model):
@@ -367,7 +383,7 @@ class AlertsConfig(_Model):
         raise KeyError(f"no receiver named {name!r}")
 
 
-def _walk(route: RouteConfig):
+def _walk(route: RouteConfig) -> Iterator[RouteConfig]:
     yield route
     for child in route.routes:
         yield from _walk(child)

@@ -268,14 +268,21 @@ def number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def time_index(data: pd.DataFrame | pd.Series) -> pd.DatetimeIndex:
+    """The index of a frame or series of bucket starts, as the DatetimeIndex it must be."""
+    index = data.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError("series need a DatetimeIndex of bucket starts")
+    return index
+
+
 def as_frame(frame: pd.DataFrame | pd.Series, metric: str) -> pd.DataFrame:
     if isinstance(frame, pd.Series):
         frame = frame.rename(metric).to_frame()
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise TypeError("series need a DatetimeIndex of bucket starts")
+    index = time_index(frame)
     if metric not in frame.columns:
         raise KeyError(f"the frame has no column {metric!r}")
-    if frame.index.tz is None:
+    if index.tz is None:
         frame = frame.tz_localize("UTC")
     return frame.sort_index()
 
@@ -299,9 +306,9 @@ def online_rows(frame: pd.DataFrame, params: DetectorParams, at: pd.Timestamp, l
     """The buckets an online detector has not folded in yet, up to ``at``: those after ``last``, or
     the look-back's when it has seen nothing. Each is (start, the metric's value or None), or with
     ``columns`` (start, the row as a dict)."""
-    index = frame.index
+    index = time_index(frame)
     start = pd.Timestamp(last) if last else at - pd.Timedelta(params.history)
-    first, end = index.searchsorted(start, "right" if last else "left"), index.searchsorted(at, "right")
+    first, end = int(index.searchsorted(start, "right" if last else "left")), int(index.searchsorted(at, "right"))
     if columns:
         todo = frame.iloc[first:end]
         return [(moment, row) for moment, row in zip(todo.index, todo.to_dict("records"), strict=True)]

@@ -46,6 +46,7 @@ from .detector_base import (
     share_test,
     slot_array,
     slot_of,
+    time_index,
     trimmed_mean,
     verdict,
     warmup_assessment,
@@ -79,13 +80,14 @@ class SeasonalDetector:
         frame = as_frame(frame, self.params.metric)
         if not len(frame):
             raise ValueError("an empty series has no bucket to assess")
-        moment = frame.index[-1] if at is None else pd.Timestamp(at)
-        if moment.tzinfo is None and frame.index.tz is not None:
-            moment = moment.tz_localize(frame.index.tz)
-        if moment not in frame.index:
+        index = time_index(frame)
+        moment = index[-1] if at is None else pd.Timestamp(at)
+        if moment.tzinfo is None and index.tz is not None:
+            moment = moment.tz_localize(index.tz)
+        row = frame.loc[moment] if moment in index else None
+        if not isinstance(row, pd.Series):  # absent, or a repeated bucket start: no single value
             return Assessment(timestamp=moment.to_pydatetime(), value=None, expected=None, score=0.0,
                               anomalous=False, reason="missing")
-        row = frame.loc[moment]
         history = frame[(frame.index < moment) & (frame.index >= moment - self.params.history)]
         return self._assess_row(moment, row, history)
 
@@ -101,16 +103,17 @@ class SeasonalDetector:
             return Assessment(timestamp=when, value=None, expected=None, score=0.0, anomalous=False,
                               reason="missing", volume=volume)
         history = history[history[p.metric].notna()]
-        if not len(history) or moment - history.index.min() < p.warmup:
+        stamps = time_index(history)
+        if not len(history) or moment - stamps.min() < p.warmup:
             return Assessment(timestamp=when, value=value, expected=None, score=0.0, anomalous=False,
                               reason="warmup", volume=volume)
-        span = moment - history.index.min()
+        span = moment - stamps.min()
         season = resolve_season(p.season, span.to_pytimedelta(), p.bucket)
-        slots = slot_array(history.index, season, p.bucket)
+        slots = slot_array(stamps, season, p.bucket)
         target = slot_of(moment, season, p.bucket)
         while season != "none" and np.sum(slots == target) < MIN_SLOT_SAMPLES:
             season = "hour_of_day" if season == "hour_of_week" else "none"
-            slots = slot_array(history.index, season, p.bucket)
+            slots = slot_array(stamps, season, p.bucket)
             target = slot_of(moment, season, p.bucket)
         mine = slots == target
         detail: dict[str, Any] = {"season": season, "samples": int(mine.sum())}

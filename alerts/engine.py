@@ -32,10 +32,10 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from .config import AlertsConfig, RuleConfig
-from .detector_base import Assessment, DetectorParams
+from .detector_base import Assessment, DetectorParams, time_index
 from .detectors import make_detector
 from .matchers import matches_all
-from .model import Alert, AlertBook, AlertEvent, AlertState, fingerprint, utc
+from .model import Alert, AlertBook, AlertEvent, AlertState, EventKind, fingerprint, utc
 
 #: Labels that narrow a brand's series; only rules with a matcher on such a label evaluate those series.
 NARROWING_LABELS = ("source", "language")
@@ -118,7 +118,7 @@ def _judge(result: Evaluation, config: AlertsConfig, rule: RuleConfig, full: dic
         result.errors.append(f"{rule.name}: series {labels} has no column {rule.metric!r}")
         return
     frame = _utc_frame(frame)
-    bucket = latest_complete_bucket(frame.index, config.bucket, now)
+    bucket = latest_complete_bucket(time_index(frame), config.bucket, now)
     if bucket is None:
         return
     fp = fingerprint(full)
@@ -143,7 +143,7 @@ def _end_vanished(result: Evaluation, present: set[str], now: datetime) -> None:
     for fp, entry in result.state.states.items():
         if fp in present or entry.state not in ("pending", "firing"):
             continue
-        kind = "resolved" if entry.state == "firing" else "cancelled"
+        kind: EventKind = "resolved" if entry.state == "firing" else "cancelled"
         entry.state = "resolved" if kind == "resolved" else "inactive"
         entry.resolved_at = now if kind == "resolved" else entry.resolved_at
         result.events.append(AlertEvent(kind=kind, fingerprint=fp, at=now, alert=entry.alert()))
@@ -158,11 +158,10 @@ def _copy_book(book: AlertBook) -> AlertBook:
 
 
 def _utc_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise TypeError("series frames need a DatetimeIndex of bucket starts")
-    if frame.index.tz is None:
+    index = time_index(frame)
+    if index.tz is None:
         frame = frame.tz_localize("UTC")
-    elif str(frame.index.tz) != "UTC":
+    elif str(index.tz) != "UTC":
         frame = frame.tz_convert("UTC")
     return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
@@ -178,7 +177,7 @@ def _assess(rule: RuleConfig, config: AlertsConfig, frame: pd.DataFrame, bucket:
 
 
 def _advance(entry: AlertState, rule: RuleConfig, assessment: Assessment, bucket: datetime,
-             now: datetime) -> str | None:
+             now: datetime) -> EventKind | None:
     """Move the lifecycle on by one judged bucket; returns the event kind, if any."""
     entry.last_bucket = bucket
     if assessment.value is not None:
@@ -210,7 +209,7 @@ def _advance(entry: AlertState, rule: RuleConfig, assessment: Assessment, bucket
     return None
 
 
-class _Blank(dict):
+class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from .detector_base import (
     Judgement,
     as_frame,
     number,
+    time_index,
     verdict,
     warmup_assessment,
 )
@@ -164,7 +165,8 @@ class EnvelopeDetector:
     def age(self, component: str) -> float:
         """The age factor of a component: (values its envelope has seen / warmup) ** age_exponent."""
         p = self.params
-        return min(p.max_age_factor, (self.seen(component) / max(p.warmup, 1)) ** p.age_exponent)
+        factor: float = (self.seen(component) / max(p.warmup, 1)) ** p.age_exponent
+        return min(p.max_age_factor, factor)
 
     def update(self, value: float) -> float:
         """Score one new point (0 during the warm-up and between records)."""
@@ -204,24 +206,42 @@ def envelope_period(index: pd.DatetimeIndex, cycle: timedelta = timedelta(days=1
     return max(1, round(cycle.total_seconds() / step))
 
 
+class EnvelopeWeights(TypedDict, total=False):
+    """The :class:`EnvelopeParams` fields the NAB benchmark chooses: component weights, age exponent."""
+
+    w_mean: float
+    w_season: float
+    w_local: float
+    age_exponent: float
+
+
+class EnvelopeChoice(EnvelopeWeights, total=False):
+    """All the NAB benchmark chooses (any of it, over :data:`NAB_CHOICE` in :func:`nab_envelope`): the
+    weights, and the records window as a fraction of the warm-up."""
+
+    records_fraction: float
+
+
 #: What ``benchmarks/nab_score.py`` chose on half A of the NAB corpus, used by the ``novelty`` rule
 #: detector: component weights, age exponent, and the records window as a fraction of the warm-up.
 #: The benchmark reports any difference between its choice and these (its slow test fails on one).
-NAB_CHOICE: dict[str, float] = {"w_mean": 1.0, "w_season": 0.7, "w_local": 0.0, "records_fraction": 0.05,
-                                "age_exponent": 1.0}
+NAB_CHOICE: EnvelopeChoice = {"w_mean": 1.0, "w_season": 0.7, "w_local": 0.0, "records_fraction": 0.05,
+                              "age_exponent": 1.0}
 #: The score threshold chosen on half A with :data:`NAB_CHOICE` for NAB's standard profile, to 3
 #: decimals (the low-FP and low-FN profiles choose the same one). The ``novelty`` rule sensitivities
 #: (alerts.config) are built around it: medium is this threshold, high half of it, low twice it.
 NAB_STANDARD_THRESHOLD = 0.145
 
 
-def nab_envelope(period: int | None, warmup: int, direction: str = "both", **choice: float) -> EnvelopeParams:
+def nab_envelope(period: int | None, warmup: int, direction: str = "both",
+                 **choice: Unpack[EnvelopeChoice]) -> EnvelopeParams:
     """The envelope as measured on NAB (:data:`NAB_CHOICE`, or ``choice`` over it) for a series with
     ``period`` points per day and a warm-up of ``warmup`` points."""
-    settings = {**NAB_CHOICE, **choice}
+    settings: EnvelopeChoice = {**NAB_CHOICE, **choice}
     fraction = settings.pop("records_fraction")
+    weights: EnvelopeWeights = settings
     return EnvelopeParams(period=period, warmup=warmup, direction=direction,
-                          records=max(1, int(fraction * warmup)), **settings)
+                          records=max(1, int(fraction * warmup)), **weights)
 
 
 class NoveltyRuleDetector:
@@ -250,7 +270,7 @@ class NoveltyRuleDetector:
         if not len(series) or series.index[-1] != moment:
             return Assessment(timestamp=when, value=None, expected=None, score=0.0, anomalous=False,
                               reason="missing", volume=volume)
-        period = envelope_period(series.index)
+        period = envelope_period(time_index(series))
         warmup = max(1, int(p.warmup / p.bucket))
         envelope = self.envelope or nab_envelope(period, warmup, p.direction)
         detector = EnvelopeDetector(envelope)

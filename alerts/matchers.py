@@ -38,7 +38,7 @@ class Matcher:
         name, op, value = match.groups()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1].replace('\\"', '"')
-        return cls(name=name, value=value, op=op)  # type: ignore[arg-type]
+        return cls(name=name, value=value, op=op)  # type: ignore[arg-type]  # _MATCHER captures only the four ops
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         actual = labels.get(self.name, "")

@@ -16,9 +16,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 Status = Literal["firing", "resolved"]
+EventKind = Literal["pending", "firing", "resolved", "cancelled"]
 
 
 def utc(moment: datetime) -> datetime:
@@ -28,10 +29,18 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: None) -> None: ...
 def iso(moment: datetime | None) -> str | None:
     return None if moment is None else utc(moment).isoformat()
 
 
+@overload
+def parse_time(text: str | datetime) -> datetime: ...
+@overload
+def parse_time(text: None) -> None: ...
 def parse_time(text: str | datetime | None) -> datetime | None:
     if text is None:
         return None
@@ -46,10 +55,15 @@ def fingerprint(labels: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def _jsonable_dict(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's ``to_dict``: string keys, :func:`_jsonable` values."""
+    return {str(k): _jsonable(v) for k, v in data.items()}
+
+
 def _jsonable(value: Any) -> Any:
     """Plain JSON types only (numpy scalars, datetimes and tuples become numbers, strings, lists)."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return _jsonable_dict(value)
     if isinstance(value, list | tuple | set):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
@@ -91,7 +105,7 @@ class Alert:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["starts_at"], data["ends_at"] = iso(self.starts_at), iso(self.ends_at)
-        return _jsonable(data)
+        return _jsonable_dict(data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Alert:
@@ -128,7 +142,7 @@ class AlertState:
         data = asdict(self)
         for name in self._TIMES:
             data[name] = iso(getattr(self, name))
-        return _jsonable(data)
+        return _jsonable_dict(data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AlertState:
@@ -179,7 +193,7 @@ class AlertBook:
 class AlertEvent:
     """A lifecycle transition: pending, firing, resolved, or cancelled (pending that never fired)."""
 
-    kind: Literal["pending", "firing", "resolved", "cancelled"]
+    kind: EventKind
     fingerprint: str
     at: datetime
     alert: Alert
@@ -225,7 +239,7 @@ class Notification:
         return hashlib.sha256(self.group_key.encode()).hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable({
+        return _jsonable_dict({
             "id": self.id, "receiver": self.receiver, "group_key": self.group_key, "status": self.status,
             "alerts": [a.to_dict() for a in self.alerts], "group_labels": self.group_labels,
             "common_labels": self.common_labels, "common_annotations": self.common_annotations,

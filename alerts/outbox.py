@@ -36,7 +36,8 @@ def next_attempt(attempts: int, now: datetime, *, max_attempts: int = MAX_ATTEMP
     ``[d/2, d]`` with ``d = min(cap, base * 2**(attempts - 1))``; after ``max_attempts`` it gives up."""
     if attempts >= max_attempts:
         return None
-    ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
+    doubling: int = 2 ** max(0, attempts - 1)
+    ceiling = min(cap, base * doubling)
     return utc(now) + ceiling * (0.5 + 0.5 * rng())
 
 

@@ -82,11 +82,10 @@ def terms(alert: Alert) -> list[str]:
 
 
 def dashboard(n: Notification, alert: Alert | None = None) -> str | None:
-    if alert is not None and alert.context.get("dashboard_url"):
-        return alert.context["dashboard_url"]
-    for a in n.alerts:
+    """The alert's own dashboard link, else the first of the group's alerts', else the notification's."""
+    for a in ([] if alert is None else [alert]) + n.alerts:
         if a.context.get("dashboard_url"):
-            return a.context["dashboard_url"]
+            return str(a.context["dashboard_url"])
     return n.dashboard_url
 
 

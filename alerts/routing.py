@@ -27,10 +27,10 @@ The routing state is plain data (``to_dict``/``from_dict``); notification ids ar
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import AlertsConfig, InhibitRuleConfig, RouteConfig
 from .matchers import Matcher, matches_all, parse_matchers
@@ -40,6 +40,8 @@ from .silences import Acknowledgement, Silence
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
 DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,8 @@ class Route:
 
     @classmethod
     def build(cls, config: RouteConfig, parent: Route | None = None, path: str = "0") -> Route:
-        def pick(own, inherited, default):
-            return own if own is not None else (inherited if parent is not None else default)
+        def pick(own: _T | None, inherited: _T | None, default: _T) -> _T:
+            return own if own is not None else (inherited if inherited is not None else default)
 
         receiver = config.receiver or (parent.receiver if parent else None)
         if not receiver:
@@ -295,7 +297,7 @@ def _resolve_lapsed(state: RoutingState, incoming: Mapping[str, Alert], now: dat
                                                     "ends_at": iso(alert.ends_at if lapsed else now)})
 
 
-def _walk(route: Route):
+def _walk(route: Route) -> Iterator[Route]:
     yield route
     for child in route.children:
         yield from _walk(child)

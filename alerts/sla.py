@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -110,15 +110,20 @@ def case_severity(record: Any, rules: CaseRules, urgent: UrgentConfig | None = N
     return None
 
 
+def is_case_severity(name: str) -> TypeGuard[CaseSeverity]:
+    return name in CASE_SEVERITIES
+
+
 def more_severe(first: str, second: str) -> str:
     """The more pressing of two case severities."""
-    rank = {name: i for i, name in enumerate(CASE_SEVERITIES)}
+    rank: dict[str, int] = {name: i for i, name in enumerate(CASE_SEVERITIES)}
     return min(first, second, key=lambda name: rank.get(name, len(rank)))
 
 
 def due_at(case: CaseLike, config: SlaConfig) -> datetime | None:
     """When the case must have its first response (None when its severity has no target)."""
-    target = config.targets.get(case.severity)  # type: ignore[call-overload]
+    severity = case.severity
+    target = config.targets.get(severity) if is_case_severity(severity) else None
     return None if target is None else utc(case.opened_at) + target
 
 

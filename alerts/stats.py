@@ -68,7 +68,8 @@ def negbin_pmf0(mu: float, alpha: float) -> float:
     """P(X = 0) for a negative binomial with mean ``mu`` and variance ``mu + alpha mu**2``."""
     if alpha <= 0:
         return math.exp(-mu)
-    return (1.0 + alpha * mu) ** (-1.0 / alpha)
+    p0: float = (1.0 + alpha * mu) ** (-1.0 / alpha)
+    return p0
 
 
 def normal_upper(z: float) -> float:

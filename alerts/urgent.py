@@ -132,9 +132,10 @@ def anger_urgency(mention: UrgentMention, config: AngryCustomerConfig, terms: li
     if mention.anger is None or mention.score is None or mention.score >= 0 or mention.anger < config.min_anger:
         return 0.0
     reach = min(1.0, math.log1p(max(mention.reach or 1, 1)) / math.log1p(config.full_reach))
-    known = mention.created_at is not None and now is not None
-    age = max(0.0, (utc(now) - mention.created_at).total_seconds()) if known else 0.0
-    recency = 0.5 ** (age / config.half_life.total_seconds())
+    age = 0.0
+    if mention.created_at is not None and now is not None:
+        age = max(0.0, (utc(now) - mention.created_at).total_seconds())
+    recency: float = 0.5 ** (age / config.half_life.total_seconds())
     boost = config.crisis_boost if terms else 1.0
     return min(1.0, mention.anger * reach * recency * boost)
 

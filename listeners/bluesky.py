@@ -147,10 +147,11 @@ class BlueskyListener(ApiListener):
         return client
 
     def _login(self, stats: BatchStats) -> None:
-        if self._logged_in or not self.authenticated:
+        secret = self.settings.app_password
+        if self._logged_in or not self.authenticated or secret is None:
             return
         client = self._connect()
-        password = self.settings.app_password.get_secret_value()  # type: ignore[union-attr]
+        password = secret.get_secret_value()
         self.retrier.call("login", lambda: client.login(self.settings.handle, password,
                                                         fetch_bsky_profile=False),
                           self._classify, stats)
