@@ -229,13 +229,8 @@ class BlueskyListener(ApiListener):
                     "+00:00", "Z")
             if lang:
                 params["lang"] = lang
-            model = models.AppBskyFeedSearchPosts.Params(**params)
-            response = self.retrier.call(
-                "searchPosts", lambda: client.invoke_query("app.bsky.feed.searchPosts", params=model,
-                                                           output_encoding="application/json"),
-                self._classify, stats)
-            self.retrier.gate.note_headers(response.headers, "ratelimit-remaining", "ratelimit-reset")
-            body = response.content if isinstance(response.content, dict) else {}
+            body = self._query(client, "app.bsky.feed.searchPosts", models.AppBskyFeedSearchPosts.Params(**params),
+                               stats)
             posts = body.get("posts") or []
             return (posts if isinstance(posts, list) else []), body.get("cursor")
 
@@ -247,6 +242,15 @@ class BlueskyListener(ApiListener):
                           id_of=lambda post: post.get("uri") if isinstance(post, dict) else None,
                           cursor=cursor, offset_paging=True, label="search walk")
         yield from run_walk(walk, steps, pages=self.settings.max_pages, collector=collector)
+
+    def _query(self, client: Any, nsid: str, params: Any, stats: BatchStats) -> dict[str, Any]:
+        """One XRPC query with retries, noting the rate limit it reports; its JSON body ({} if not an object)."""
+        method = nsid.rsplit(".", 1)[-1]
+        response = self.retrier.call(
+            method, lambda: client.invoke_query(nsid, params=params, output_encoding="application/json"),
+            self._classify, stats)
+        self.retrier.gate.note_headers(response.headers, "ratelimit-remaining", "ratelimit-reset")
+        return response.content if isinstance(response.content, dict) else {}
 
     def _author_feed(self, actor: str, query: BrandQuery, state: BlueskyCursor, client: Any,
                      collector: Collector) -> Iterator[Batch]:
@@ -262,12 +266,7 @@ class BlueskyListener(ApiListener):
             self._login(stats)
             params = models.AppBskyFeedGetAuthorFeed.Params(actor=actor, filter="posts_with_replies",
                                                             limit=self.settings.page_size, cursor=token or None)
-            response = self.retrier.call(
-                "getAuthorFeed", lambda: client.invoke_query("app.bsky.feed.getAuthorFeed", params=params,
-                                                             output_encoding="application/json"),
-                self._classify, stats)
-            self.retrier.gate.note_headers(response.headers, "ratelimit-remaining", "ratelimit-reset")
-            body = response.content if isinstance(response.content, dict) else {}
+            body = self._query(client, "app.bsky.feed.getAuthorFeed", params, stats)
             listed = body.get("feed")
             feed: list[Any] = listed if isinstance(listed, list) else []
             replies = [item.get("post") for item in feed if isinstance(item, dict) and _own_reply(item)]

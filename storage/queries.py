@@ -175,16 +175,24 @@ def daily_counts(connection: Connection, *, model_id: str, start: datetime, end:
 
     Only days with mentions appear; `day` is a midnight-UTC timestamp.
     """
+    return per_brand_day(connection, _label_counts(model_id), COUNT_COLUMNS, _scored_links(model_id),
+                         start=start, end=end, brand_names=brand_names)
+
+
+def per_brand_day(connection: Connection, counts: Sequence[Label[Any]], names: Sequence[str], joined: Join, *,
+                  start: datetime, end: datetime, brand_names: Sequence[str] | None) -> pd.DataFrame:
+    """The integer aggregates `counts` (labelled `names`) per brand and UTC day of the mention links in
+    [start, end) over `joined` (mention_brands joined to brands and what the counts read); long form, days
+    with rows only, `day` a midnight-UTC timestamp."""
     day = utc_day(connection, mention_brands.c.created_at).label("day")
-    query = (select(brands.c.name.label("brand"), day, *_label_counts(model_id))
-             .select_from(_scored_links(model_id))
+    query = (select(brands.c.name.label("brand"), day, *counts).select_from(joined)
              .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
              .group_by(brands.c.name, day))
     if brand_names is not None:
         query = query.where(brands.c.name.in_(list(brand_names)))
-    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "day", *COUNT_COLUMNS])
+    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "day", *names])
     frame["day"] = pd.to_datetime(frame["day"], utc=True)
-    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    frame[list(names)] = frame[list(names)].astype("int64")
     return frame
 
 

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select
+from sqlalchemy import Connection, Label, Select, and_, case, func, select
 
 from brandpulse.storage.dialect import epoch_seconds
-from brandpulse.storage.queries import utc_day
+from brandpulse.storage.queries import per_brand_day
 from brandpulse.storage.retention import daily_series
 from brandpulse.storage.schema import brands, mention_brands, mentions, sentiments
 
@@ -50,7 +50,7 @@ _COUNTS = ["volume", "scored", "negative", "neutral", "positive", "angry", "emot
 ANGER_COLUMNS = ["angry", "emotional"]
 
 
-def anger_counts() -> list[ColumnElement[Any]]:
+def anger_counts() -> list[Label[Any]]:
     """The `ANGER_COLUMNS` as aggregate columns, for any query over mentions joined to their sentiments."""
     label = sentiments.c.label
     return [func.sum(case((and_(label == "negative", sentiments.c.p_anger >= ANGER_THRESHOLD), 1), else_=0))
@@ -101,19 +101,11 @@ def daily_anger(connection: Connection, *, model_id: str, start: datetime, end: 
     """Per brand and UTC day in [start, end) (long form, days with mentions only): angry and emotional
     (`ANGER_COLUMNS`), from live mentions (retention keeps no emotions); `day` is a midnight-UTC timestamp.
     The anger beside `storage.retention.daily_series`' counts."""
-    day = utc_day(connection, mention_brands.c.created_at).label("day")
-    query = (select(brands.c.name.label("brand"), day, *anger_counts())
-             .select_from(mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
-                          .join(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
-                                                 sentiments.c.model_id == model_id)))
-             .where(mention_brands.c.created_at >= start, mention_brands.c.created_at < end)
-             .group_by(brands.c.name, day))
-    if brand_names is not None:
-        query = query.where(brands.c.name.in_(list(brand_names)))
-    frame = pd.DataFrame(connection.execute(query).all(), columns=["brand", "day", *ANGER_COLUMNS])
-    frame["day"] = pd.to_datetime(frame["day"], utc=True)
-    frame[ANGER_COLUMNS] = frame[ANGER_COLUMNS].astype("int64")
-    return frame
+    joined = (mention_brands.join(brands, brands.c.id == mention_brands.c.brand_id)
+              .join(sentiments, and_(sentiments.c.mention_id == mention_brands.c.mention_id,
+                                     sentiments.c.model_id == model_id)))
+    return per_brand_day(connection, anger_counts(), ANGER_COLUMNS, joined, start=start, end=end,
+                         brand_names=brand_names)
 
 
 def _daily_rows(connection: Connection, model_id: str, start: datetime, end: datetime, step: int,
