@@ -126,7 +126,8 @@ class _CollectRun:
 
     def store(self, query: BrandQuery, batch: Batch) -> None:
         brand = self.brands[query.brand]
-        is_own = [m.from_brand or brand.is_own_post(m.author_handle, self.source) for m in batch.mentions]
+        # the post's own site, not the listener's name (a replay or file source carries posts from several)
+        is_own = [m.from_brand or brand.is_own_post(m.author_handle, m.source) for m in batch.mentions]
         own = [m for m, mine in zip(batch.mentions, is_own, strict=True) if mine]
         voices = [m for m, mine in zip(batch.mentions, is_own, strict=True) if not mine]
         self.counts["own_posts"] += len(own)

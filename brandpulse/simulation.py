@@ -17,7 +17,8 @@ from pathlib import Path
 
 from brandpulse import jobs
 from brandpulse.config import load_config
-from brandpulse.demo.scenario import SUPPORT_ACCOUNTS
+from brandpulse.demo.accounts import official_handles
+from brandpulse.demo.scenario import BRANDS, SUPPORT_ACCOUNTS
 from brandpulse.runtime import Runtime
 
 STREAM = Path(__file__).parent / "demo" / "data" / "stream.jsonl.gz"
@@ -32,17 +33,17 @@ model: {model}
 brands:
   - name: Lumora
     terms: [Lumora]
-    handles: ["@lumora"]
+    handles: {handles_Lumora}
     hashtags: ["#LumoraHalo"]
     competitors: [Vexon]
     accounts: {accounts}   # its support accounts: their replies answer cases
   - name: Brevio
     terms: [Brevio]
-    handles: ["@brevio"]
+    handles: {handles_Brevio}
     cases: false           # watched, not answered by this team: no cases
   - name: Vexon
     terms: [Vexon]
-    handles: ["@vexonaudio"]
+    handles: {handles_Vexon}
     cases: false
 sources:
   replay:
@@ -108,8 +109,9 @@ def write_demo_config(workdir: Path, *, stream: Path = STREAM, model: str = "def
         (workdir / stale).unlink(missing_ok=True)
     path = workdir / "brandpulse.yaml"
     accounts = json.dumps({source: [handle] for source, handle in SUPPORT_ACCOUNTS.items()})
+    handles = {f"handles_{brand.name}": json.dumps(official_handles(brand)) for brand in BRANDS}
     path.write_text(CONFIG_TEMPLATE.format(workdir=workdir.resolve(), stream=stream.resolve(), model=model,
-                                           accounts=accounts), encoding="utf-8")
+                                           accounts=accounts, **handles), encoding="utf-8")
     return path
 
 

@@ -17,6 +17,17 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _X_EPOCH_MS = 1_288_834_974_657
 
 
+#: A brand's official X account per language: the bare handle in English, `lumora_fr` in French...
+OFFICIAL_SUFFIXES = {"en": "", "de": "_de", "es": "_es", "fr": "_fr", "it": "_it", "pt": "_br", "pl": "_pl",
+                     "zh": "_cn", "ja": "_jp"}
+
+
+def official_handles(brand: Brand) -> list[str]:
+    """All of the brand's official accounts, as the demo's config lists them in its `handles`: what they
+    post is the brand's own voice (statements, replies), never a customer's."""
+    return [f"@{brand.handle}{suffix}" for suffix in OFFICIAL_SUFFIXES.values()]
+
+
 @dataclass
 class Author:
     source: str
@@ -121,10 +132,8 @@ class Accounts:
         return self.officials[key]
 
     def official(self, brand: Brand, lang: str = "en") -> Author:
-        suffix = {"en": "", "de": "_de", "es": "_es", "fr": "_fr", "it": "_it", "pt": "_br", "pl": "_pl",
-                  "zh": "_cn", "ja": "_jp"}[lang]
         reach = brand.official_reach if lang == "en" else brand.official_reach // 9
-        return self.special("x", lang, brand.handle + suffix, reach)
+        return self.special("x", lang, brand.handle + OFFICIAL_SUFFIXES[lang], reach)
 
 
 class Ids:
