@@ -87,7 +87,7 @@ def with_notifications(record: dict[str, Any], notified: Iterable[Mapping[str, A
 
 
 def alert_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [alert_record(row) for row in frame.to_dict("records")]
+    return [alert_record(row) for row in frame.to_dict("records", into=dict[str, Any]())]
 
 
 def alerts_between(records: Iterable[dict[str, Any]], start: datetime, end: datetime,

@@ -74,7 +74,7 @@ def sentiment_bars(frame: pd.DataFrame, *, title: str | None = None, width: floa
     """Stacked negative/neutral/positive (and unscored) mentions per bucket, with the net sentiment
     ((positive - negative) / scored, in %) as a line on the right axis. Returns inline SVG."""
     figure, axis = plt.subplots(figsize=(width, 3.2))
-    x = mdates.date2num(frame.index.to_pydatetime()) if len(frame) else []
+    x = mdates.date2num(pd.DatetimeIndex(frame.index).to_pydatetime()) if len(frame) else []
     step = (x[1] - x[0]) if len(x) > 1 else 1.0
     bottom = None
     unscored = (frame["volume"] - frame["scored"]).clip(lower=0)
@@ -104,7 +104,7 @@ def anger_share(frame: pd.DataFrame, *, title: str | None = None, width: float =
     """Angry mentions per bucket (bars: negative with anger as the leading emotion, `storage.series`)
     and the anger share of scored mentions (%, line on the right axis). Returns inline SVG."""
     figure, axis = plt.subplots(figsize=(width, 2.6))
-    x = mdates.date2num(frame.index.to_pydatetime()) if len(frame) else []
+    x = mdates.date2num(pd.DatetimeIndex(frame.index).to_pydatetime()) if len(frame) else []
     step = (x[1] - x[0]) if len(x) > 1 else 1.0
     axis.bar(x, frame["angry"], width=step * 0.8, color=COLORS["anger"], alpha=0.35, label="angry mentions",
              linewidth=0)

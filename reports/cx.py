@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection
@@ -32,16 +32,27 @@ from brandpulse.storage.cases import cases_opened_between
 Dimension = Literal["source", "touchpoint", "brand"]
 Period = Literal["day", "week"]
 ALL = "all"
+#: The keys of the response targets: any names of case severities (the config's are `alerts.sla`'s Literal).
+Severity = TypeVar("Severity", bound=str)
 
 
 class CaseTimes(Protocol):
-    brand: str
-    source: str
-    severity: str
-    touchpoint: str | None
-    opened_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
+    """The fields the figures read, read-only (storage's frozen `CaseRecord`s have them)."""
+
+    @property
+    def brand(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def touchpoint(self) -> str | None: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +79,14 @@ def period_of(moment: datetime, every: Period | None) -> str:
     return (day - timedelta(days=day.weekday()) if every == "week" else day).isoformat()
 
 
-def response_figures(cases: Iterable[CaseTimes], targets: Mapping[str, timedelta], now: datetime, *,
+def response_figures(cases: Iterable[CaseTimes], targets: Mapping[Severity, timedelta], now: datetime, *,
                      by: Dimension | None = None, every: Period | None = None) -> list[ResponseFigures]:
+    by_severity: dict[str, timedelta] = dict(targets.items())  # looked up by a case's severity, any str
     groups: dict[tuple[str, str], list[CaseTimes]] = {}
     for case in cases:
         group = ALL if by is None else (getattr(case, by) or "untagged")
         groups.setdefault((period_of(case.opened_at, every), group), []).append(case)
-    return [_figures(period, group, members, targets, now) for (period, group), members in sorted(groups.items())]
+    return [_figures(period, group, members, by_severity, now) for (period, group), members in sorted(groups.items())]
 
 
 def _figures(period: str, group: str, members: list[CaseTimes], targets: Mapping[str, timedelta],
@@ -132,14 +144,14 @@ class CxFigures:
                    for name in ("by_source", "by_touchpoint", "over_time")}}
 
 
-def cx_figures(connection: Connection, *, start: datetime, end: datetime, targets: Mapping[str, timedelta],
+def cx_figures(connection: Connection, *, start: datetime, end: datetime, targets: Mapping[Severity, timedelta],
                now: datetime, brand: str | None = None) -> CxFigures:
     """The response figures of `brand`'s (default: every brand's) cases opened in [start, end)."""
     cases = cases_opened_between(connection, start, end, brand=brand)
     earlier = cases_opened_between(connection, start - (end - start), start, brand=brand)
     every: Period = "day" if end - start <= timedelta(days=DAILY_UP_TO_DAYS) else "week"
-    [total] = response_figures(cases, targets, now) or [None]
-    [previous] = response_figures(earlier, targets, now) or [None]
+    total = next(iter(response_figures(cases, targets, now)), None)
+    previous = next(iter(response_figures(earlier, targets, now)), None)
     return CxFigures(start=start, end=end, every=every, total=total, previous=previous,
                      by_source=_busiest_first(response_figures(cases, targets, now, by="source")),
                      by_touchpoint=_busiest_first(response_figures(cases, targets, now, by="touchpoint")),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -157,7 +157,15 @@ def trim(text: str, chars: int = QUOTE_CHARS) -> str:
 def _figures(frame: pd.DataFrame) -> dict[tuple[str, str], CellFigures]:
     counts = CELL_COLUMNS[2:]
     return {(row["touchpoint"], row["stage"]): CellFigures(**{name: int(row[name]) for name in counts})
-            for row in frame.to_dict("records")}
+            for row in frame.to_dict("records", into=dict[str, Any]())}
+
+
+class _Scope(TypedDict):
+    """The mentions a map counts, as `storage.cx`'s queries take them."""
+
+    model_id: str
+    brand_names: Sequence[str] | None
+    languages: Sequence[str]
 
 
 def _stage_order(stages: set[str]) -> list[str]:
@@ -169,7 +177,7 @@ def cx_map(connection: Connection, *, model_id: str, start: datetime, end: datet
     """The map of [start, end) against [start - (end - start), start) for `brand_names` (default: all)
     and `languages` (default: all)."""
     previous_start = start - (end - start)
-    chosen = {"model_id": model_id, "brand_names": brand_names, "languages": languages}
+    chosen: _Scope = {"model_id": model_id, "brand_names": brand_names, "languages": languages}
     now = _figures(cx_cells(connection, start=start, end=end, **chosen))
     before = _figures(cx_cells(connection, start=previous_start, end=start, **chosen))
     examples = cx_quotes(connection, start=start, end=end, per_touchpoint=quotes, **chosen)
@@ -182,7 +190,7 @@ def cx_map(connection: Connection, *, model_id: str, start: datetime, end: datet
                     before.get((touchpoint, stage), CellFigures()))
              for touchpoint, stage in sorted(now.keys() | before.keys())]
     by_touchpoint: dict[str, list[dict[str, Any]]] = {}
-    for row in examples.to_dict("records"):
+    for row in examples.to_dict("records", into=dict[str, Any]()):
         plain = {name: None if isinstance(value, float) and value != value else value for name, value in row.items()}
         by_touchpoint.setdefault(row["touchpoint"], []).append({**plain, "text": trim(row["text"])})
     return CxMap(start=start, end=end, previous_start=previous_start, touchpoints=touchpoints,

@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 
 from brandpulse.reports import charts
 from brandpulse.reports.alerts_view import alert_records, alerts_between
-from brandpulse.reports.cx import CxFigures, cx_figures, format_seconds
+from brandpulse.reports.cx import CxFigures, Severity, cx_figures, format_seconds
 from brandpulse.reports.cx_map import CxMap, cx_map
 from brandpulse.reports.cx_map import label as tag_label
 from brandpulse.reports.theme_names import language_name
@@ -168,9 +168,10 @@ def _breakdown_rows(frame: pd.DataFrame, brand: str) -> list[dict[str, Any]]:
     rows = []
     own = frame[frame["brand"] == brand]
     total = int(own["volume"].sum()) or 1
-    for row in own.itertuples():
-        kpis = Kpis(int(row.volume), int(row.scored), int(row.negative), int(row.neutral), int(row.positive))
-        rows.append({"key": row.key, "share": row.volume / total, **kpis.to_dict()})
+    for row in own.to_dict("records", into=dict[str, Any]()):
+        kpis = Kpis(int(row["volume"]), int(row["scored"]), int(row["negative"]), int(row["neutral"]),
+                    int(row["positive"]))
+        rows.append({"key": row["key"], "share": kpis.volume / total, **kpis.to_dict()})
     return rows
 
 
@@ -243,22 +244,22 @@ def cached_embeddings(engine: Engine, frame: pd.DataFrame, embed: Embed,
         vectors = vectors.astype(np.float16).astype(np.float32)
         fresh = {ids[row]: vector for row, vector in zip(missing, vectors, strict=True)}
     new_offsets = offsets is None
-    if new_offsets:
+    if offsets is None:
         offsets = language_offsets(embed)
     if fresh or new_offsets:
         with engine.begin() as connection:
             save_embeddings(connection, embedding_id, fresh)
             if new_offsets:
                 save_named_vectors(connection, "language-offsets", embedding_id, offsets, datetime.now(UTC))
-    vectors = {**stored, **fresh}
-    return np.stack([vectors[mention_id] for mention_id in ids]), offsets
+    by_id = {**stored, **fresh}
+    return np.stack([by_id[mention_id] for mention_id in ids]), offsets
 
 
 def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_id: str,
            competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
            theme_sample: int = THEME_SAMPLE, previous_theme_sample: int = PREVIOUS_THEME_SAMPLE,
            top: int = 10, now: datetime | None = None,
-           response_targets: Mapping[str, timedelta] | None = None) -> ReportData:
+           response_targets: Mapping[Severity, timedelta] | None = None) -> ReportData:
     """Everything the report shows, read from storage (only `model_id`'s scores count).
     `response_targets` (first-response time per case severity) judge the cases' SLA share."""
     if end <= start:
@@ -311,7 +312,7 @@ def gather(engine: Engine, brand: str, start: datetime, end: datetime, *, model_
         series=trend, bucket=bucket, share=share, themes=themes, themes_note=note,
         retention_note=pruned_note,
         sources=_breakdown_rows(sources, brand), languages=_breakdown_rows(languages, brand),
-        top_negative=negatives.to_dict("records"), alerts=alerts, timings=timings,
+        top_negative=negatives.to_dict("records", into=dict[str, Any]()), alerts=alerts, timings=timings,
         cx_map=experience if experience.cells else None, responses=responses if responses.total else None)
 
 
@@ -323,9 +324,9 @@ def render_html(data: ReportData) -> str:
                                   highlight=data.brand) if len(data.share) > 1 else None
     angry = data.series["angry"].sum() if "angry" in data.series else 0
     anger = charts.anger_share(data.series, title=f"{data.brand}: angry mentions per {unit}") if angry else None
-    over_time = data.responses.over_time if data.responses else []
-    responses = charts.responses(over_time, title=f"{data.brand}: cases per {data.responses.every}, answered and "
-                                                  f"within SLA") if len(over_time) > 1 else None
+    cases = data.responses
+    responses = charts.responses(cases.over_time, title=f"{data.brand}: cases per {cases.every}, answered and "
+                                                        f"within SLA") if cases and len(cases.over_time) > 1 else None
     template = environment().get_template("report.html")
     return template.render(
         d=data, trend_svg=trend, voice_svg=voice, anger_svg=anger, responses_svg=responses, unit=unit, change=change,
@@ -365,7 +366,7 @@ def build_report(engine: Engine, brand: str, start: datetime, end: datetime, *, 
                  competitors: Sequence[str] = (), embed: Embed | None = None, exclude_terms: Sequence[str] = (),
                  pdf: bool = True, chromium: str | None = None, theme_sample: int = THEME_SAMPLE,
                  previous_theme_sample: int = PREVIOUS_THEME_SAMPLE, now: datetime | None = None,
-                 response_targets: Mapping[str, timedelta] | None = None) -> ReportDocument:
+                 response_targets: Mapping[Severity, timedelta] | None = None) -> ReportDocument:
     """The product feedback report of `brand` for [start, end): HTML, and PDF when `pdf` (needs chromium:
     without it the document says so in `pdf_missing`, and the HTML is written and mailed alone).
 

@@ -109,9 +109,10 @@ def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
 
 def series_points(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Each bucket's counts; `anger` only in buckets where some mention has emotions."""
-    return [{"start": moment.to_pydatetime(), **{name: int(getattr(row, name)) for name in COUNT_COLUMNS},
-             "anger": int(row.angry) if row.emotional else None}
-            for moment, row in zip(frame.index, frame.itertuples(), strict=True)]
+    rows = frame.to_dict("records", into=dict[str, Any]())
+    return [{"start": moment.to_pydatetime(), **{name: int(row[name]) for name in COUNT_COLUMNS},
+             "anger": int(row["angry"]) if row["emotional"] else None}
+            for moment, row in zip(frame.index, rows, strict=True)]
 
 
 def brand_rising_terms(board: Dashboard, connection: Connection, window: Window, brand: str) -> list[dict]:
@@ -147,6 +148,7 @@ def share_of_voice(frames: dict[str, pd.DataFrame], window: Window, peers: list[
     volumes = pd.DataFrame({name: frames[name]["volume"] for name in peers})
     volumes = volumes[volumes.index >= window.start].resample("D").sum()
     totals = volumes.sum(axis=1)
+    rows = volumes.to_dict("records", into=dict[str, Any]())
     return [{"start": moment.to_pydatetime(),
-             "shares": {name: (float(row[name]) / totals[moment] if totals[moment] else None) for name in peers}}
-            for moment, row in volumes.iterrows()]
+             "shares": {name: (float(row[name]) / total if total else None) for name in peers}}
+            for moment, total, row in zip(volumes.index, totals, rows, strict=True)]

@@ -19,4 +19,5 @@ def _plain(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+    rows = frame.to_dict("records", into=dict[str, Any]())  # `into`: rows keyed by column name, str
+    return [{key: _plain(value) for key, value in row.items()} for row in rows]
