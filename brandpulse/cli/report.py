@@ -121,7 +121,8 @@ def serve(ctx: typer.Context,
           host: str | None = typer.Option(None, help="Address to bind (default: dashboard.host, 127.0.0.1)."),
           port: int | None = typer.Option(None, help="Port (default: dashboard.port, 8765)."),
           token: str | None = typer.Option(None, envvar=TOKEN_ENV, show_envvar=True,
-                                    help="Token or password required to use the dashboard (needed beyond loopback)."),
+                                           help="Token or password required to use the dashboard (needed beyond "
+                                                "loopback)."),
           themes: bool = typer.Option(True, "--themes/--no-themes", help="Offer the themes page (loads the model).")
           ) -> None:
     """Serve the dashboard and its JSON API (OpenAPI schema at /openapi.json)."""

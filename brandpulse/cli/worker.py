@@ -50,10 +50,10 @@ def worker(ctx: typer.Context,
 
 
 def metrics(ctx: typer.Context,
-            port: int | None = typer.Option(None, help=f"Port of /metrics (default: the config's metrics.listen, else "
-                                                f"{DEFAULT_METRICS_PORT})."),
-            host: str | None = typer.Option(None, help="Address to listen on (default: the config's metrics.listen, "
-                                                "else 127.0.0.1).")) -> None:
+            port: int | None = typer.Option(None, help=f"Port of /metrics (default: the config's metrics.listen, "
+                                                       f"else {DEFAULT_METRICS_PORT})."),
+            host: str | None = typer.Option(None, help="Address to listen on (default: the config's "
+                                                       "metrics.listen, else 127.0.0.1).")) -> None:
     """Serve the database's metrics (backlog, job runs, alerts, notifications) until SIGTERM/SIGINT."""
     state: CliState = ctx.obj
     runtime = state.runtime()
