@@ -74,18 +74,38 @@ class SlaConfig(_Model):
 
 
 class CaseLike(Protocol):
-    """The fields the SLA check reads (storage's case records have them)."""
+    """The fields the SLA check reads (storage's case records have them). Read-only properties, so a
+    frozen record matches: a plain attribute here would ask for a settable one."""
 
-    id: int
-    brand: str
-    source: str
-    author: str
-    severity: str
-    state: str
-    touchpoint: str | None
-    opened_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def brand(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def author(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def touchpoint(self) -> str | None: ...
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+    @property
+    def first_response_at(self) -> datetime | None: ...
+
+    @property
+    def resolved_at(self) -> datetime | None: ...
 
 
 def case_severity(record: Any, rules: CaseRules, urgent: UrgentConfig | None = None,

@@ -58,8 +58,9 @@ def message_context(runtime: Runtime, model_id: str, now: datetime) -> Callable[
         config = brands[brand]
         exclude = excluded_terms([brand, *config.terms, *config.aliases, *config.handles, *config.hashtags])
         return {
-            "top_mentions": [{"text": row.text, "url": row.url, "author": row.author_handle, "reach": int(row.reach),
-                              "score": float(row.score)} for row in top.itertuples()],
+            "top_mentions": [{"text": row["text"], "url": row["url"], "author": row["author_handle"],
+                              "reach": int(row["reach"]), "score": float(row["score"])}
+                             for row in top.to_dict("records")],
             "rising_terms": rising_terms(recent["text"], earlier["text"], exclude, RISING_TERMS),
         }
 

@@ -207,6 +207,10 @@ class CxConfig(Strict):
     cases: CaseRules = CaseRules()
     sla: SlaConfig = SlaConfig()
 
+    def response_targets(self) -> dict[str, timedelta]:
+        """`sla.targets` keyed by plain strings, as the reports take them (any severity name they meet)."""
+        return {severity: target for severity, target in self.sla.targets.items()}
+
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
@@ -318,7 +322,8 @@ def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationErro
                  model: type[BaseModel], written: Mapping[str, str] | None = None) -> ConfigError:
     """The first problem, at the key the file wrote (`written`: a field's name -> that key)."""
     first = error.errors()[0]
-    location = tuple((written or {}).get(part, part) for part in first["loc"]
+    keys = written or {}
+    location = tuple(keys.get(part, part) if isinstance(part, str) else part for part in first["loc"]
                      if not (isinstance(part, str) and part.startswith("function-")))
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
@@ -342,10 +347,10 @@ def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
             annotation = annotation.model_fields[part].annotation
         else:  # a list index or a mapping key: the model the container holds
             annotation = _model_in(annotation)
-    model = _model_in(annotation)
-    if model is None:
+    found = _model_in(annotation)
+    if found is None:
         return []
-    names = [field.alias or name for name, field in model.model_fields.items() if name not in _INTERNAL_FIELDS]
+    names = [field.alias or name for name, field in found.model_fields.items() if name not in _INTERNAL_FIELDS]
     return [span[0] if (span := _span_field(name)) else name for name in names]
 
 

@@ -53,22 +53,24 @@ def print_summary(runtime: Runtime, output: Path, console: Console) -> None:
         days.add_row(f"{day:%a %b %d}", *cells)
     console.print(days)
 
-    fired = sorted((s for s in book.states.values() if s.fired_at is not None), key=lambda s: s.fired_at)
-    spans = [Span(s.labels.get("brand", ""), s.fired_at, s.resolved_at, s.rule) for s in fired]
+    # (fired at, its episode's start, state); a fired alert's episode always has its start
+    fired = sorted(((s.fired_at, s.active_since, s) for s in book.states.values()
+                    if s.fired_at is not None and s.active_since is not None), key=lambda entry: entry[0])
+    spans = [Span(s.labels.get("brand", ""), fired_at, s.resolved_at, s.rule) for fired_at, _, s in fired]
     if not fired:
         console.print("[bold]No alert fired.[/]")
-    for state in fired:
+    for fired_at, since, state in fired:
         brand = state.labels.get("brand", "")
         resolved = f", resolved {state.resolved_at:%a %b %d %H:%M}" if state.resolved_at else ", still firing"
-        console.print(f"\n[bold red]ALERT[/] {state.rule} for [bold]{brand}[/]: fired {state.fired_at:%a %b %d %H:%M}"
+        console.print(f"\n[bold red]ALERT[/] {state.rule} for [bold]{brand}[/]: fired {fired_at:%a %b %d %H:%M}"
                       f" UTC{resolved}\n  {state.annotations.get('summary', '')}", highlight=False)
         with runtime.engine.connect() as connection:
-            samples = top_reached(connection, model_id=model_id, brand=brand, start=state.active_since,
-                                  end=state.active_since + timedelta(hours=6), limit=3)
-        for row in samples.itertuples():
-            who = escape(row.author_handle or "")
-            console.print(f"  • \\[{row.language or '?'}] {who} ({int(row.reach):,} reach): {escape(_clip(row.text))}",
-                          highlight=False)
+            samples = top_reached(connection, model_id=model_id, brand=brand, start=since,
+                                  end=since + timedelta(hours=6), limit=3)
+        for sample in samples.to_dict("records"):
+            who = escape(str(sample["author_handle"] or ""))
+            console.print(f"  • \\[{sample['language'] or '?'}] {who} ({int(sample['reach']):,} reach): "
+                          f"{escape(_clip(str(sample['text'])))}", highlight=False)
     alert_log = output / "alerts.jsonl"
     sent = notification_counts(alert_log)
     if sent:
@@ -91,7 +93,7 @@ def print_responses(runtime: Runtime, alert_log: Path, console: Console) -> None
     if not records:
         return
     table = Table("brand", "cases", "answered", "median first response", "within SLA", title="Response inbox")
-    for row in response_figures(records, runtime.config.cx.sla.targets, runtime.clock(), by="brand"):
+    for row in response_figures(records, runtime.config.cx.response_targets(), runtime.clock(), by="brand"):
         within = "-" if row.within_sla is None else f"{row.within_sla:.0%}"
         table.add_row(row.group, str(row.cases), str(row.answered), format_seconds(row.median_first_response_s),
                       within)
@@ -120,9 +122,12 @@ def notification_counts(alert_log: Path) -> dict[tuple[str, str], tuple[int, dat
         return counts
     for line in alert_log.open(encoding="utf-8"):
         notification = Notification.from_dict(json.loads(line))
+        created = notification.created_at
+        if created is None:  # undated: not one the router made (it dates each)
+            continue
         for key in {(a.labels.get("alertname", ""), a.labels.get("brand", "")) for a in notification.firing}:
-            count, first = counts.get(key, (0, notification.created_at))
-            counts[key] = (count + 1, min(first, notification.created_at))
+            count, first = counts.get(key, (0, created))
+            counts[key] = (count + 1, min(first, created))
     return counts
 
 

@@ -167,7 +167,7 @@ def _score(runtime: Runtime, rescore: bool, progress: Progress | None) -> dict[s
             unknown = [task for task in batch.tasks if task.language is None]
             detected = detect_languages([task.text for task in unknown])
             batch.languages = {task.mention_id: code for task, code in zip(unknown, detected, strict=True)}
-        counts.update(scored=len(batch.scored), **Counter(result.label for result in results))
+        counts.update((result.label for result in results), scored=len(batch.scored))
         counts["urgent"] += _page_urgent_mentions(runtime, scorer.model_id, [task.mention_id for task in batch.tasks])
         counts.update(cx.after_scoring(runtime, scorer, [task.mention_id for task in batch.tasks]))
         if progress:

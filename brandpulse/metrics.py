@@ -203,9 +203,12 @@ _server: MetricsServer | None = None
 
 def serve_metrics(engine: Engine | None, port: int | None, host: str = "127.0.0.1") -> MetricsServer | None:
     """Start this process's `/metrics` endpoint once (None when no port is configured)."""
+    return None if port is None else metrics_server(engine, port, host)
+
+
+def metrics_server(engine: Engine | None, port: int, host: str = "127.0.0.1") -> MetricsServer:
+    """This process's `/metrics` endpoint, started on the first call."""
     global _server
-    if port is None:
-        return None
     with _lock:
         if _server is None:
             _server = MetricsServer(engine, port, host)

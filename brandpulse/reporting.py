@@ -8,7 +8,7 @@ from typing import Any
 from brandpulse.alerts.config import EmailConfig
 from brandpulse.config import Config
 from brandpulse.reports.feedback import SmtpSettings, build_report, email_report, report_period
-from brandpulse.runtime import Runtime
+from brandpulse.runtime import Embedder, Runtime
 from brandpulse.storage.state import load_document, save_document
 
 log = logging.getLogger("brandpulse.reporting")
@@ -40,20 +40,24 @@ def run_schedule(runtime: Runtime, index: int) -> dict[str, Any]:
     with runtime.engine.connect() as connection:
         if load_document(connection, key) == start.isoformat():
             return {"reports": 0, "period": "already sent"}
-    receiver = config.alerts.receiver(schedule.via)
-    recipients = schedule.recipients or receiver.email.to
+    email = config.alerts.receiver(schedule.via).email
+    if email is None:  # load_config refuses such a schedule
+        raise ValueError(f"reports[{index}].via: {schedule.via!r} is not an email receiver")
+    recipients = schedule.recipients or email.to
     scorer = runtime.scorer()
-    terms = brand_terms(config)
+    if not isinstance(scorer, Embedder):
+        raise TypeError(f"model {scorer.model_id!r} encodes no sentences, which the complaint themes need")
+    terms, targets = brand_terms(config), config.cx.response_targets()
     written = []
     for name in schedule.brands or [brand.name for brand in config.brands]:
         document = build_report(runtime.engine, name, start, end, model_id=scorer.model_id,
                                 competitors=config.brand(name).competitors, embed=scorer.embed,
                                 exclude_terms=terms[name], pdf=schedule.pdf,
-                                response_targets=config.cx.sla.targets)
+                                response_targets=targets)
         written += document.write(config.path(schedule.output))
         if document.pdf_missing:
             log.warning("%s report mailed without its PDF: %s", name, document.pdf_missing)
-        email_report(document, smtp_settings(receiver.email), recipients, dashboard_url=config.dashboard.public_url)
+        email_report(document, smtp_settings(email), recipients, dashboard_url=config.dashboard.public_url)
     with runtime.engine.begin() as connection:
         save_document(connection, key, start.isoformat(), runtime.clock())
     return {"reports": len(written), "period": f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "mailed": len(recipients)}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 from sqlalchemy import Engine
 
 from brandpulse import listeners
@@ -20,6 +21,13 @@ from brandpulse.storage.engine import open_database
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A scorer that also encodes sentences (the transformer scorers do; a stand-in scorer need not)."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class StopSignal:

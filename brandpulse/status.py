@@ -37,13 +37,13 @@ class Status:
             runs.add_row(run.job, f"{run.started_at:%Y-%m-%d %H:%M:%S}", f"[{style}]{run.status}[/]", took, detail)
         totals = Table("brand", "mentions", "scored", "first", "last",
                        title=f"Mentions (scoring backlog: {self.backlog} for {self.model_id})")
-        for row in self.totals.itertuples():
-            totals.add_row(row.brand, str(row.mentions), str(row.scored), f"{row.first:%Y-%m-%d %H:%M}",
-                           f"{row.last:%Y-%m-%d %H:%M}")
+        for row in self.totals.to_dict("records"):
+            totals.add_row(str(row["brand"]), str(row["mentions"]), str(row["scored"]),
+                           f"{row['first']:%Y-%m-%d %H:%M}", f"{row['last']:%Y-%m-%d %H:%M}")
         alerts = Table("state", "rule", "labels", "since", title="Active alerts")
-        for row in self.alerts.itertuples():
-            labels = ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
-            alerts.add_row(row.state, row.rule, labels, f"{row.since:%Y-%m-%d %H:%M}")
+        for row in self.alerts.to_dict("records"):
+            labels = ", ".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))
+            alerts.add_row(str(row["state"]), str(row["rule"]), labels, f"{row['since']:%Y-%m-%d %H:%M}")
         channels = Table("receiver", "state", "sent", "pending", "gave up", "last success", "last error",
                          title="Notification channels")
         for health in sorted(self.channels.values(), key=lambda h: h.receiver):
@@ -62,10 +62,12 @@ class Status:
             "jobs": [{"job": run.job, "status": run.status, "started_at": _iso(run.started_at),
                       "finished_at": _iso(run.finished_at), "counts": run.counts, "error": run.error}
                      for run in self.runs],
-            "brands": [{"brand": row.brand, "mentions": int(row.mentions), "scored": int(row.scored),
-                        "first": _iso(row.first), "last": _iso(row.last)} for row in self.totals.itertuples()],
-            "alerts": [{"state": row.state, "rule": row.rule, "fingerprint": row.fingerprint, "labels": row.labels,
-                        "since": _iso(row.since)} for row in self.alerts.itertuples()],
+            "brands": [{"brand": row["brand"], "mentions": int(row["mentions"]), "scored": int(row["scored"]),
+                        "first": _iso(row["first"]), "last": _iso(row["last"])}
+                       for row in self.totals.to_dict("records")],
+            "alerts": [{"state": row["state"], "rule": row["rule"], "fingerprint": row["fingerprint"],
+                        "labels": row["labels"], "since": _iso(row["since"])}
+                       for row in self.alerts.to_dict("records")],
             "channels": [health.to_dict() for health in sorted(self.channels.values(), key=lambda h: h.receiver)],
         }
 

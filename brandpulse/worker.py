@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -62,7 +63,7 @@ def _periodic_jobs(runtime: Runtime, role: str, sources: list[str] | None) -> li
     if role == "collect":
         names = sources or [name for name, source in sorted(config.sources.items()) if source.enabled]
         return [PeriodicJob(f"collect:{name}", config.sources[name].interval,
-                            lambda runtime, name=name: jobs.collect(runtime, name)) for name in names]
+                            partial(jobs.collect, source_name=name)) for name in names]
     schedule = config.schedule
     return [PeriodicJob("evaluate", schedule.evaluate, lambda runtime: jobs.evaluate(runtime)),
             PeriodicJob("send", schedule.send, lambda runtime: jobs.send(runtime))]

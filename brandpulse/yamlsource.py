@@ -60,11 +60,11 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     expansion: a password may contain `$`). A line it cannot read fails with its number."""
     with path.open(encoding="utf-8") as stream:
         bindings = list(parse_stream(stream))
-    values = {}
+    values: dict[str, str] = {}
     for binding in bindings:
         if binding.error or (binding.key is not None and binding.value is None):
             raise ConfigError(path, binding.original.line, "", "expected KEY=VALUE")
-        if binding.key is not None:
+        if binding.key is not None and binding.value is not None:
             values[binding.key] = binding.value
     return values
 

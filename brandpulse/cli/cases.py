@@ -137,6 +137,12 @@ def resolve_(ctx: typer.Context, case_id: int = typer.Argument(...),
          f"Case {case_id} resolved.")
 
 
+#: `stats --by` and `--every` values, and what they ask `response_figures` for ("none": one group, one period)
+GROUPINGS: dict[str, Dimension | None] = {"source": "source", "touchpoint": "touchpoint", "brand": "brand",
+                                          "none": None}
+PERIODS: dict[str, Period | None] = {"day": "day", "week": "week", "none": None}
+
+
 @app.command()
 def stats(ctx: typer.Context,
           since: str = typer.Option("30d", help="Cases opened this long ago or less, e.g. 7d, 12w."),
@@ -145,9 +151,9 @@ def stats(ctx: typer.Context,
           brand: str = typer.Option(None, help="Only this brand."),
           as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
     """Response rate, median and p90 time to first response, share answered within the SLA."""
-    if by not in ("source", "touchpoint", "brand", "none"):
+    if by not in GROUPINGS:
         fail("--by takes source, touchpoint, brand or none", code=2)
-    if every not in ("day", "week", "none"):
+    if every not in PERIODS:
         fail("--every takes day, week or none", code=2)
     try:
         span = parse_duration(since)
@@ -158,9 +164,8 @@ def stats(ctx: typer.Context,
     with runtime.engine.connect() as connection:
         records = cases_opened_between(connection, now - span, now, brand=brand)
     runtime.close()
-    dimension: Dimension | None = None if by == "none" else by  # type: ignore[assignment]
-    period: Period | None = None if every == "none" else every  # type: ignore[assignment]
-    rows = response_figures(records, runtime.config.cx.sla.targets, now, by=dimension, every=period)
+    rows = response_figures(records, runtime.config.cx.response_targets(), now, by=GROUPINGS[by],
+                            every=PERIODS[every])
     if as_json:
         _print_json([row.to_dict() for row in rows])
         return

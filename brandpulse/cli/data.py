@@ -153,11 +153,13 @@ def mentions(ctx: typer.Context,
             table.add_column(name)
         table.add_column("author", max_width=18, no_wrap=True, overflow="ellipsis")
         table.add_column("text", ratio=1)  # the post gets what the metadata leaves
-        for row in frame.itertuples():
-            table.add_row(f"{row.created_at:%Y-%m-%d %H:%M}", row.brand, row.source, row.language or "",
-                          f"{row.label} ({row.score:+.2f})" if row.label else "unscored",
-                          escape(row.author_handle or ""),
-                          escape(row.text if len(row.text) <= 140 else row.text[:139] + "…"))
+        for row in frame.to_dict("records"):
+            text = str(row["text"])
+            table.add_row(f"{row['created_at']:%Y-%m-%d %H:%M}", str(row["brand"]), str(row["source"]),
+                          str(row["language"] or ""),
+                          f"{row['label']} ({row['score']:+.2f})" if row["label"] else "unscored",
+                          escape(str(row["author_handle"] or "")),
+                          escape(text if len(text) <= 140 else text[:139] + "…"))
         console.print(table)
         return
     frame["created_at"] = frame["created_at"].map(lambda moment: moment.isoformat())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -55,7 +55,9 @@ def train(
     from brandpulse.sentiment.topfit import TopConfig, run_top_training
 
     root = _data(data)
-    overrides = {k: v for k, v in {"layers": layers, "epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
+    # the fields given, each of its own type (int or float), as keyword arguments of `replace`
+    overrides: dict[str, Any] = {k: v for k, v in {"layers": layers, "epochs": epochs, "lr": lr, "seed": seed}.items()
+                                 if v is not None}
     config = replace(TopConfig(), **overrides)
     work = work or cache_root() / "training" / ("top-dry" if max_examples else "top")
     report = run_top_training(out or ADAPTER_DIR, data_root=root, work=work, config=config,
@@ -88,7 +90,7 @@ def train_adapter(
     from brandpulse.sentiment.modeling import ADAPTER_DIR, TOP_CONFIG, TOP_WEIGHTS
     from brandpulse.sentiment.train import RECIPE, run_training
 
-    overrides = {k: v for k, v in {"epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in {"epochs": epochs, "lr": lr, "seed": seed}.items() if v is not None}
     single = None
     if examples:
         if not member or len(member) != 1:

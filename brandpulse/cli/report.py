@@ -18,7 +18,7 @@ from brandpulse.cli.context import CliState, console, fail
 from brandpulse.config import REPORTS_FOLDER, Config
 from brandpulse.reporting import brand_terms, smtp_settings
 from brandpulse.reports.feedback import SmtpSettings
-from brandpulse.runtime import Runtime
+from brandpulse.runtime import Embedder, Runtime
 
 TOKEN_ENV = "BRANDPULSE_DASHBOARD_TOKEN"
 
@@ -30,23 +30,24 @@ def lazy_embed(runtime: Runtime) -> Callable[[list[str]], np.ndarray]:
     def embed(texts: list[str]) -> np.ndarray:
         with lock:
             scorer = runtime.scorer()
-        encode = getattr(scorer, "embed", None)
-        if encode is None:
-            from brandpulse.sentiment import embed as encode
-        return encode(texts)
+        if isinstance(scorer, Embedder):
+            return scorer.embed(texts)
+        from brandpulse.sentiment import embed as default_embed
+
+        return default_embed(texts)
 
     return embed
 
 
 def mail_route(config: Config, via: str | None, recipients: list[str] | None) -> tuple[SmtpSettings, list[str]]:
     """SMTP settings of an email receiver of the alert channels, and whom to mail."""
-    emails = [r for r in config.alerts.receivers if r.kind == "email"]
+    emails = {r.name: r.email for r in config.alerts.receivers if r.email is not None}
     if via is None and len(emails) == 1:
-        via = emails[0].name
-    receiver = next((r for r in emails if r.name == via), None)
-    if receiver is None:
-        fail(f"choose an email receiver with --via (configured: {', '.join(r.name for r in emails) or 'none'})")
-    return smtp_settings(receiver.email), list(recipients or receiver.email.to)
+        [via] = emails
+    email = None if via is None else emails.get(via)
+    if email is None:
+        fail(f"choose an email receiver with --via (configured: {', '.join(emails) or 'none'})")
+    return smtp_settings(email), list(recipients or email.to)
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -99,7 +100,7 @@ def report(ctx: typer.Context,
                 document = build_report(runtime.engine, name, start, end, model_id=model_id,
                                         competitors=config.brand(name).competitors, embed=embed,
                                         exclude_terms=terms.get(name, []), pdf=pdf,
-                                        response_targets=config.cx.sla.targets)
+                                        response_targets=config.cx.response_targets())
             except PdfError as error:
                 fail(str(error))
             paths = document.write(output or config.path(REPORTS_FOLDER))
@@ -117,10 +118,11 @@ def report(ctx: typer.Context,
 
 
 def serve(ctx: typer.Context,
-          host: str = typer.Option(None, help="Address to bind (default: dashboard.host, 127.0.0.1)."),
-          port: int = typer.Option(None, help="Port (default: dashboard.port, 8765)."),
-          token: str = typer.Option(None, envvar=TOKEN_ENV, show_envvar=True,
-                                    help="Token or password required to use the dashboard (needed beyond loopback)."),
+          host: str | None = typer.Option(None, help="Address to bind (default: dashboard.host, 127.0.0.1)."),
+          port: int | None = typer.Option(None, help="Port (default: dashboard.port, 8765)."),
+          token: str | None = typer.Option(None, envvar=TOKEN_ENV, show_envvar=True,
+                                           help="Token or password required to use the dashboard (needed beyond "
+                                                "loopback)."),
           themes: bool = typer.Option(True, "--themes/--no-themes", help="Offer the themes page (loads the model).")
           ) -> None:
     """Serve the dashboard and its JSON API (OpenAPI schema at /openapi.json)."""
@@ -141,7 +143,7 @@ def serve(ctx: typer.Context,
     app = create_app(runtime.engine, model_id=runtime.model_id(), brands=[b.name for b in config.brands],
                      competitors={b.name: b.competitors for b in config.brands}, token=token,
                      dashboard_url=config.dashboard.public_url, embed=lazy_embed(runtime) if themes else None,
-                     exclude_terms=brand_terms(config), warm_days=90, response_targets=config.cx.sla.targets)
+                     exclude_terms=brand_terms(config), warm_days=90, response_targets=config.cx.response_targets())
     console.print(f"Dashboard on http://{host}:{port}/ (API schema: /openapi.json)"
                   + (" - token required" if token else ""), highlight=False)
     try:

@@ -9,7 +9,7 @@ import typer
 from brandpulse.cli.context import CliState, console, fail
 from brandpulse.maintenance import prune as prune_job
 from brandpulse.maintenance import retention_policy
-from brandpulse.metrics import serve_metrics, stop_metrics
+from brandpulse.metrics import metrics_server, serve_metrics, stop_metrics
 from brandpulse.service import stop_on_signals
 from brandpulse.storage.retention import RetentionPolicy
 from brandpulse.worker import run_worker
@@ -50,10 +50,10 @@ def worker(ctx: typer.Context,
 
 
 def metrics(ctx: typer.Context,
-            port: int = typer.Option(None, help=f"Port of /metrics (default: the config's metrics.listen, else "
-                                                f"{DEFAULT_METRICS_PORT})."),
-            host: str = typer.Option(None, help="Address to listen on (default: the config's metrics.listen, "
-                                                "else 127.0.0.1).")) -> None:
+            port: int | None = typer.Option(None, help=f"Port of /metrics (default: the config's metrics.listen, "
+                                                       f"else {DEFAULT_METRICS_PORT})."),
+            host: str | None = typer.Option(None, help="Address to listen on (default: the config's "
+                                                       "metrics.listen, else 127.0.0.1).")) -> None:
     """Serve the database's metrics (backlog, job runs, alerts, notifications) until SIGTERM/SIGINT."""
     state: CliState = ctx.obj
     runtime = state.runtime()
@@ -61,7 +61,7 @@ def metrics(ctx: typer.Context,
     port = port if port is not None else (listen.port or DEFAULT_METRICS_PORT)
     host = host or listen.host
     stop_on_signals(runtime.stop)
-    server = serve_metrics(runtime.engine, port, host)
+    server = metrics_server(runtime.engine, port, host)
     console.print(f"Serving http://{host}:{server.port}/metrics; stop with Ctrl-C.")
     try:
         runtime.stop.wait()

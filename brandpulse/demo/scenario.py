@@ -84,7 +84,7 @@ INTENT_OF_TOPIC = {"praise": "positive", "question": "neutral", "neutral": "neut
 KEY_OF_INTENT = {"positive": "pos", "neutral": "neu", "negative": "neg"}
 
 #: Relative activity by local hour (mean 1). Coffee talk peaks in the morning, earbud talk in the evening.
-DIURNAL = {
+DIURNAL: dict[str, tuple[float, ...]] = {
     "audio": (0.35, 0.22, 0.14, 0.10, 0.09, 0.12, 0.25, 0.50, 0.80, 0.95, 1.00, 1.08, 1.20, 1.18, 1.08, 1.05,
               1.10, 1.22, 1.38, 1.50, 1.52, 1.40, 1.05, 0.65),
     "coffee": (0.25, 0.15, 0.10, 0.08, 0.10, 0.25, 0.70, 1.30, 1.50, 1.40, 1.20, 1.10, 1.15, 1.05, 0.95, 0.95,

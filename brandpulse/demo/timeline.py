@@ -274,10 +274,10 @@ class Generator(Sites):
                                             ("pl", 0, 17, 30), ("en", 1, 19, 5)):
             moment = at + timedelta(hours=hours, minutes=minutes)
             events.append((moment, partial(self._statement, lang, index, moment)))
-        for lang, index, hours in (("en", 0, 4.3), ("en", 2, 8.0), ("en", 1, 19.6), ("en", 3, 25.0), ("de", 0, 5.7),
+        for lang, index, after in (("en", 0, 4.3), ("en", 2, 8.0), ("en", 1, 19.6), ("en", 3, 25.0), ("de", 0, 5.7),
                                    ("de", 1, 20.2), ("es", 0, 6.5), ("es", 1, 21.0), ("fr", 0, 6.1), ("it", 0, 7.2),
                                    ("pt", 0, 8.0), ("pl", 0, 18.5), ("zh", 0, 12.0), ("ja", 0, 11.5)):
-            moment = at + timedelta(seconds=int(hours * 3600) + 17 * index + 41)
+            moment = at + timedelta(seconds=int(after * 3600) + 17 * index + 41)
             events.append((moment, partial(self._storm_news, lang, index, moment)))
         return events
 
