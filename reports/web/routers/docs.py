@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # the package ships no types
+from swagger_ui_bundle import swagger_ui_path
 
 from brandpulse.reports.web.deps import Guarded
 
