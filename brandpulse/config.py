@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
@@ -23,8 +23,9 @@ from sqlalchemy.exc import ArgumentError
 
 from brandpulse import listeners
 from brandpulse.alerts.config import AlertsConfig
-from brandpulse.alerts.durations import Duration, parse_duration
+from brandpulse.alerts.durations import Duration, format_duration, parse_duration
 from brandpulse.alerts.sla import CaseRules, SlaConfig
+from brandpulse.listeners.base import SourceSettings
 from brandpulse.listeners.query import BrandQuery
 from brandpulse.sentiment.touchpoints import DEFAULT_TAXONOMY, Embed, TagClassifier, TagExample, Taxonomy
 from brandpulse.yamlsource import (
@@ -217,7 +218,7 @@ class SourceConfig:
     """One configured source: its name and the listener's own validated settings."""
 
     name: str
-    settings: Any
+    settings: SourceSettings   # the listener's own subclass (`listeners.SOURCES[name].settings_model`)
 
     @property
     def enabled(self) -> bool:
@@ -225,7 +226,7 @@ class SourceConfig:
 
     @property
     def interval(self) -> timedelta:
-        return timedelta(seconds=self.settings.interval_seconds)
+        return self.settings.interval
 
 
 class Config(BaseModel):
@@ -272,7 +273,7 @@ def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
         if body is not None and not isinstance(body, dict):
             raise document.error(path, "must be a mapping of settings (write {} for the defaults)")
         body = dict(body or {})
-        written = _spans_to_units(document, path, body, spec.settings_model)
+        written = _read_spans(document, path, body, spec.settings_model)
         body["credential_env"] = {str(key[2]): var for key, var in document.env_names.items()
                                   if key[:2] == path and len(key) == 3}
         try:
@@ -282,43 +283,45 @@ def _validate_sources(document: LocatedDocument) -> dict[str, SourceConfig]:
     return result
 
 
-#: Units listener settings keep spans in (`timeout_seconds`, `lookback_hours`), by field-name suffix.
-_UNITS = {"_seconds": timedelta(seconds=1), "_minutes": timedelta(minutes=1), "_hours": timedelta(hours=1)}
+#: Units older configs wrote a listener's spans in, by key suffix (`timeout_seconds: 30`, `lookback_hours: 24`).
+_LEGACY_UNITS = {"_seconds": timedelta(seconds=1), "_minutes": timedelta(minutes=1), "_hours": timedelta(hours=1)}
 
 
-def _span_field(name: str) -> tuple[str, timedelta] | None:
-    """For a listener field holding a span as a number of a unit: the key the file writes it under as a
-    duration (the name without the unit) and the unit; None for other fields."""
-    return next(((name.removesuffix(suffix), unit) for suffix, unit in _UNITS.items() if name.endswith(suffix)),
-                None)
+def _is_span(annotation: Any) -> bool:
+    return annotation is timedelta or timedelta in typing.get_args(annotation)
 
 
-def _spans_to_units(document: LocatedDocument, path: tuple[str, ...], body: dict[str, Any],
-                    model: type[BaseModel]) -> dict[str, str]:
-    """A listener keeps spans as numbers (`timeout_seconds`); the file writes them as durations under the
-    name without the unit (`timeout: 30s`, `lookback: 7d`), or, as before, as a number under the field's
-    own name (`timeout_seconds: 30`, which also takes a duration). Converts `body` in place; returns
-    field name -> the key the file wrote, so an error names what the file says."""
+def _read_spans(document: LocatedDocument, path: tuple[str, ...], body: dict[str, Any],
+                model: type[BaseModel]) -> dict[str, str]:
+    """A listener keeps spans as `timedelta`s; the file writes them as durations (`timeout: 30s`,
+    `lookback: 7d`) or, as older configs did, as a number under the unit's key (`timeout_seconds: 30`).
+    Converts `body` in place; returns field name -> the key the file wrote, so an error names it."""
     written: dict[str, str] = {}
-    for field in model.model_fields:
-        span = _span_field(field)
-        if span is None or span[0] in model.model_fields:
+    for field, info in model.model_fields.items():
+        if not _is_span(info.annotation):
             continue
-        key, unit = (span[0] if span[0] in body else field), span[1]
-        if key not in body:
+        keys = [key for key in (field, *(field + suffix for suffix in _LEGACY_UNITS)) if key in body]
+        if not keys:
             continue
-        if key != field and field in body:
-            raise document.error((*path, key), f"write {key} or {field}, not both")
-        value = body.pop(key)
+        if len(keys) > 1:
+            raise document.error((*path, keys[0]), f"write {keys[0]} or {keys[1]}, not both")
+        key = keys[0]
         try:
-            body[field] = parse_duration(value) / unit if key != field or isinstance(value, str) else value
+            body[field] = _span(body.pop(key), _LEGACY_UNITS.get(key.removeprefix(field), timedelta(seconds=1)))
         except ValueError as error:
             raise document.error((*path, key), str(error)) from None
         written[field] = key
     return written
 
 
-def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationError,
+def _span(value: Any, unit: timedelta) -> timedelta | None:
+    """A duration ("90s"), or a number of `unit`s; null stays null (a setting that may be off)."""
+    if value is None or isinstance(value, str):
+        return None if value is None else parse_duration(value)
+    return parse_duration(value) * (unit / timedelta(seconds=1))
+
+
+def _first_error(document: LocatedDocument, prefix: tuple[str | int, ...], error: ValidationError,
                  model: type[BaseModel], written: Mapping[str, str] | None = None) -> ConfigError:
     """The first problem, at the key the file wrote (`written`: a field's name -> that key)."""
     first = error.errors()[0]
@@ -335,11 +338,11 @@ def _first_error(document: LocatedDocument, prefix: tuple, error: ValidationErro
     return document.error((*prefix, *location), message)
 
 
-#: model fields the loader fills in (spans kept in a unit are spelled as `_span_field` says)
+#: model fields the loader fills in
 _INTERNAL_FIELDS = {"file": None, "env_secrets": None, "credential_env": None}
 
 
-def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
+def _keys_at(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
     """The keys the file may write at `location` (walking fields, list items and mapping values)."""
     annotation: Any = model
     for part in location:
@@ -350,11 +353,10 @@ def _keys_at(model: type[BaseModel], location: tuple) -> list[str]:
     found = _model_in(annotation)
     if found is None:
         return []
-    names = [field.alias or name for name, field in found.model_fields.items() if name not in _INTERNAL_FIELDS]
-    return [span[0] if (span := _span_field(name)) else name for name in names]
+    return [field.alias or name for name, field in found.model_fields.items() if name not in _INTERNAL_FIELDS]
 
 
-def _is_model(annotation: Any) -> bool:
+def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -372,9 +374,11 @@ def _unknown_key_message(key: str, known: list[str]) -> str:
     return f"unknown key (expected one of: {', '.join(known)})" if known else "unknown key (check its spelling)"
 
 
-def _describe(value: Any, path: tuple, document: LocatedDocument) -> str:
+def _describe(value: Any, path: tuple[str | int, ...], document: LocatedDocument) -> str:
     if path in document.env_names:
         return f"the value of ${{{document.env_names[path]}}}"  # a secret: never echo it
+    if isinstance(value, timedelta) and value >= timedelta(0):
+        return format_duration(value)  # as the file writes it, after parsing
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -47,11 +47,11 @@ def recorded(runtime: Runtime, job: str, work: Callable[[], dict[str, Any]]) -> 
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             finish_run(connection, run_id, status, {}, redact(f"{type(error).__name__}: {error}"), runtime.clock())
         raise
-    counts = redact.tree(counts)
-    status = "interrupted" if runtime.stop.is_set() else ("partial" if counts.get("errors") else "ok")
+    redacted: dict[str, Any] = redact.tree(counts)
+    status = "interrupted" if runtime.stop.is_set() else ("partial" if redacted.get("errors") else "ok")
     with runtime.engine.begin() as connection:
-        finish_run(connection, run_id, status, counts, None, runtime.clock())
-    return counts
+        finish_run(connection, run_id, status, redacted, None, runtime.clock())
+    return redacted
 
 
 def collect(runtime: Runtime, source_name: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from brandpulse import jobs, maintenance, metrics
+from brandpulse.alerts.durations import format_duration
 from brandpulse.config import Config
 from brandpulse.runtime import Runtime, StopSignal
 from brandpulse.storage.leader import NamedLock, holding
@@ -142,10 +143,10 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
         if existing is None:
             scheduler.add_job(run_job, IntervalTrigger(seconds=planned.interval.total_seconds()), id=planned.id,
                               name=planned.id, args=(planned.job, *planned.args))
-            changes.append(f"added {planned.id} every {planned.interval}")
+            changes.append(f"added {planned.id} every {format_duration(planned.interval)}")
         elif existing.trigger.interval != planned.interval:
             scheduler.reschedule_job(planned.id, trigger=IntervalTrigger(seconds=planned.interval.total_seconds()))
-            changes.append(f"rescheduled {planned.id} to every {planned.interval}")
+            changes.append(f"rescheduled {planned.id} to every {format_duration(planned.interval)}")
     return changes
 
 

@@ -3,10 +3,10 @@ malformed-item handling.
 
 Retry policy (`Retrier`): every API call goes through `Retrier.call`. A 429 or a 5xx/network error
 is retried with exponential backoff and jitter (a uniform wait between half and all of
-``base * 2**(attempt-1)``, capped at ``backoff_max_seconds``; a 429 without a reset header starts
-from ``rate_limit_base_seconds``), or after exactly the wait the API's headers ask for. A call is
-retried at most ``max_retries`` times and never waits more than ``max_wait_seconds`` in total; a
-header that asks for a longer wait than ``backoff_max_seconds`` stops the run with `RateLimited` at
+``base * 2**(attempt-1)``, capped at ``backoff_max``; a 429 without a reset header starts
+from ``rate_limit_base``), or after exactly the wait the API's headers ask for. A call is
+retried at most ``max_retries`` times and never waits more than ``max_wait`` in total; a
+header that asks for a longer wait than ``backoff_max`` stops the run with `RateLimited` at
 once rather than hanging (the cursor of the last stored batch stays valid). Auth failures raise
 `AuthError` naming the environment variable, without retrying. `RateGate` honours
 ``remaining``/``reset`` headers before the next call is made.
@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeVar
 
@@ -69,16 +69,20 @@ class SourceSettings(BaseModel):
     DEFAULT_ENV: ClassVar[dict[str, str]] = {}
 
     enabled: bool = True
-    interval_seconds: float = Field(default=900.0, gt=0, description="how often the service runs it")
+    interval: timedelta = Field(default=timedelta(minutes=15), gt=timedelta(0),
+                                description="how often the service runs it")
     page_size: int = Field(default=100, ge=1)
     max_pages: int = Field(default=10, ge=1, description="pages per run; the cursor resumes the rest")
-    lookback_hours: float = Field(default=24.0, ge=0, description="how far back the first run reaches")
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    lookback: timedelta = Field(default=timedelta(hours=24), ge=timedelta(0),
+                                description="how far back the first run reaches")
+    timeout: timedelta = Field(default=timedelta(seconds=30), gt=timedelta(0), description="limit for one HTTP call")
     max_retries: int = Field(default=4, ge=0, description="retries of one call after its first attempt")
-    backoff_base_seconds: float = Field(default=1.0, ge=0)
-    rate_limit_base_seconds: float = Field(default=5.0, ge=0, description="first wait after a bare 429")
-    backoff_max_seconds: float = Field(default=120.0, ge=0, description="longest single wait")
-    max_wait_seconds: float = Field(default=300.0, ge=0, description="most waiting for one call")
+    backoff_base: timedelta = Field(default=timedelta(seconds=1), ge=timedelta(0),
+                                    description="first wait after a failed call")
+    rate_limit_base: timedelta = Field(default=timedelta(seconds=5), ge=timedelta(0),
+                                       description="first wait after a bare 429")
+    backoff_max: timedelta = Field(default=timedelta(minutes=2), ge=timedelta(0), description="longest single wait")
+    max_wait: timedelta = Field(default=timedelta(minutes=5), ge=timedelta(0), description="most waiting for one call")
     user_agent: str = DEFAULT_USER_AGENT
     credential_env: dict[str, str] = Field(default_factory=dict)
 
@@ -231,15 +235,15 @@ class Retrier:
             raise Stopped(self.source, f"stopped while waiting {seconds:.0f}s {why}")
 
     def backoff(self, attempt: int, kind: FailureKind) -> float:
-        base = self.settings.rate_limit_base_seconds if kind == "rate" else self.settings.backoff_base_seconds
-        ceiling = min(self.settings.backoff_max_seconds, base * (2 ** (attempt - 1)))
+        base = self.settings.rate_limit_base if kind == "rate" else self.settings.backoff_base
+        ceiling = min(self.settings.backoff_max, base * (2 ** (attempt - 1))).total_seconds()
         return self.rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never over the cap
 
     def _pace(self, what: str, stop: StopEvent | None) -> None:
         wait = self.gate.wait_needed(self.clock().timestamp())
         if wait <= 0:
             return
-        if wait > min(self.settings.backoff_max_seconds, self.settings.max_wait_seconds):
+        if wait > min(self.settings.backoff_max, self.settings.max_wait).total_seconds():
             raise RateLimited(self.source, f"rate limit window exhausted before {what}", retry_after=wait,
                               reset_at=datetime.fromtimestamp(self.gate.reset_at or 0, UTC))
         self.log.info("%s: rate limit window exhausted; waiting %.1fs for the reset before %s",
@@ -269,8 +273,8 @@ class Retrier:
                 if failure.retry_after is not None and failure.retry_after <= 0:
                     delay = self.backoff(attempt, failure.kind)
                 over_budget = (attempt > self.settings.max_retries
-                               or delay > self.settings.backoff_max_seconds
-                               or waited + delay > self.settings.max_wait_seconds)
+                               or delay > self.settings.backoff_max.total_seconds()
+                               or waited + delay > self.settings.max_wait.total_seconds())
                 if over_budget:
                     self._give_up(what, failure, exc, attempt, delay)
                 self.log.warning("%s: %s failed (%s); retry %d/%d in %.1fs", self.source, what,

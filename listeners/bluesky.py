@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
@@ -141,7 +141,7 @@ class BlueskyListener(ApiListener):
         from atproto_client import Client
         from atproto_client.request import Request
 
-        client = Client(self.base_url, request=Request(timeout=self.settings.timeout_seconds,
+        client = Client(self.base_url, request=Request(timeout=self.settings.timeout.total_seconds(),
                                                         headers={"User-Agent": self.settings.user_agent}))
         self._client = client
         return client
@@ -205,7 +205,7 @@ class BlueskyListener(ApiListener):
         state = BlueskyCursor.load(cursor)
         walk = Walk.of(state.walk)
         if walk.floor is None and not walk.in_progress:
-            walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
+            walk.floor = Mark((self.clock() - self.settings.lookback).timestamp(), [])
         client = self._connect()
         collector = Collector(SOURCE, log)
         yield from self._search(query, state, walk, client, collector)
@@ -260,7 +260,7 @@ class BlueskyListener(ApiListener):
 
         walk = Walk.of(state.accounts.get(actor))
         if walk.floor is None and not walk.in_progress:
-            walk.floor = Mark((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp(), [])
+            walk.floor = Mark((self.clock() - self.settings.lookback).timestamp(), [])
 
         def fetch_page(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
             self._login(stats)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field
@@ -73,7 +72,7 @@ class HackerNewsListener(ApiListener):
     def _get(self, params: dict[str, Any], stats: BatchStats) -> dict[str, Any]:
         def call() -> dict[str, Any]:
             response = self.session.get(f"{self.base_url}/api/v1/search_by_date", params=params,
-                                        timeout=self.settings.timeout_seconds)
+                                        timeout=self.settings.timeout.total_seconds())
             response.raise_for_status()
             try:
                 body = response.json()
@@ -123,7 +122,7 @@ class HackerNewsListener(ApiListener):
     def _walk(self, text: str, query: BrandQuery, out: HackerNewsCursor, collector: Collector) -> Iterator[Batch]:
         walk = Walk.of(out.queries.get(text))
         if walk.floor is None and not walk.in_progress:
-            walk.floor = Mark(float(int((self.clock() - timedelta(hours=self.settings.lookback_hours)).timestamp())),
+            walk.floor = Mark(float(int((self.clock() - self.settings.lookback).timestamp())),
                               [])
 
         def key(hit: dict[str, Any]) -> tuple[float, str]:

@@ -4,7 +4,7 @@ Hashtags come from the brand's hashtags, the ``hashtags`` setting and (``derive_
 single-word terms and aliases. Each tag's timeline is read forward with ``min_id`` (the page just
 newer than the last status seen), so every page's cursor is final. Remote statuses can reach an
 instance minutes late with ids older than statuses already read; each run therefore re-reads the last
-``federation_overlap_minutes`` and drops the URIs it has already yielded (kept in the cursor).
+``federation_overlap`` and drops the URIs it has already yielded (kept in the cursor).
 
 Search (``/api/v2/search``, ``type=statuses``, needs a token; one plain query per alternative of the
 brand query, `to_mastodon`) is walked newest first with ``offset`` and ``min_id`` at the floor.
@@ -67,7 +67,7 @@ class Settings(SourceSettings):
     local_only: bool = False
     search: bool = Field(default=True, description="full-text search (only with an access token)")
     page_size: int = Field(default=40, ge=1, le=40)
-    federation_overlap_minutes: float = Field(default=10.0, ge=0)
+    federation_overlap: timedelta = Field(default=timedelta(minutes=10), ge=timedelta(0))
 
 
 def _snowflake(moment: datetime) -> int:
@@ -165,7 +165,7 @@ class MastodonListener(ApiListener):
         token = settings.access_token.get_secret_value() if settings.access_token else None
         session = requests.Session()
         self.api = Mastodon(access_token=token or None, api_base_url=self.base_url or settings.api_base_url,
-                            ratelimit_method="throw", request_timeout=settings.timeout_seconds,
+                            ratelimit_method="throw", request_timeout=settings.timeout.total_seconds(),
                             version_check_mode="none", session=session, user_agent=settings.user_agent)
         self.has_token = bool(token)
         self.domain = urlsplit(settings.api_base_url).hostname or ""
@@ -274,13 +274,13 @@ class MastodonListener(ApiListener):
     def _start(self, entry: MastodonTag) -> Any:
         """Where a tag's timeline is read from: a little before the newest status seen (remote
         statuses arrive late with older ids); a flake id has no time to step back by, the server's
-        order still holds; the first run reaches back `lookback_hours`."""
+        order still holds; the first run reaches back `lookback`."""
         if entry.min_id and _numeric(entry.min_id):
-            overlap_ms = int(self.settings.federation_overlap_minutes * 60_000)
+            overlap_ms = self.settings.federation_overlap // timedelta(milliseconds=1)
             return str(max(0, _ms(entry.min_id) - overlap_ms) << 16)
         if entry.min_id:
             return entry.min_id
-        return _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+        return _snowflake(self.clock() - self.settings.lookback)
 
     def _timeline(self, tag: str, min_id: Any, stats: BatchStats) -> list[Any]:
         return list(self._call(f"#{tag} timeline", lambda: self.api.timeline_hashtag(
@@ -289,11 +289,11 @@ class MastodonListener(ApiListener):
     def _flake_first_page(self, tag: str, stats: BatchStats) -> list[Any]:
         """A first run's snowflake ``min_id`` finds nothing on a server whose ids are not
         snowflakes (GoToSocial's ULIDs sort below any number): read its newest page instead and
-        keep what lies within ``lookback_hours``; the cursor then holds the server's own ids."""
+        keep what lies within ``lookback``; the cursor then holds the server's own ids."""
         newest = self._timeline(tag, None, stats)
         if not newest or all(_numeric(_get(status, "id")) for status in newest):
             return []
-        since = self.clock() - timedelta(hours=self.settings.lookback_hours)
+        since = self.clock() - self.settings.lookback
         return [status for status in newest if _created_after(status, since)]
 
     def _tag(self, tag: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
@@ -323,7 +323,7 @@ class MastodonListener(ApiListener):
     def _search(self, q: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
         walk = Walk.of(out.search.get(q))
         if walk.floor is None and not walk.in_progress:
-            walk.floor = Mark(float(_ms(_snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours)))),
+            walk.floor = Mark(float(_ms(_snowflake(self.clock() - self.settings.lookback))),
                               [])
         size = self.settings.page_size
 
@@ -356,14 +356,14 @@ class MastodonListener(ApiListener):
 
     def _account(self, acct: str, query: BrandQuery, out: MastodonCursor, collector: Collector) -> Iterator[Batch]:
         """A brand account's replies: its statuses read forward from the newest one seen (the first
-        run from `lookback_hours` back), each reply with its parent's URI and thread (`_answered`)."""
+        run from `lookback` back), each reply with its parent's URI and thread (`_answered`)."""
         stats = BatchStats()
         entry = out.accounts.get(acct)
         if entry is None:
             account = self._call(f"look up {acct}", lambda: self.api.account_lookup(acct), stats)
             entry = MastodonAccount(id=str(require(_get(account, "id"), "id")))
             out.accounts = {**out.accounts, acct: entry}
-        start = entry.min_id or _snowflake(self.clock() - timedelta(hours=self.settings.lookback_hours))
+        start = entry.min_id or _snowflake(self.clock() - self.settings.lookback)
         for page in range(self.settings.max_pages):
             statuses = list(self._call(f"{acct}'s statuses", partial(
                 self.api.account_statuses, entry.id, min_id=start, exclude_reblogs=True,

@@ -7,7 +7,7 @@ Three feeds per brand query, in this order each run:
 * **comments**: the comment stream of the configured subreddits (``/r/<a+b>/comments``, the listing
   praw's ``stream.comments`` polls), filtered by the query, walked the same way;
 * **threads**: the comments of matching submissions (``/comments/<id>?sort=new``), re-read while the
-  submission is younger than ``thread_watch_hours``.
+  submission is younger than ``thread_watch``.
 
 Submissions and comments use `Walk` cursors: the floor is a (created_utc, ids) mark, a walk
 interrupted by a crash or the page limit resumes at its ``after``, and the floor only rises when a
@@ -72,7 +72,7 @@ class Settings(SourceSettings):
     thread_comments: Literal["off", "matching", "all"] = Field(
         default="matching", description="comments of matching submissions: those matching the query "
                                          "too, every comment, or none")
-    thread_watch_hours: float = Field(default=24.0, ge=0)
+    thread_watch: timedelta = Field(default=timedelta(hours=24), ge=timedelta(0))
     max_threads_per_run: int = Field(default=10, ge=0)
     thread_comment_limit: int = Field(default=200, ge=1, le=500)
 
@@ -205,9 +205,9 @@ class RedditListener(ApiListener):
         reddit = praw.Reddit(client_id=s.client_id.get_secret_value(),
                              client_secret=s.client_secret.get_secret_value(),
                              user_agent=s.user_agent, check_for_updates=False, check_for_async=False,
-                             timeout=max(1, int(s.timeout_seconds)), **urls)
+                             timeout=max(1, int(s.timeout.total_seconds())), **urls)
         reddit.read_only = True
-        cap = min(s.backoff_max_seconds, s.max_wait_seconds)
+        cap = min(s.backoff_max, s.max_wait).total_seconds()
         for core in _sessions(reddit):
             # prawcore types the attribute after its default (FiniteRetryStrategy); it takes any RetryStrategy
             core._retry_strategy_class = _NoRetry  # type: ignore[assignment]
@@ -332,7 +332,7 @@ class RedditListener(ApiListener):
         ``comments`` or ``accounts.<name>`` (a brand account's comments)."""
         walk = Walk.of(_feed_state(out, feed))
         if walk.floor is None and not walk.in_progress:
-            start = self.clock() - timedelta(hours=self.settings.lookback_hours)
+            start = self.clock() - self.settings.lookback
             walk.floor = Mark(start.timestamp(), [])
 
         def fetch(token: Any, stats: BatchStats) -> tuple[list[Any], Any]:
@@ -367,7 +367,7 @@ class RedditListener(ApiListener):
         out.threads = threads
 
     def _threads(self, out: RedditCursor, query: BrandQuery, collector: Collector) -> Iterator[Batch]:
-        horizon = (self.clock() - timedelta(hours=self.settings.thread_watch_hours)).timestamp()
+        horizon = (self.clock() - self.settings.thread_watch).timestamp()
         out.threads = {k: v for k, v in out.threads.items() if v.created >= horizon}
         threads = out.threads
         keep_all = self.settings.thread_comments == "all"

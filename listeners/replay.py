@@ -46,10 +46,10 @@ class Settings(SourceSettings):
     page_size: int = Field(default=500, ge=1)
     max_pages: int = Field(default=1000, ge=1)
     # Widens the shared setting (None replays the whole recording); pydantic lets a model redefine a
-    # parent's field, and nothing reads lookback_hours through `SourceSettings`.
-    lookback_hours: float | None = Field(  # type: ignore[assignment]
-        default=None, ge=0, description="first fetch: None = from the start")
-    interval_seconds: float = Field(default=60.0, gt=0)
+    # parent's field, and nothing reads lookback through `SourceSettings`.
+    lookback: timedelta | None = Field(  # type: ignore[assignment]
+        default=None, ge=timedelta(0), description="first fetch: None = from the start")
+    interval: timedelta = Field(default=timedelta(minutes=1), gt=timedelta(0))
     prefilter_brand: bool = True
     source_override: str | None = None
 
@@ -141,8 +141,8 @@ class ReplayListener(ApiListener):
         """Where a fetch starts: after the cursor's last mention, else at the look-back, else at the beginning."""
         if state.last is not None:
             return bisect.bisect_right(data.keys, state.last)
-        if self.settings.lookback_hours is not None:
-            since = (now - timedelta(hours=self.settings.lookback_hours)).isoformat()
+        if self.settings.lookback is not None:
+            since = (now - self.settings.lookback).isoformat()
             return bisect.bisect_left(data.keys, (since, ""))
         return 0
 

@@ -8,7 +8,7 @@ side search, so the client-side filter is the only one.
 
 An entry is new when its id (``id``, else ``link``, else a hash of title and link) is not among the
 ids the cursor remembers for that feed; on a feed's first fetch, entries older than
-``lookback_hours`` are left out. An entry without a date is dated when first seen. One batch per
+``lookback`` are left out. An entry without a date is dated when first seen. One batch per
 feed; a feed that fails (after retries) is logged and counted and the other feeds still run; only
 when every feed fails does the run raise. The cursor::
 
@@ -53,7 +53,7 @@ _SEEN = 2000
 
 class Settings(SourceSettings):
     feeds: list[str] = Field(default_factory=list, description="feed URLs; {query} is the brand query")
-    interval_seconds: float = Field(default=1800.0, gt=0)
+    interval: timedelta = Field(default=timedelta(minutes=30), gt=timedelta(0))
 
 
 def _state_key(url: str) -> str:
@@ -158,7 +158,7 @@ class RssListener(ApiListener):
             headers["If-Modified-Since"] = state.modified
 
         def call() -> requests.Response:
-            response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds)
+            response = self.session.get(url, headers=headers, timeout=self.settings.timeout.total_seconds())
             if response.status_code != 304:
                 response.raise_for_status()
             return response
@@ -179,7 +179,7 @@ class RssListener(ApiListener):
         now = self.clock()
         if published is None:
             published = now
-        elif first_time and published < now - timedelta(hours=self.settings.lookback_hours):
+        elif first_time and published < now - self.settings.lookback:
             return None
         language = _entry_language(entry) or feed.language
         if not query.matches(text, language):

@@ -9,7 +9,7 @@ Search mode walks ``/2/tweets/search/recent`` newest to oldest with ``next_token
 (`records.XCursor`). Each batch's cursor carries the walk in progress (its ``next_token``), so a
 crash or the page limit resumes mid-walk; ``since_id`` only advances (to the walk's
 ``meta.newest_id``) when the walk has reached it, so no post between two runs is ever skipped. The
-first run reaches back ``lookback_hours``; beyond the 7 days recent search covers, it uses full-archive search when
+first run reaches back ``lookback``; beyond the 7 days recent search covers, it uses full-archive search when
 ``full_archive`` says the plan allows it (a 403 there falls back to recent search).
 
 Stream mode (`XListener.stream`) reads every brand on one connection, as X allows one per app:
@@ -17,9 +17,9 @@ it syncs one rule per brand query (tag ``<rule_tag_prefix>:<brand>:<query name>`
 under our prefix whose brand or query is gone (X bills every post a rule matches) and never touching
 others, connects to ``/2/tweets/search/stream`` and routes each post by its ``matching_rules`` tags to
 the brand(s) it matched, yielding per-brand batches every ``page_size`` posts or
-``stream_flush_seconds``. It reconnects with bounded backoff after a disconnect, a stall (no byte,
-not even the 20-second keep-alive, for ``stream_stall_seconds``), a 429 or a 5xx, and ends the run
-after ``stream_idle_timeout_seconds`` without a matching post, ``stream_max_seconds`` in all, or as
+``stream_flush``. It reconnects with bounded backoff after a disconnect, a stall (no byte,
+not even the 20-second keep-alive, for ``stream_stall``), a 429 or a 5xx, and ends the run
+after ``stream_idle_timeout`` without a matching post, ``stream_max`` in all, or as
 soon as the caller's stop event is set (the socket is shut down, so a silent stream does not hold
 the shutdown; a reconnect or retry wait ends at once too). Each brand's cursor has the search
 cursor's shape (``since_id`` = newest post its rule delivered), so switching back to search mode
@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 import urllib3
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from requests.adapters import HTTPAdapter
 
 from .base import (
@@ -106,13 +106,23 @@ class Settings(SourceSettings):
     full_archive: bool = Field(default=False, description="the plan includes /2/tweets/search/all")
     monthly_read_cap: int | None = Field(default=None, ge=0, description="posts read per month")
     max_query_length: int = Field(default=512, ge=1, description="512 on Basic, 1024 on Pro")
-    stream_idle_timeout_seconds: float = Field(default=300.0, gt=0)
-    stream_max_seconds: float = Field(default=900.0, gt=0)
-    stream_stall_seconds: float = Field(default=30.0, gt=0)
-    stream_flush_seconds: float = Field(default=10.0, gt=0)
+    stream_idle_timeout: timedelta = Field(default=timedelta(minutes=5), gt=timedelta(0))
+    stream_max: timedelta = Field(default=timedelta(minutes=15), gt=timedelta(0), description="one stream run")
+    stream_stall: timedelta = Field(default=timedelta(seconds=30), gt=timedelta(0),
+                                    description="silence (not even a keep-alive) that counts as a stall")
+    stream_flush: timedelta = Field(default=timedelta(seconds=10), gt=timedelta(0),
+                                    description="longest a matched post waits for its batch")
     stream_max_reconnects: int = Field(default=5, ge=0)
-    stream_backfill_minutes: int = Field(default=0, ge=0, le=5)
+    stream_backfill: timedelta = Field(default=timedelta(0), ge=timedelta(0), le=timedelta(minutes=5),
+                                       description="whole minutes a reconnect recovers (Pro plans)")
     rule_tag_prefix: str = "brandpulse"
+
+    @field_validator("stream_backfill")
+    @classmethod
+    def _whole_minutes(cls, value: timedelta) -> timedelta:
+        if value % timedelta(minutes=1):
+            raise ValueError("X backfills whole minutes (1m to 5m)")
+        return value
 
 
 class _Redirect(HTTPAdapter):
@@ -140,7 +150,7 @@ class _Redirect(HTTPAdapter):
 
 
 def _mount(session: requests.Session, base_url: str | None, settings: Settings) -> None:
-    adapter = _Redirect(base_url, settings.bearer_token, settings.timeout_seconds)
+    adapter = _Redirect(base_url, settings.bearer_token, settings.timeout.total_seconds())
     for host in _HOSTS:
         session.mount(host + "/", adapter)
 
@@ -249,7 +259,7 @@ class _StreamRun:
         if not waiting:
             return False
         return waiting >= self.settings.page_size or bool(
-            self.first_pending and (now - self.first_pending).total_seconds() >= self.settings.stream_flush_seconds)
+            self.first_pending and now - self.first_pending >= self.settings.stream_flush)
 
     def flush(self, end: str | None = None) -> Iterator[tuple[BrandQuery, Batch]]:
         """A batch for each brand with posts waiting or a newer position (every brand at the `end`
@@ -363,18 +373,17 @@ class XListener(ApiListener):
 
     def _new_walk(self, state: _Search, now: datetime, *, widest: bool = False) -> XWalk:
         """A walk from the newest post down to ``since_id``, or on a first run (or when since_id
-        was refused: `widest`, all recent search covers) back ``lookback_hours``."""
+        was refused: `widest`, all recent search covers) back ``lookback``."""
         if state.since_id:
             return XWalk()
-        hours = _RECENT_WINDOW.total_seconds() / 3600 if widest else self.settings.lookback_hours
-        start = now - timedelta(hours=hours)
+        start = now - (_RECENT_WINDOW if widest else self.settings.lookback)
         endpoint: Literal["recent", "all"] = "recent"
         if now - start > _RECENT_WINDOW - timedelta(minutes=1):
             if self.settings.full_archive:
                 endpoint = "all"
             else:
-                log.warning("x: lookback of %.0f hours exceeds recent search's 7 days and full_archive is "
-                            "off; backfilling 7 days only", self.settings.lookback_hours)
+                log.warning("x: lookback of %s exceeds recent search's 7 days and full_archive is "
+                            "off; backfilling 7 days only", self.settings.lookback)
                 start = now - _RECENT_WINDOW + timedelta(minutes=1)
         return XWalk(endpoint=endpoint, start_time=start.isoformat())
 
@@ -509,13 +518,13 @@ class XListener(ApiListener):
     def _open_stream(self, client: tweepy.StreamingClient) -> requests.Response:
         params: dict[str, Any] = {"tweet.fields": ",".join(_TWEET_FIELDS),
                                   "user.fields": ",".join(_USER_FIELDS), "expansions": ",".join(_EXPANSIONS)}
-        if self.settings.stream_backfill_minutes:
-            params["backfill_minutes"] = self.settings.stream_backfill_minutes
+        if self.settings.stream_backfill:
+            params["backfill_minutes"] = self.settings.stream_backfill // timedelta(minutes=1)
         session: requests.Session = client.session  # tweepy ships no types; its session is requests'
         response = session.get(
             f"{_HOSTS[0]}/2/tweets/search/stream", params=params,
             headers={"Authorization": f"Bearer {_PLACEHOLDER}", "User-Agent": self.settings.user_agent},
-            stream=True, timeout=(self.settings.timeout_seconds, self.settings.stream_stall_seconds))
+            stream=True, timeout=(self.settings.timeout.total_seconds(), self.settings.stream_stall.total_seconds()))
         if response.status_code != 200:
             try:
                 response.raise_for_status()
@@ -638,9 +647,9 @@ class XListener(ApiListener):
                      stop: StopEvent | None) -> str | None:
         if stop is not None and stop.is_set():
             return "stop requested"
-        if (now - started).total_seconds() >= self.settings.stream_max_seconds:
-            return "stream run reached stream_max_seconds"
-        if (now - last_post).total_seconds() >= self.settings.stream_idle_timeout_seconds:
+        if now - started >= self.settings.stream_max:
+            return "stream run reached stream_max"
+        if now - last_post >= self.settings.stream_idle_timeout:
             return "stream idle timeout"
         return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"[@#]\w+")
@@ -143,7 +144,8 @@ def tokenize(text: str, *, exclude: frozenset[str] = frozenset(), bigrams: bool 
     return terms
 
 
-def rising_terms(recent: Iterable[str], earlier: Iterable[str], exclude: frozenset[str], limit: int) -> list[dict]:
+def rising_terms(recent: Iterable[str], earlier: Iterable[str], exclude: frozenset[str],
+                 limit: int) -> list[dict[str, Any]]:
     """Terms of the recent texts that grew most against the earlier ones (add-one smoothed), each used
     by at least two recent texts: {"term", "count", "previous", "change"} (change = count / (previous + 1))."""
     now_counts = Counter(term for text in recent for term in set(tokenize(text, exclude=exclude)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -66,7 +66,8 @@ def naming_language(languages: Sequence[str], preferred: str) -> str:
     return counts.most_common(1)[0][0] if counts else preferred
 
 
-def top_terms(row: np.ndarray, vocabulary: list[str], count: int, docs_with: Counter, class_size: int) -> list[str]:
+def top_terms(row: np.ndarray, vocabulary: list[str], count: int, docs_with: Counter[str],
+              class_size: int) -> list[str]:
     """The `count` best terms, skipping those found in a single post of a larger theme (one-off
     words) and words already said by a chosen term; a word pair of the top ranks takes the place of
     its two words ("charging case" for "case" and "charging")."""
@@ -112,7 +113,7 @@ def _joined(parts: Sequence[str]) -> str:
     return "".join(part + ("" if part.endswith(("。", "！", "？")) else " ") for part in parts).strip()
 
 
-def excerpt(text: str, weights: dict[str, float], tokenize) -> tuple[str, bool]:
+def excerpt(text: str, weights: dict[str, float], tokenize: Callable[[str], list[str]]) -> tuple[str, bool]:
     """The sentence of `text` whose terms weigh most in the theme (`weights`: term -> c-TF-IDF), with
     the sentences before and after it while it is under `SHORT_QUOTE` characters, cut to
     `QUOTE_CHARS`; and whether anything was left out (the quote then links to the full post)."""

@@ -54,7 +54,8 @@ def language_neutral(embeddings: np.ndarray, languages: Sequence[str | None],
                 vectors[row] -= offset
     if len(vectors) > 1:
         vectors -= vectors.mean(axis=0)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def cluster(vectors: np.ndarray, *, min_cluster_size: int | None = None,
@@ -98,7 +99,8 @@ def _language_centred(vectors: np.ndarray, languages: np.ndarray) -> np.ndarray:
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    unit: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    return unit
 
 
 def merge_across_languages(labels: np.ndarray, vectors: np.ndarray, languages: Sequence[str],

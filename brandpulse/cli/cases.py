@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Connection
 
 from brandpulse.alerts.durations import parse_duration
 from brandpulse.cli.context import CliState, console, fail
@@ -100,7 +102,7 @@ def show(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's
     console.print(events_table)
 
 
-def _act(ctx: typer.Context, action, message: str) -> None:
+def _act(ctx: typer.Context, action: Callable[[Connection, datetime], object], message: str) -> None:
     state: CliState = ctx.obj
     runtime = state.runtime()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -41,7 +41,7 @@ class CliState:
             configure_logging(self.verbose, secrets, self.log_format)
         return self._config
 
-    def runtime(self, **options) -> Runtime:
+    def runtime(self, **options: Any) -> Runtime:
         """The config's runtime; a database that cannot be reached ends the command with one line."""
         config = self.config()
         try:

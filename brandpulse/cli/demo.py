@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -21,7 +22,7 @@ def demo(output: Path = typer.Option(Path("demo-output"), "--output", "-o", help
                   console=console) as bar:
         task = bar.add_task("loading the model", total=None)
 
-        def step(now, total):
+        def step(now: datetime, total: int) -> None:
             bar.update(task, description=f"simulated {now:%a %b %d %H:00} UTC", total=total, advance=1)
 
         runtime = replay(output, model=model, on_step=step)

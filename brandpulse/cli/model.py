@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:  # the commands import the model stack lazily: `brandpulse --help` stays fast
+    import numpy as np
+
     from brandpulse.sentiment.evaluate import Result
     from brandpulse.sentiment.scorer import TransformerScorer
 
@@ -183,7 +185,7 @@ def _print_confusions(ours: list[Result], theirs: list[Result]) -> None:
                 _print_confusion(f"{label}: {r.dataset}/{r.language}", r.confusion)
 
 
-def _print_confusion(title: str, matrix) -> None:
+def _print_confusion(title: str, matrix: np.ndarray) -> None:
     from brandpulse.sentiment.data import EMOTIONS
     from brandpulse.sentiment.records import LABELS
 

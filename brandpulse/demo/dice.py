@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Dice:
@@ -32,10 +34,10 @@ class Dice:
     def uniform(self, low: float, high: float) -> float:
         return low + (high - low) * self._rng.random()
 
-    def pick(self, items: Sequence[Any]) -> Any:
+    def pick(self, items: Sequence[T]) -> T:
         return items[self.below(len(items))]
 
-    def weighted(self, pairs: Sequence[tuple[Any, float]]) -> Any:
+    def weighted(self, pairs: Sequence[tuple[T, float]]) -> T:
         total = sum(weight for _, weight in pairs)
         target = self._rng.random() * total
         for item, weight in pairs:

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from brandpulse.demo.dice import Dice
 
@@ -27,27 +27,31 @@ _TERMINAL = ".!?…:。！？：；"
 _TRANSLIT = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "æ": "ae", "œ": "oe"})
 
 
-def _read(name: str) -> Any:
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+#: A data file's templates, by name; JSON, so their shape is the file's (`data/texts/README.md`).
+Templates = dict[str, Any]
+
+
+def _read(name: str) -> Templates:
+    return cast(Templates, json.loads((DATA_DIR / name).read_text(encoding="utf-8")))
 
 
 @cache
-def language(lang: str) -> dict[str, Any]:
+def language(lang: str) -> Templates:
     """All templates of one language (`posts`, `storm`, and where the language has them `reddit`, `hackernews`)."""
     return _read(f"texts/{lang}.json")
 
 
 @cache
-def world() -> dict[str, Any]:
+def world() -> Templates:
     return _read("world.json")
 
 
-def posts(lang: str) -> dict[str, Any]:
-    return language(lang)["posts"]
+def posts(lang: str) -> Templates:
+    return cast(Templates, language(lang)["posts"])
 
 
-def storm(lang: str) -> dict[str, Any]:
-    return language(lang)["storm"]
+def storm(lang: str) -> Templates:
+    return cast(Templates, language(lang)["storm"])
 
 
 def on_reddit(lang: str) -> bool:
@@ -55,13 +59,13 @@ def on_reddit(lang: str) -> bool:
     return "reddit" in language(lang)
 
 
-def reddit(lang: str) -> dict[str, Any]:
+def reddit(lang: str) -> Templates:
     """Long-post templates: titles, intros, details, closing lines, edits."""
-    return language(lang)["reddit"]
+    return cast(Templates, language(lang)["reddit"])
 
 
-def hackernews() -> dict[str, Any]:
-    return language("en")["hackernews"]
+def hackernews() -> Templates:
+    return cast(Templates, language("en")["hackernews"])
 
 
 def fill(template: str, slots: dict[str, Any]) -> str:

@@ -179,7 +179,7 @@ class Generator(Sites):
             return 0.0
         peak = STORM_PEAK_PER_HOUR * self.scale
         if hours_in < 6:
-            return peak * ((hours_in + 0.5) / 6.5) ** 1.7
+            return peak * math.pow((hours_in + 0.5) / 6.5, 1.7)
         return peak * math.exp(-(hours_in - 6) / 5.0)
 
     def storm_langs(self, moment: datetime) -> list[tuple[str, float]]:

@@ -50,9 +50,9 @@ class Writer:
 
     def topic_pool(self, brand: Brand, lang: str, topic: str) -> list[str]:
         table = texts.posts(lang)
-        if topic in ("delivery", "price", "support"):
-            return table[topic]["any"] + table[topic][brand.category]
-        return table[brand.category][topic]
+        pool: list[str] = (table[topic]["any"] + table[topic][brand.category]
+                           if topic in ("delivery", "price", "support") else table[brand.category][topic])
+        return pool
 
     def decorate(self, text: str, *, brand: Brand, lang: str, source: str, intent: str, casual: bool,
                  storm: bool = False) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import Connection
@@ -16,7 +16,7 @@ from brandpulse.storage.queries import mention_span
 
 
 def dashboard(request: Request) -> Dashboard:
-    return request.app.state.dashboard
+    return cast(Dashboard, request.app.state.dashboard)
 
 
 Board = Annotated[Dashboard, Depends(dashboard)]

@@ -9,7 +9,7 @@ daily counts stay exact, as the day cache has always kept them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +43,7 @@ def _from_daily(counts: pd.DataFrame, brand: str, index: pd.DatetimeIndex) -> pd
     return own.reindex(index, fill_value=0).astype(float)
 
 
-def closed_then_live(board: Dashboard, key: tuple, start: datetime, end: datetime, now: datetime,
+def closed_then_live(board: Dashboard, key: tuple[Hashable, ...], start: datetime, end: datetime, now: datetime,
                      compute: Callable[[datetime, datetime], Any]) -> list[Any]:
     """`compute` over [start, end) in two parts, each cached under `key`: before today (for `cache_ttl`)
     and from today on (for `LIVE_TTL`)."""
@@ -115,9 +115,10 @@ def series_points(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for moment, row in zip(frame.index, rows, strict=True)]
 
 
-def brand_rising_terms(board: Dashboard, connection: Connection, window: Window, brand: str) -> list[dict]:
+def brand_rising_terms(board: Dashboard, connection: Connection, window: Window,
+                       brand: str) -> list[dict[str, Any]]:
     """The terms of the brand's negative mentions that grew most against the previous period (cached)."""
-    def compute() -> list[dict]:
+    def compute() -> list[dict[str, Any]]:
         texts = {period: recent_texts(connection, model_id=board.model_id, brand=brand, start=start, end=end,
                                       languages=window.languages)
                  for period, (start, end) in {"now": (window.start, window.end),

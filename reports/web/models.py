@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from brandpulse.alerts.durations import Duration
+
 Label = Literal["negative", "neutral", "positive", "unscored"]
 
 
@@ -314,7 +316,8 @@ class CxFiguresOut(BaseModel):
     window: WindowOut
     brand: str | None = Field(description="The brand counted (None: every brand)")
     every: Literal["day", "week"] = Field(description="The period of `over_time`")
-    targets: dict[str, float] = Field(description="Response target per case severity, seconds (the SLA)")
+    targets: dict[str, Duration] = Field(description="Response target per case severity (the SLA), as a duration: "
+                                                  "'4h'")
     total: ResponseFiguresOut | None = Field(description="Cases opened in the window (None: no cases)")
     previous: ResponseFiguresOut | None = Field(description="Cases opened in the period of equal length before")
     by_source: list[ResponseFiguresOut]

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
 from brandpulse.reports.themes import Embed
 from brandpulse.reports.web.cache import DailyCountsCache
+
+T = TypeVar("T")
 
 
 class TimedCache:
@@ -25,17 +27,17 @@ class TimedCache:
 
     def __init__(self, ttl: timedelta) -> None:
         self.ttl = ttl
-        self._results: dict[Any, tuple[float, Any]] = {}
-        self._locks: dict[Any, threading.Lock] = {}
+        self._results: dict[Hashable, tuple[float, Any]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             cached = self._results.get(key)
             if cached and time.monotonic() - cached[0] < self.ttl.total_seconds():
-                return cached[1]
+                return cast(T, cached[1])  # what `compute` made for this key
             result = compute()
             self._results[key] = (time.monotonic(), result)
             return result

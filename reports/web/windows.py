@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from brandpulse.reports.web.cache import floor_day
 
@@ -35,7 +36,7 @@ class Window:
     def previous_start(self) -> datetime:
         return self.start - (self.end - self.start)
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "bucket": self.bucket_name, "days": self.days,
                 "defaulted": self.defaulted, "previous_start": self.previous_start, "languages": self.languages}
 

@@ -72,9 +72,9 @@ def x_stream(idle: float, flush: float, interval: str = "15m") -> str:
           bearer_token: ${{X_BEARER_TOKEN}}
           mode: stream
           interval: {interval}
-          stream_idle_timeout_seconds: {idle}
-          stream_flush_seconds: {flush}
-          stream_stall_seconds: 30
+          stream_idle_timeout: {idle}s
+          stream_flush: {flush}s
+          stream_stall: 30s
         """
 
 
@@ -186,8 +186,8 @@ def test_a_stop_during_a_long_backoff_ends_the_run_at_once_keeping_what_was_stor
     server.route("GET", "/api/v1/search_by_date", search)
     runtime = runtime_for("""\
         hackernews:
-          backoff_base_seconds: 60
-          backoff_max_seconds: 120
+          backoff_base: 1m
+          backoff_max: 2m
         """)
     threading.Timer(0.5, runtime.stop.set).start()  # what SIGTERM does
     started = time.monotonic()

@@ -150,25 +150,35 @@ def test_a_misspelt_key_is_refused_rather_than_ignored(tmp_path):
 ONE_BRAND = "brands:\n  - name: Lumora\n    terms: [Lumora]\n"
 
 
-def test_a_sources_spans_are_durations_and_the_old_numbers_of_seconds_still_work(tmp_path):
+def test_a_sources_spans_are_durations_and_the_old_numbers_of_a_unit_still_work(tmp_path):
     config = load_config(write(tmp_path, ONE_BRAND + "sources:\n  hackernews: {interval: 10m, timeout: 1m30s, "
-                                                     "lookback: 2d, max_wait_seconds: 90, backoff_max_seconds: 2m}\n"))
+                                                     "lookback_hours: 48, max_wait_seconds: 90, "
+                                                     "backoff_max_seconds: 2m}\n"))
     source = config.sources["hackernews"]
     assert source.interval == timedelta(minutes=10)
-    settings = source.settings   # the listener keeps numbers of its unit
-    assert (settings.timeout_seconds, settings.lookback_hours) == (90, 48)
-    assert (settings.max_wait_seconds, settings.backoff_max_seconds) == (90, 120)
+    settings = source.settings   # the listener keeps timedeltas, whichever way the file wrote them
+    assert (settings.timeout, settings.lookback) == (timedelta(seconds=90), timedelta(days=2))
+    assert (settings.max_wait, settings.backoff_max) == (timedelta(seconds=90), timedelta(minutes=2))
 
 
 @pytest.mark.parametrize("text, key, problem", [
     ("timeout: 2 min", "timeout", "not a duration: '2 min'"),
-    ("interval: 0s", "interval", "Input should be greater than 0"),     # the key the file wrote
+    ("interval: 0s", "interval", "Input should be greater than 0 seconds (got 0s)"),
+    ("lookback_hours: -2", "lookback_hours", "negative duration"),     # the key the file wrote
     ("timeout: 1m\n    timeout_seconds: 60", "timeout", "write timeout or timeout_seconds, not both"),
 ])
 def test_a_bad_span_of_a_source_names_the_key_written(tmp_path, text, key, problem):
     error = error_of(tmp_path, ONE_BRAND + f"sources:\n  hackernews:\n    {text}\n")
     assert error.key == f"sources.hackernews.{key}"
     assert problem in str(error)
+
+
+def test_x_backfills_whole_minutes_only(tmp_path):
+    stream = "sources:\n  x:\n    mode: stream\n    stream_backfill: {}\n"
+    assert load_config(write(tmp_path, ONE_BRAND + stream.format("2m"))).sources["x"].settings.stream_backfill \
+        == timedelta(minutes=2)
+    error = error_of(tmp_path, ONE_BRAND + stream.format("90s"))
+    assert error.key == "sources.x.stream_backfill" and "whole minutes" in str(error)
 
 
 @pytest.mark.parametrize("text, key, hint", [

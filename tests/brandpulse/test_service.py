@@ -52,9 +52,9 @@ def test_a_restart_keeps_the_stored_schedule_and_applies_changed_intervals(tmp_p
     config_path = tmp_path / "brandpulse.yaml"
     config_path.write_text(config_text(f"sqlite:///{tmp_path / 'bp.db'}", stream), encoding="utf-8")
     first_changes, first = stored_schedule(config_path)
-    assert sorted(first_changes) == ["added collect:replay every 0:10:00", "added evaluate every 1:00:00",
-                                     "added respond every 0:05:00", "added score every 1:00:00",
-                                     "added send every 0:00:30", "added tag every 0:01:00"]
+    assert sorted(first_changes) == ["added collect:replay every 10m", "added evaluate every 1h",
+                                     "added respond every 5m", "added score every 1h",
+                                     "added send every 30s", "added tag every 1m"]
     time.sleep(1.1)
     again_changes, again = stored_schedule(config_path)
     assert again_changes == []
@@ -62,7 +62,7 @@ def test_a_restart_keeps_the_stored_schedule_and_applies_changed_intervals(tmp_p
 
     config_path.write_text(config_text(f"sqlite:///{tmp_path / 'bp.db'}", stream, collect="5m"), encoding="utf-8")
     changed, after = stored_schedule(config_path)
-    assert changed == ["rescheduled collect:replay to every 0:05:00"]
+    assert changed == ["rescheduled collect:replay to every 5m"]
     assert after["score"] == first["score"]
 
 

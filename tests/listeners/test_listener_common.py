@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -23,7 +23,7 @@ def test_registry_names_every_source_and_validates_settings():
     for name, spec in SOURCES.items():
         model = spec.settings_model
         assert issubclass(model, SourceSettings) and callable(spec.create), name
-        assert "interval_seconds" in model.model_fields and "max_pages" in model.model_fields
+        assert "interval" in model.model_fields and "max_pages" in model.model_fields
     with pytest.raises(ValidationError):
         SOURCES["x"].settings({"bearer_tokn": "typo"})
     x = SOURCES["x"].settings({"bearer_token": "s3cret", "credential_env": {"bearer_token": "MY_X"}})
@@ -65,7 +65,8 @@ def failing(times, failure):
 
 
 def test_backoff_is_exponential_jittered_and_capped():
-    r, clock = retrier(max_retries=6, backoff_base_seconds=1, backoff_max_seconds=8, max_wait_seconds=1000)
+    r, clock = retrier(max_retries=6, backoff_base=timedelta(seconds=1), backoff_max=timedelta(seconds=8),
+                       max_wait=timedelta(seconds=1000))
     call, classify, _ = failing(6, Failure("server", "503"))
     stats = BatchStats()
     assert r.call("op", call, classify, stats) == "ok"
@@ -80,7 +81,8 @@ def test_retries_and_total_wait_are_bounded():
     with pytest.raises(SourceUnavailable):
         r.call("op", call, classify, BatchStats())
     assert state["n"] == 4
-    r, clock = retrier(max_retries=100, backoff_base_seconds=10, backoff_max_seconds=10, max_wait_seconds=35)
+    r, clock = retrier(max_retries=100, backoff_base=timedelta(seconds=10), backoff_max=timedelta(seconds=10),
+                       max_wait=timedelta(seconds=35))
     call, classify, state = failing(100, Failure("rate", "429", retry_after=10))
     with pytest.raises(RateLimited):
         r.call("op", call, classify, BatchStats())

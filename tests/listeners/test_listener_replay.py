@@ -81,7 +81,7 @@ def test_resume_after_a_crash_and_a_grown_file(tmp_path, caplog):
 def test_lookback_and_page_limit(tmp_path):
     path = write_stream(tmp_path / "s.jsonl.gz", [line(n) for n in range(1, 11)])
     clock = ManualClock(START + timedelta(hours=10))
-    lst = create(Settings(path=path, page_size=3, max_pages=1, lookback_hours=4), clock=clock)
+    lst = create(Settings(path=path, page_size=3, max_pages=1, lookback=timedelta(hours=4)), clock=clock)
     [batch] = list(lst.fetch(ACME, None))
     assert [m.external_id for m in batch.mentions] == ["x-6", "x-7", "x-8"]
     assert batch.stats.stop_reason.startswith("page limit")

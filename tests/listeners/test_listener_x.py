@@ -88,7 +88,7 @@ def test_walks_pages_newest_first_and_advances_since_id_only_at_the_end(server, 
     assert batches[-1].cursor == {"since_id": "1024", "walk": None}
     first = server.calls("/2/tweets/search/recent")[0]
     assert first.arg("query") == to_x(QUERY) == "acme -is:retweet"
-    assert first.arg("start_time") == "2025-03-09T12:00:00Z"  # lookback_hours=24
+    assert first.arg("start_time") == "2025-03-09T12:00:00Z"  # the default lookback, 24h
     assert "public_metrics" in first.arg("tweet.fields")
     assert first.arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
 
@@ -182,7 +182,7 @@ def test_429_without_reset_header_backs_off_with_bounded_jitter_then_gives_up(se
     FakeX(server, [tweet(1)])
     server.queue("GET", "/2/tweets/search/recent", *[Reply(429, {"title": "Too Many Requests"})] * 10)
     with pytest.raises(RateLimited):
-        list(listener(server, clock, max_retries=3, rate_limit_base_seconds=2).fetch(QUERY, None))
+        list(listener(server, clock, max_retries=3, rate_limit_base=timedelta(seconds=2)).fetch(QUERY, None))
     assert len(server.calls("/2/tweets/search/recent")) == 4
     assert len(clock.sleeps) == 3
     for attempt, wait in enumerate(clock.sleeps, start=1):
@@ -222,7 +222,7 @@ def test_a_silent_server_times_out_instead_of_hanging(server, clock):
     server.route("GET", "/2/tweets/search/recent", Reply(stream=[5.0]))  # headers, then nothing
     started = time.monotonic()
     with pytest.raises(SourceUnavailable):
-        list(listener(server, clock, timeout_seconds=0.2, max_retries=1).fetch(QUERY, None))
+        list(listener(server, clock, timeout=timedelta(seconds=0.2), max_retries=1).fetch(QUERY, None))
     assert time.monotonic() - started < 2 and len(server.calls()) == 2
 
 
@@ -280,12 +280,12 @@ def test_budget_shrinks_the_page_to_what_remains(server, clock):
 def test_full_archive_backfill_and_fallback_when_the_plan_refuses(server, clock):
     old = [tweet(n, created_at=(T0 - timedelta(days=20 - n)).isoformat()) for n in range(5)]
     FakeX(server, old)
-    batches = list(listener(server, clock, lookback_hours=24 * 30, full_archive=True).fetch(QUERY, None))
+    batches = list(listener(server, clock, lookback=timedelta(days=30), full_archive=True).fetch(QUERY, None))
     assert len(ids(batches)) == 5
     assert server.calls("/2/tweets/search/all")[0].arg("start_time") == "2025-02-08T12:00:00Z"
     server.queue("GET", "/2/tweets/search/all", Reply(403, {"title": "Client Forbidden",
                                                             "reason": "client-not-enrolled"}))
-    batches = list(listener(server, clock, lookback_hours=24 * 30, full_archive=True).fetch(QUERY, None))
+    batches = list(listener(server, clock, lookback=timedelta(days=30), full_archive=True).fetch(QUERY, None))
     recent = server.calls("/2/tweets/search/recent")
     assert recent and recent[-1].arg("start_time") == "2025-03-03T12:01:00Z"
     assert batches[-1].cursor["walk"] is None
@@ -323,8 +323,9 @@ TAG = "brandpulse:Acme:default"
 
 
 def stream_listener(server, **overrides):
-    defaults = dict(mode="stream", bearer_token=TOKEN, page_size=10, stream_idle_timeout_seconds=0.6,
-                    stream_max_seconds=5, stream_stall_seconds=0.4, stream_flush_seconds=0.2)
+    defaults = dict(mode="stream", bearer_token=TOKEN, page_size=10, stream_idle_timeout=timedelta(seconds=0.6),
+                    stream_max=timedelta(seconds=5), stream_stall=timedelta(seconds=0.4),
+                    stream_flush=timedelta(seconds=0.2))
     defaults.update(overrides)
     budget = defaults.pop("budget", None)
     sleeps: list[float] = []
@@ -355,6 +356,13 @@ def test_stream_syncs_rules_reads_posts_and_ends_after_idle_timeout(server):
     assert sum(b.stats.fetched for b in batches) == 4 and sum(b.stats.filtered for b in batches) == 2
     assert fake.connections[0].arg("expansions") == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
     assert fake.connections[0].header("authorization") == f"Bearer {TOKEN}"
+
+
+def test_a_reconnect_asks_for_the_configured_backfill_in_whole_minutes(server):
+    fake = FakeStream(server, replies=[Reply(stream=[0.3])])
+    lst, _ = stream_listener(server, stream_idle_timeout=timedelta(seconds=0.2), stream_backfill=timedelta(minutes=2))
+    list(lst.fetch(QUERY, None))
+    assert fake.connections[0].arg("backfill_minutes") == "2"
 
 
 GLOBEX = BrandQuery("Globex", terms=("globex",))
@@ -389,7 +397,7 @@ def test_rules_of_brands_gone_from_the_config_are_deleted_and_others_kept(server
                                      {"id": "o", "value": "initech", "tag": "brandpulse:Initech:default"},
                                      {"id": "t", "value": "cats", "tag": "someone-else"}],
                       replies=[Reply(stream=[0.3])])
-    lst, _ = stream_listener(server, stream_idle_timeout_seconds=0.2)
+    lst, _ = stream_listener(server, stream_idle_timeout=timedelta(seconds=0.2))
     list(lst.stream([(QUERY, None), (GLOBEX, None)]))
     assert fake.deleted == ["o"] and fake.added == []  # still billed for every post it matched
     assert sorted(r["id"] for r in fake.rules) == ["a", "g", "t"]
@@ -409,8 +417,9 @@ def test_a_stop_ends_a_silent_stream_at_once_with_what_arrived(server):
         yield 60.0  # not even a keep-alive
 
     fake = FakeStream(server, replies=[Reply(stream=posts_then_silence())])
-    lst, sleeps = stream_listener(server, stream_idle_timeout_seconds=300, stream_max_seconds=900,
-                                  stream_stall_seconds=30, stream_flush_seconds=60)
+    lst, sleeps = stream_listener(server, stream_idle_timeout=timedelta(minutes=5),
+                                  stream_max=timedelta(minutes=15), stream_stall=timedelta(seconds=30),
+                                  stream_flush=timedelta(minutes=1))
     stop = threading.Event()
     batches: list = []
     run = threading.Thread(target=lambda: batches.extend(lst.stream([(QUERY, None)], stop=stop)))
@@ -432,8 +441,9 @@ def test_a_stop_cuts_the_reconnect_wait_short(server):
     once (a shutdown must not sit out the backoff), yielding the post read before the drop."""
     fake = FakeStream(server, replies=[Reply(stream=[stream_line(tweet(1), TAG)])])  # then the server hangs up
     stop = threading.Event()
-    lst = create(Settings(mode="stream", bearer_token=TOKEN, backoff_base_seconds=60, backoff_max_seconds=120,
-                          stream_flush_seconds=60), base_url=server.url, stop=stop)  # waits in real time
+    settings = Settings(mode="stream", bearer_token=TOKEN, backoff_base=timedelta(minutes=1),
+                        backoff_max=timedelta(minutes=2), stream_flush=timedelta(minutes=1))
+    lst = create(settings, base_url=server.url, stop=stop)  # waits in real time
     threading.Timer(0.5, stop.set).start()
     started = time.monotonic()
     batches = list(lst.stream([(QUERY, None)]))  # the listener's own stop serves the stream
@@ -450,10 +460,10 @@ def test_stream_reconnects_after_disconnects_429_and_stalls(server):
         Reply(stream=[stream_line(tweet(1), TAG)]),          # server drops the connection
         Reply(429, {"title": "ConnectionException", "detail": "TooManyConnections"}),
         Reply(503, {"title": "Service Unavailable"}),
-        Reply(stream=[stream_line(tweet(2), TAG), 2.0]),     # then stalls past stream_stall_seconds
+        Reply(stream=[stream_line(tweet(2), TAG), 2.0]),     # then stalls past stream_stall
         Reply(stream=[stream_line(tweet(3), TAG), *[x for _ in range(50) for x in (0.1, b"\r\n")]]),
     ]
-    lst, sleeps = stream_listener(server, stream_idle_timeout_seconds=1.5)
+    lst, sleeps = stream_listener(server, stream_idle_timeout=timedelta(seconds=1.5))
     batches = list(lst.fetch(QUERY, None))
     assert sorted(ids(batches)) == ["1001", "1002", "1003"]
     assert len(fake.connections) == 5

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from listeners_testkit import Reply
@@ -26,7 +26,7 @@ MARSHAL = "atproto_thread_view_post_with_embed_media.json"
 
 
 def listener(server, clock, **overrides):
-    settings = Settings(**{"page_size": 25, "lookback_hours": 24 * 365, **overrides})
+    settings = Settings(**{"page_size": 25, "lookback": timedelta(days=365), **overrides})
     return create(settings, base_url=server.url, clock=clock, sleep=clock.sleep)
 
 

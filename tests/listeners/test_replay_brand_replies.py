@@ -7,7 +7,7 @@ Each fixture's origin is in tests/fixtures/<source>/README.md; what a test deriv
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from replay_kit import recorded
 
@@ -142,7 +142,7 @@ def test_bluesky_reads_the_accounts_replies_from_its_author_feed(server):
     server.route("GET", "/xrpc/app.bsky.feed.searchPosts", {"posts": []})
     server.route("GET", "/xrpc/app.bsky.feed.getAuthorFeed", {"feed": feed})
     clock = ManualClock(datetime(2023, 9, 29, tzinfo=UTC))
-    listener = bluesky.create(bluesky.Settings(lookback_hours=24 * 30), base_url=server.url, clock=clock,
+    listener = bluesky.create(bluesky.Settings(lookback=timedelta(days=30)), base_url=server.url, clock=clock,
                               sleep=clock.sleep)
     query = BrandQuery("Corvids", terms=("nothing-like-this",), accounts=("test.marshal.dev",))
     batches = list(listener.fetch(query, None))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from listeners_testkit import Reply
@@ -19,7 +19,7 @@ PAGES = ("constructed_created_at_i_as_text_page1.json", "constructed_created_at_
 
 
 def listener(server, clock, **overrides):
-    settings = Settings(**{"page_size": 3, "lookback_hours": 24, **overrides})
+    settings = Settings(**{"page_size": 3, "lookback": timedelta(hours=24), **overrides})
     return create(settings, base_url=server.url, clock=clock, sleep=clock.sleep)
 
 

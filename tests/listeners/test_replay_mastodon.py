@@ -124,7 +124,7 @@ def test_a_recorded_session_with_an_edit_and_a_deletion_loses_nothing_and_repeat
 
 def test_a_gotosocial_server_is_read_from_its_newest_page_on_the_first_run(server):
     """GoToSocial's ids are ULIDs, which sort below any snowflake: the first run's snowflake min_id
-    finds nothing, so the newest page is read instead (what lies within lookback_hours is kept) and
+    finds nothing, so the newest page is read instead (what lies within lookback is kept) and
     the cursor continues from the server's own ids. Statuses derived as in the flake-id test."""
     ulids = ["01GKZ1Z5X6Q4V8M2N3P4R5S6T7", "01GKZ1Z5X6Q4V8M2N3P4R5S6T8", "01GKZ1Z5X6Q4V8M2N3P4R5S6T9"]
     statuses = status("derived_pleroma_flake_ids.json")

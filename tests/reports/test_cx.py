@@ -124,7 +124,7 @@ def test_cx_figures_api_gives_response_rate_times_and_sla_per_source_touchpoint_
     assert (total["cases"], total["answered"], total["response_rate"]) == (3, 2, pytest.approx(2 / 3))
     assert total["median_first_response_s"] == (1800 + 30 * 3600) / 2
     assert total["within_sla"] == pytest.approx(1 / 3)  # dana within 4 h; eli late; fay unanswered past 24 h
-    assert data["previous"] is None and data["every"] == "day" and data["targets"]["angry"] == 4 * 3600
+    assert data["previous"] is None and data["every"] == "day" and data["targets"]["angry"] == "4h"
     by_source = {row["group"]: row for row in data["by_source"]}
     assert (by_source["x"]["cases"], by_source["x"]["within_sla"], by_source["reddit"]["within_sla"]) == (2, 0.5, 0.0)
     assert [row["group"] for row in data["by_touchpoint"]] == ["delivery", "customer_service"]

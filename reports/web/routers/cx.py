@@ -40,4 +40,4 @@ def cx_figures_api(board: Board, db: Db, now: Now, window: TimeWindow, brand: Br
     figures = cx_figures(db, start=window.start, end=window.end, targets=board.response_targets, now=now,
                          brand=brand)
     return {**figures.to_dict(), "window": window.describe(), "brand": brand,
-            "targets": {name: target.total_seconds() for name, target in board.response_targets.items()}}
+            "targets": board.response_targets}

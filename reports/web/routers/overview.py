@@ -47,7 +47,8 @@ def urgent_since(window: Window) -> datetime:
     return max(window.start, window.end - timedelta(days=URGENT_DAYS))
 
 
-def most_urgent(board: Dashboard, db: Connection, window: Window, now: datetime, limit: int = 6) -> list[dict]:
+def most_urgent(board: Dashboard, db: Connection, window: Window, now: datetime,
+                limit: int = 6) -> list[dict[str, Any]]:
     """The most-reached negative mentions since `urgent_since`: the best of the days before today and of today."""
     def top(start: datetime, end: datetime) -> list[dict[str, Any]]:
         return records(most_reached(db, model_id=board.model_id, start=start, end=end, brand_names=board.brands,
